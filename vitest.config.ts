@@ -6,6 +6,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     pool: 'forks',
     fileParallelism: false,
+    isolate: false,
     testTimeout: 120_000,
     hookTimeout: 300_000,
   },

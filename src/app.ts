@@ -1,0 +1,21 @@
+// Builds the GraphQL schema and opens the database (migrated, demo data loaded when empty).
+import 'reflect-metadata';
+import { buildSchema } from 'type-graphql';
+import type { GraphQLSchema } from 'graphql';
+import { openDb, type Db, type DbConfig } from './db/db.js';
+import { migrate } from './db/migrate.js';
+import { ensureDemoData } from './db/seed.js';
+import { CityResolver, FirmResolver } from './resolvers/city.js';
+import { QueryResolver } from './resolvers/query.js';
+
+export async function buildGraphQLSchema(): Promise<GraphQLSchema> {
+  return buildSchema({ resolvers: [QueryResolver, CityResolver, FirmResolver], validate: false });
+}
+
+export async function openStore(cfg: DbConfig & { demoSeed?: number; loadDemo?: boolean; log?: (m: string) => void }): Promise<Db> {
+  const db = await openDb(cfg);
+  const applied = await migrate(db);
+  if (applied.length) cfg.log?.(`applied migrations: ${applied.join(', ')}`);
+  if (cfg.loadDemo !== false) await ensureDemoData(db, { seed: cfg.demoSeed, log: cfg.log });
+  return db;
+}

@@ -1,0 +1,119 @@
+// One database interface over two engines: embedded PGlite (+PostGIS) by default, real PostgreSQL when DATABASE_URL is set.
+// Both run the same migrations and the same SQL; every statement is counted so tests can prove the absence of N+1.
+import pg from 'pg';
+import { render, type SqlFragment } from './sql.js';
+
+export interface Db {
+  readonly kind: 'embedded' | 'postgres';
+  query<T = Record<string, unknown>>(q: SqlFragment): Promise<T[]>;
+  /** Multi-statement script without parameters (migrations only). */
+  execScript(script: string): Promise<void>;
+  transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+  /** Statements issued through this handle since it was opened (or since resetCount). */
+  readonly statementCount: number;
+  resetCount(): void;
+}
+
+// Return numeric/bigint as JS numbers: counts and aggregates here fit in a double.
+pg.types.setTypeParser(20, (v) => Number(v));
+pg.types.setTypeParser(1700, (v) => Number(v));
+
+class Counter {
+  n = 0;
+}
+
+class PgDb implements Db {
+  readonly kind = 'postgres' as const;
+  constructor(
+    private readonly client: pg.Pool | pg.PoolClient,
+    private readonly counter = new Counter(),
+    private readonly inTx = false,
+  ) {}
+  get statementCount() { return this.counter.n; }
+  resetCount() { this.counter.n = 0; }
+  async query<T>(q: SqlFragment): Promise<T[]> {
+    const { text, values } = render(q);
+    this.counter.n++;
+    const r = await this.client.query(text, values as unknown[]);
+    return r.rows as T[];
+  }
+  async execScript(script: string) {
+    this.counter.n++;
+    await this.client.query(script);
+  }
+  async transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
+    if (this.inTx) return fn(this); // nested: join the open transaction
+    const c = await (this.client as pg.Pool).connect();
+    try {
+      await c.query('BEGIN');
+      const r = await fn(new PgDb(c, this.counter, true));
+      await c.query('COMMIT');
+      return r;
+    } catch (e) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      c.release();
+    }
+  }
+  async close() {
+    if (!this.inTx) await (this.client as pg.Pool).end();
+  }
+}
+
+type PGliteLike = {
+  query<T>(text: string, params?: unknown[]): Promise<{ rows: T[] }>;
+  exec(script: string): Promise<unknown>;
+  transaction<T>(fn: (tx: { query<U>(t: string, p?: unknown[]): Promise<{ rows: U[] }>; exec(s: string): Promise<unknown> }) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+};
+
+class EmbeddedDb implements Db {
+  readonly kind = 'embedded' as const;
+  constructor(
+    private readonly pgl: Pick<PGliteLike, 'query' | 'exec'> & Partial<PGliteLike>,
+    private readonly counter = new Counter(),
+    private readonly inTx = false,
+  ) {}
+  get statementCount() { return this.counter.n; }
+  resetCount() { this.counter.n = 0; }
+  async query<T>(q: SqlFragment): Promise<T[]> {
+    const { text, values } = render(q);
+    this.counter.n++;
+    const r = await this.pgl.query<T>(text, values as unknown[]);
+    return r.rows;
+  }
+  async execScript(script: string) {
+    this.counter.n++;
+    await this.pgl.exec(script);
+  }
+  async transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
+    if (this.inTx || !this.pgl.transaction) return fn(this);
+    return this.pgl.transaction((tx) => fn(new EmbeddedDb(tx, this.counter, true)));
+  }
+  async close() {
+    await this.pgl.close?.();
+  }
+}
+
+export interface DbConfig {
+  /** postgres://… for a real server; absent → embedded PGlite */
+  databaseUrl?: string;
+  /** embedded data folder; absent → in memory */
+  dataDir?: string;
+  poolSize?: number;
+}
+
+export async function openDb(cfg: DbConfig): Promise<Db> {
+  if (cfg.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: cfg.databaseUrl, max: cfg.poolSize ?? 10 });
+    const c = await pool.connect(); // fail fast with the server's own message
+    c.release();
+    return new PgDb(pool);
+  }
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { postgis } = await import('@electric-sql/pglite-postgis');
+  const pgl = await PGlite.create({ dataDir: cfg.dataDir, extensions: { postgis } });
+  return new EmbeddedDb(pgl as unknown as PGliteLike);
+}

@@ -1,0 +1,98 @@
+// City lookups and spatial filters. Every filter is a parameterised fragment; all geometry work happens in PostGIS.
+import type { Db } from '../db.js';
+import { join, sql, type SqlFragment } from '../sql.js';
+
+export interface CityRecord {
+  code: string;
+  name: string;
+  province: string;
+  provinceCode: string;
+  region: 'East' | 'Central' | 'West';
+  areaKm2: number;
+  lon: number;
+  lat: number;
+}
+
+export interface CitySearch {
+  province?: string[];
+  region?: string[];
+  code?: string[];
+  name?: string;
+  bbox?: [number, number, number, number];
+  intersects?: object;
+  withinDistance?: { lon: number; lat: number; km: number };
+  containsPoint?: { lon: number; lat: number };
+  nearest?: { lon: number; lat: number; k: number };
+}
+
+const columns = sql`c.code, c.name, c.province, c.province_code AS "provinceCode", c.region::text AS region,
+  c.area_km2 AS "areaKm2", ST_X(c.centroid) AS lon, ST_Y(c.centroid) AS lat`;
+
+function conditions(f: CitySearch): SqlFragment[] {
+  const w: SqlFragment[] = [];
+  if (f.province?.length) w.push(sql`c.province = ANY(${f.province}::text[])`);
+  if (f.region?.length) w.push(sql`c.region::text = ANY(${f.region}::text[])`);
+  if (f.code?.length) w.push(sql`c.code = ANY(${f.code}::text[])`);
+  if (f.name) w.push(sql`strpos(c.name, ${f.name}) > 0`);
+  if (f.bbox) {
+    const [x1, y1, x2, y2] = f.bbox;
+    w.push(sql`ST_Intersects(c.boundary, ST_MakeEnvelope(${x1}::float8, ${y1}::float8, ${x2}::float8, ${y2}::float8, 4326))`);
+  }
+  if (f.intersects) w.push(sql`ST_Intersects(c.boundary, ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify(f.intersects)}::text), 4326))`);
+  if (f.withinDistance) {
+    const { lon, lat, km } = f.withinDistance;
+    w.push(sql`ST_DWithin(c.boundary::geography, ST_SetSRID(ST_MakePoint(${lon}::float8, ${lat}::float8), 4326)::geography, ${km * 1000}::float8)`);
+  }
+  if (f.containsPoint) {
+    const { lon, lat } = f.containsPoint;
+    w.push(sql`ST_Contains(c.boundary, ST_SetSRID(ST_MakePoint(${lon}::float8, ${lat}::float8), 4326))`);
+  }
+  return w;
+}
+
+/** One page of cities ordered by code (or by distance for `nearest`), plus the total matching count. */
+export async function searchCities(db: Db, f: CitySearch, first: number, afterCode?: string): Promise<{ rows: CityRecord[]; total: number }> {
+  const where = conditions(f);
+  const whereSql = where.length ? sql`WHERE ${join(where, sql` AND `)}` : sql``;
+  if (f.nearest) {
+    const { lon, lat, k } = f.nearest;
+    const rows = await db.query<CityRecord & { total: number }>(sql`
+      SELECT ${columns}, count(*) OVER () AS total FROM city c ${whereSql}
+      ORDER BY ST_Distance(c.boundary::geography, ST_SetSRID(ST_MakePoint(${lon}::float8, ${lat}::float8), 4326)::geography), c.code
+      LIMIT ${Math.min(k, first)}::int`);
+    return { rows, total: rows.length };
+  }
+  const rows = await db.query<CityRecord & { total: number }>(sql`
+    WITH m AS (SELECT ${columns} FROM city c ${whereSql})
+    SELECT m.*, (SELECT count(*) FROM m)::int AS total FROM m
+    ${afterCode ? sql`WHERE m.code > ${afterCode}` : sql``}
+    ORDER BY m.code LIMIT ${first + 1}::int`);
+  return { rows, total: rows[0]?.total ?? (await countCities(db, whereSql)) };
+}
+
+async function countCities(db: Db, whereSql: SqlFragment): Promise<number> {
+  const [{ n }] = await db.query<{ n: number }>(sql`SELECT count(*)::int AS n FROM city c ${whereSql}`);
+  return n;
+}
+
+export async function citiesByCodes(db: Db, codes: readonly string[]): Promise<CityRecord[]> {
+  return db.query<CityRecord>(sql`SELECT ${columns} FROM city c WHERE c.code = ANY(${[...codes]}::text[])`);
+}
+
+/** Boundaries as GeoJSON, optionally simplified (degrees) with topology preserved per city. */
+export async function boundaries(db: Db, codes: readonly string[], tolerance: number): Promise<{ code: string; geojson: string }[]> {
+  return db.query(sql`
+    SELECT c.code, ST_AsGeoJSON(${tolerance > 0 ? sql`ST_SimplifyPreserveTopology(c.boundary, ${tolerance}::float8)` : sql`c.boundary`}, 5) AS geojson
+    FROM city c WHERE c.code = ANY(${[...codes]}::text[])`);
+}
+
+/** Checks a client geometry with PostGIS itself; returns the reason when invalid. */
+export async function geometryProblem(db: Db, geojson: object): Promise<string | null> {
+  try {
+    const [r] = await db.query<{ valid: boolean; reason: string }>(sql`
+      SELECT ST_IsValid(g) AS valid, ST_IsValidReason(g) AS reason FROM (SELECT ST_GeomFromGeoJSON(${JSON.stringify(geojson)}::text) AS g) s`);
+    return r.valid ? null : r.reason;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}

@@ -1,0 +1,99 @@
+// Root queries: city search with spatial filters, single city, firm, and what the data set is.
+import { Arg, Ctx, Int, Query, Resolver } from 'type-graphql';
+import { geometryProblem, searchCities, type CitySearch } from '../db/queries/cities.js';
+import { getMeta } from '../db/queries/load.js';
+import { sql } from '../db/sql.js';
+import { City, CityConnection, CityFilter, Dataset, Firm } from '../schema/types.js';
+import { badInput } from './errors.js';
+import type { Context } from './loaders.js';
+import { checkBbox, checkCode, checkGeoJSON, checkLonLat, checkPositive, checkPositiveInt, cursor } from './validate.js';
+
+export const MAX_PAGE = 1000;
+
+@Resolver()
+export class QueryResolver {
+  @Query(() => CityConnection, { description: 'Cities matching every given filter, ordered by code (by distance with `nearest`).' })
+  async cities(
+    @Ctx() ctx: Context,
+    @Arg('filter', () => CityFilter, { nullable: true }) filter?: CityFilter,
+    @Arg('first', () => Int, { defaultValue: 50 }) first = 50,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+  ): Promise<CityConnection> {
+    checkPositiveInt('first', first, MAX_PAGE);
+    const search = await toSearch(ctx, filter ?? {});
+    const afterCode = after ? cursor.decode('after', 'city', after) : undefined;
+    const { rows, total } = await searchCities(ctx.db, search, first, afterCode);
+    const nodes = rows.slice(0, first) as City[];
+    nodes.forEach((c) => ctx.loaders.primeCity(c));
+    const last = nodes[nodes.length - 1];
+    return {
+      nodes,
+      totalCount: total,
+      pageInfo: { hasNextPage: rows.length > first, endCursor: last ? cursor.encode('city', last.code) : null },
+    };
+  }
+
+  @Query(() => City, { description: 'One city by its 6-digit code.' })
+  async city(@Ctx() ctx: Context, @Arg('code', () => String) code: string): Promise<City> {
+    checkCode('code', code);
+    const c = await ctx.loaders.city(code);
+    if (!c) throw badInput('code', `no city with code ${code}`);
+    return c as City;
+  }
+
+  @Query(() => Firm, { description: 'One firm by id.' })
+  async firm(@Ctx() ctx: Context, @Arg('id', () => Int) id: number): Promise<Firm> {
+    const f = await ctx.loaders.firm(id);
+    if (!f) throw badInput('id', `no firm with id ${id}`);
+    return f as Firm;
+  }
+
+  @Query(() => Dataset, { description: 'Provenance of the loaded data: boundaries are real, demo firms and metrics are synthetic.' })
+  async dataset(@Ctx() ctx: Context): Promise<Dataset> {
+    const meta = await getMeta(ctx.db);
+    const [counts] = await ctx.db.query<{ cities: number; firms: number; city_years: number }>(sql`
+      SELECT (SELECT count(*) FROM city)::int AS cities, (SELECT count(*) FROM firm)::int AS firms,
+             (SELECT count(*) FROM city_year)::int AS city_years`);
+    return {
+      synthetic: meta.synthetic === 'true',
+      description: meta.description ?? 'no data loaded',
+      seed: meta.seed ?? null,
+      boundariesSource: meta.boundaries ?? null,
+      cities: counts.cities,
+      firms: counts.firms,
+      cityYears: counts.city_years,
+    };
+  }
+}
+
+async function toSearch(ctx: Context, f: CityFilter): Promise<CitySearch> {
+  const s: CitySearch = { province: f.province, region: f.region, name: f.name };
+  if (f.code) {
+    f.code.forEach((c) => checkCode('filter.code', c));
+    s.code = f.code;
+  }
+  if (f.bbox) s.bbox = checkBbox('filter.bbox', f.bbox);
+  if (f.intersects !== undefined && f.intersects !== null) {
+    checkGeoJSON('filter.intersects', f.intersects);
+    const g = (f.intersects as { type: string; geometry?: object }).type === 'Feature' ? (f.intersects as { geometry: object }).geometry : f.intersects;
+    const problem = await geometryProblem(ctx.db, g);
+    if (problem) throw badInput('filter.intersects', `invalid geometry: ${problem}`);
+    s.intersects = g;
+  }
+  if (f.withinDistance) {
+    const { lon, lat, km } = f.withinDistance;
+    checkLonLat('filter.withinDistance', lon, lat);
+    checkPositive('filter.withinDistance.km', km, 20_000);
+    s.withinDistance = { lon, lat, km };
+  }
+  if (f.containsPoint) {
+    checkLonLat('filter.containsPoint', f.containsPoint.lon, f.containsPoint.lat);
+    s.containsPoint = { ...f.containsPoint };
+  }
+  if (f.nearest) {
+    checkLonLat('filter.nearest', f.nearest.lon, f.nearest.lat);
+    checkPositiveInt('filter.nearest.k', f.nearest.k, MAX_PAGE);
+    s.nearest = { ...f.nearest };
+  }
+  return s;
+}

@@ -1,0 +1,45 @@
+// Argument checks shared by resolvers; each failure names its argument.
+import { badInput } from './errors.js';
+import { geoJsonShapeProblem } from '../schema/scalars.js';
+
+export function checkLonLat(arg: string, lon: number, lat: number) {
+  if (!Number.isFinite(lon) || lon < -180 || lon > 180) throw badInput(`${arg}.lon`, `longitude must be within [-180, 180], got ${lon}`);
+  if (!Number.isFinite(lat) || lat < -90 || lat > 90) throw badInput(`${arg}.lat`, `latitude must be within [-90, 90], got ${lat}`);
+}
+
+export function checkBbox(arg: string, b: number[]): [number, number, number, number] {
+  if (b.length !== 4) throw badInput(arg, `expects [minLon, minLat, maxLon, maxLat], got ${b.length} numbers`);
+  const [x1, y1, x2, y2] = b;
+  checkLonLat(arg, x1, y1);
+  checkLonLat(arg, x2, y2);
+  if (x1 > x2 || y1 > y2) throw badInput(arg, 'min must not exceed max');
+  return [x1, y1, x2, y2];
+}
+
+export function checkPositiveInt(arg: string, v: number, max: number) {
+  if (!Number.isInteger(v) || v < 1 || v > max) throw badInput(arg, `must be an integer from 1 to ${max}, got ${v}`);
+}
+
+export function checkPositive(arg: string, v: number, max: number) {
+  if (!Number.isFinite(v) || v <= 0 || v > max) throw badInput(arg, `must be a number above 0 and at most ${max}, got ${v}`);
+}
+
+export function checkGeoJSON(arg: string, g: unknown) {
+  const problem = geoJsonShapeProblem(g);
+  if (problem) throw badInput(arg, `malformed GeoJSON: ${problem}`);
+}
+
+export function checkCode(arg: string, code: string) {
+  if (!/^[1-8]\d{5}$/.test(code)) throw badInput(arg, `"${code}" is not a 6-digit GB/T 2260 code`);
+}
+
+const encode = (s: string) => Buffer.from(s, 'utf8').toString('base64url');
+
+export const cursor = {
+  encode: (kind: string, key: string | number) => encode(`${kind}:${key}`),
+  decode(arg: string, kind: string, c: string): string {
+    const s = Buffer.from(c, 'base64url').toString('utf8');
+    if (!s.startsWith(`${kind}:`)) throw badInput(arg, 'is not a cursor returned by this field');
+    return s.slice(kind.length + 1);
+  },
+};

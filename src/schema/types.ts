@@ -1,0 +1,145 @@
+// GraphQL object, input and enum types. Every decorator names its type explicitly: esbuild-based runners emit no metadata.
+import 'reflect-metadata';
+import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { GeoJSONScalar } from './scalars.js';
+
+export enum Region { East = 'East', Central = 'Central', West = 'West' }
+registerEnumType(Region, { name: 'Region', description: 'East / Central / West as the National Bureau of Statistics groups provinces (three-way split).' });
+
+export enum FirmKindEnum { FLEDGLING = 'fledgling', GAZELLE = 'gazelle', UNICORN = 'unicorn' }
+registerEnumType(FirmKindEnum, { name: 'FirmKind', description: 'Innovative-firm kind of one firm-year (雏鹰 / 瞪羚 / 独角兽).' });
+
+export enum NeighbourTypeEnum { QUEEN = 'QUEEN', ROOK = 'ROOK', KNN = 'KNN', DISTANCE = 'DISTANCE' }
+registerEnumType(NeighbourTypeEnum, {
+  name: 'NeighbourType',
+  description: 'QUEEN: outlines within ~0.5 km; ROOK: sharing at least 1 km of border; KNN: k nearest centroids; DISTANCE: centroids within km (great circle).',
+});
+
+@ObjectType({ description: 'A prefecture-level city with its real boundary.' })
+export class City {
+  @Field(() => ID, { description: '6-digit GB/T 2260 code' }) code!: string;
+  @Field(() => String) name!: string;
+  @Field(() => String) province!: string;
+  @Field(() => String) provinceCode!: string;
+  @Field(() => Region) region!: Region;
+  @Field(() => Float, { description: 'Area in km² on the ellipsoid' }) areaKm2!: number;
+  @Field(() => Float, { description: 'Longitude of a point inside the city (ST_PointOnSurface)' }) lon!: number;
+  @Field(() => Float, { description: 'Latitude of a point inside the city' }) lat!: number;
+}
+
+@ObjectType({ description: 'One city-year of metrics (SYNTHETIC in the demo data set).' })
+export class CityYear {
+  @Field(() => Int) year!: number;
+  @Field(() => Float, { description: 'Population, 10k persons' }) population!: number;
+  @Field(() => Float) urbanShare!: number;
+  @Field(() => Float) fiscalSpending!: number;
+  @Field(() => Float) fiscalRevenue!: number;
+  @Field(() => Float) tertiaryShare!: number;
+  @Field(() => Float) educationShare!: number;
+  @Field(() => Float) loans!: number;
+  @Field(() => Float) gdp!: number;
+  @Field(() => [Float], { description: 'The new-quality-productivity indicators (up to 28), raw values' }) nqpIndicators!: number[];
+  @Field(() => Float, { description: 'Data-factor use' }) dfu!: number;
+  @Field(() => Float, { description: 'Robot density' }) rid!: number;
+  @Field(() => Float, { description: 'Patents' }) pc!: number;
+}
+
+@ObjectType({ description: 'An innovative firm (SYNTHETIC in the demo data set).' })
+export class Firm {
+  @Field(() => Int) id!: number;
+  @Field(() => String) name!: string;
+  @Field(() => String) cityCode!: string;
+  @Field(() => String) industry!: string;
+  @Field(() => Boolean) techIntensive!: boolean;
+  @Field(() => Boolean) strategicEmerging!: boolean;
+  @Field(() => String, { description: 'Founding date, YYYY-MM-DD' }) founded!: string;
+  @Field(() => Boolean) listed!: boolean;
+  @Field(() => String, { nullable: true }) listedOn!: string | null;
+  @Field(() => Boolean, { description: 'ST / *ST (special treatment) flag' }) stFlag!: boolean;
+  @Field(() => Boolean) financial!: boolean;
+}
+
+@ObjectType({ description: "One year of a firm's figures." })
+export class FirmYear {
+  @Field(() => Int) year!: number;
+  @Field(() => Float) revenue!: number;
+  @Field(() => Int) employees!: number;
+  @Field(() => Float) assets!: number;
+  @Field(() => Float) leverage!: number;
+  @Field(() => Float) rnd!: number;
+  @Field(() => Int) patents!: number;
+  @Field(() => Float, { nullable: true }) valuationUsd!: number | null;
+  @Field(() => Float, { nullable: true }) revenueGrowth!: number | null;
+  @Field(() => FirmKindEnum, { nullable: true, description: 'Kind recorded with the data for that year' }) kind!: FirmKindEnum | null;
+}
+
+@ObjectType()
+export class PageInfo {
+  @Field(() => Boolean) hasNextPage!: boolean;
+  @Field(() => String, { nullable: true }) endCursor!: string | null;
+}
+
+@ObjectType()
+export class CityConnection {
+  @Field(() => [City]) nodes!: City[];
+  @Field(() => Int) totalCount!: number;
+  @Field(() => PageInfo) pageInfo!: PageInfo;
+}
+
+@ObjectType()
+export class FirmConnection {
+  @Field(() => [Firm]) nodes!: Firm[];
+  @Field(() => Int) totalCount!: number;
+  @Field(() => PageInfo) pageInfo!: PageInfo;
+}
+
+@ObjectType()
+export class Neighbour {
+  @Field(() => City) city!: City;
+  @Field(() => Float, { nullable: true, description: 'Length of shared border, km (contiguity types only)' }) sharedKm!: number | null;
+  @Field(() => Float, { description: 'Great-circle distance between the two cities’ interior points, km' }) distanceKm!: number;
+}
+
+@ObjectType({ description: 'What the loaded data set is; the demo firms and metrics are synthetic.' })
+export class Dataset {
+  @Field(() => Boolean) synthetic!: boolean;
+  @Field(() => String) description!: string;
+  @Field(() => String, { nullable: true }) seed!: string | null;
+  @Field(() => String, { nullable: true }) boundariesSource!: string | null;
+  @Field(() => Int) cities!: number;
+  @Field(() => Int) firms!: number;
+  @Field(() => Int) cityYears!: number;
+}
+
+@InputType()
+export class PointInput {
+  @Field(() => Float) lon!: number;
+  @Field(() => Float) lat!: number;
+}
+
+@InputType()
+export class DistanceInput {
+  @Field(() => Float) lon!: number;
+  @Field(() => Float) lat!: number;
+  @Field(() => Float, { description: 'Radius in km, measured on the ellipsoid from the city outline' }) km!: number;
+}
+
+@InputType()
+export class NearestInput {
+  @Field(() => Float) lon!: number;
+  @Field(() => Float) lat!: number;
+  @Field(() => Int) k!: number;
+}
+
+@InputType({ description: 'All given conditions must hold.' })
+export class CityFilter {
+  @Field(() => [String], { nullable: true }) province?: string[];
+  @Field(() => [Region], { nullable: true }) region?: Region[];
+  @Field(() => [String], { nullable: true }) code?: string[];
+  @Field(() => String, { nullable: true, description: 'Substring of the name' }) name?: string;
+  @Field(() => [Float], { nullable: true, description: '[minLon, minLat, maxLon, maxLat]' }) bbox?: number[];
+  @Field(() => GeoJSONScalar, { nullable: true, description: 'Cities whose outline intersects this geometry' }) intersects?: object;
+  @Field(() => DistanceInput, { nullable: true }) withinDistance?: DistanceInput;
+  @Field(() => PointInput, { nullable: true }) containsPoint?: PointInput;
+  @Field(() => NearestInput, { nullable: true, description: 'The k cities nearest to a point (by outline), nearest first' }) nearest?: NearestInput;
+}

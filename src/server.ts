@@ -1,0 +1,19 @@
+// `npm start`: GraphQL on PORT (default 4000) over the embedded database, or DATABASE_URL when set.
+import { openStore } from './app.js';
+import { readConfig } from './config.js';
+import { startHttp } from './http.js';
+
+const cfg = readConfig();
+const log = (m: string) => console.log(`[agglomera] ${m}`);
+log(cfg.databaseUrl ? 'database: PostgreSQL from DATABASE_URL' : `database: embedded PGlite + PostGIS in ${cfg.dataDir}`);
+const db = await openStore({ ...cfg, log });
+const server = await startHttp(db, cfg.port);
+log(`GraphQL ready at ${server.url}`);
+
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, async () => {
+    await server.stop();
+    await db.close();
+    process.exit(0);
+  });
+}
