@@ -1,0 +1,248 @@
+// log|I - rho W| for ML: exact from eigenvalues when W is similar to a symmetric matrix and n is moderate,
+// exact dense LU for small asymmetric W, and the Barry-Pace (1999) Monte Carlo power-trace series for large n.
+import { EstimationInputError } from '../result.js';
+import { mulberry32 } from './rng.js';
+import { lag, transposeValues, type SpatialWeights } from './types.js';
+
+/** Eigenvalues of a dense symmetric matrix (row-major n x n, overwritten): Householder tridiagonalisation then
+ * implicit QL (tred2/tqli without vectors), O(4/3 n^3) - fast enough for n of a few thousand. */
+export function symmetricEigenvalues(a: Float64Array, n: number): Float64Array {
+  const d = new Float64Array(n), e = new Float64Array(n);
+  for (let i = n - 1; i > 0; i--) {
+    const l = i - 1;
+    let h = 0, scale = 0;
+    const ri = i * n;
+    if (l > 0) {
+      for (let k = 0; k <= l; k++) scale += Math.abs(a[ri + k]);
+      if (scale === 0) e[i] = a[ri + l];
+      else {
+        for (let k = 0; k <= l; k++) { a[ri + k] /= scale; h += a[ri + k] * a[ri + k]; }
+        let f = a[ri + l];
+        const g = f >= 0 ? -Math.sqrt(h) : Math.sqrt(h);
+        e[i] = scale * g; h -= f * g; a[ri + l] = f - g;
+        f = 0;
+        for (let j = 0; j <= l; j++) {
+          const rj = j * n;
+          let gg = 0;
+          for (let k = 0; k <= j; k++) gg += a[rj + k] * a[ri + k];
+          for (let k = j + 1; k <= l; k++) gg += a[k * n + j] * a[ri + k];
+          e[j] = gg / h;
+          f += e[j] * a[ri + j];
+        }
+        const hh = f / (h + h);
+        for (let j = 0; j <= l; j++) {
+          const fj = a[ri + j];
+          const gj = (e[j] -= hh * fj);
+          const rj = j * n;
+          for (let k = 0; k <= j; k++) a[rj + k] -= fj * e[k] + gj * a[ri + k];
+        }
+      }
+    } else e[i] = a[ri + l];
+    d[i] = h;
+  }
+  for (let i = 0; i < n; i++) d[i] = a[i * n + i];
+  // tqli
+  for (let i = 1; i < n; i++) e[i - 1] = e[i];
+  if (n > 0) e[n - 1] = 0;
+  for (let l = 0; l < n; l++) {
+    let iter = 0, m: number;
+    do {
+      for (m = l; m < n - 1; m++) {
+        const dd = Math.abs(d[m]) + Math.abs(d[m + 1]);
+        if (Math.abs(e[m]) <= 2.220446049250313e-16 * dd) break;
+      }
+      if (m !== l) {
+        if (iter++ === 60) throw new Error('symmetricEigenvalues: no convergence');
+        let g = (d[l + 1] - d[l]) / (2 * e[l]);
+        let r = Math.hypot(g, 1);
+        g = d[m] - d[l] + e[l] / (g + (g >= 0 ? Math.abs(r) : -Math.abs(r)));
+        let s = 1, c = 1, p = 0, i: number;
+        for (i = m - 1; i >= l; i--) {
+          let f = s * e[i];
+          const b = c * e[i];
+          e[i + 1] = r = Math.hypot(f, g);
+          if (r === 0) { d[i + 1] -= p; e[m] = 0; break; }
+          s = f / r; c = g / r; g = d[i + 1] - p; r = (d[i] - g) * s + 2 * c * b; d[i + 1] = g + (p = s * r); g = c * r - b;
+          f = 0;
+        }
+        if (r === 0 && i >= l) continue;
+        d[l] -= p; e[l] = g; e[m] = 0;
+      }
+    } while (m !== l);
+  }
+  return d.sort();
+}
+
+/** When W = D^-1 C with C symmetric (row-standardised symmetric weights), S = D^1/2 W D^-1/2 is symmetric and
+ * similar to W; returns sqrt(d), else null. */
+export function symmetriser(w: SpatialWeights): Float64Array | null {
+  const n = w.ids.length;
+  const d = w.style === 'W' ? (w.rawRowSums ?? Float64Array.from(w.neighbours, (nb) => nb.length)) : new Float64Array(n).fill(1);
+  const wt = transposeValues(w);
+  for (let i = 0; i < n; i++) {
+    const v = w.weights[i];
+    for (let k = 0; k < v.length; k++) {
+      const a = d[i] * v[k], b = d[w.neighbours[i][k]] * wt[i][k];
+      if (Math.abs(a - b) > 1e-10 * Math.max(Math.abs(a), Math.abs(b))) return null;
+    }
+  }
+  return Float64Array.from(d, Math.sqrt);
+}
+
+/** Real eigenvalues of W through its symmetric similar matrix (throws when W is not symmetrisable). */
+export function weightsEigenvalues(w: SpatialWeights): Float64Array {
+  const sq = symmetriser(w);
+  if (!sq) throw new EstimationInputError('weights are not similar to a symmetric matrix: eigenvalues may be complex', 'weights');
+  const n = w.ids.length, a = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    const nb = w.neighbours[i], v = w.weights[i];
+    for (let k = 0; k < nb.length; k++) a[i * n + nb[k]] = (sq[i] * v[k]) / sq[nb[k]];
+  }
+  return symmetricEigenvalues(a, n);
+}
+
+export interface LogDet {
+  method: 'eigen' | 'LU' | 'MC';
+  /** log|I - rho W| */
+  ldet(rho: number): number;
+  /** search interval for rho / lambda */
+  interval: [number, number];
+  /** tr((I - rho W)^-1) and tr(W (I - rho W)^-1), tr((W (I - rho W)^-1)^2): exact (eigen / LU) or series */
+  traces(rho: number): { trA: number; trAW: number; trAW2: number };
+  eigenvalues?: Float64Array;
+  /** for MC: estimated tr(W^k)/n, k = 1..m, and their Monte Carlo standard errors */
+  powerTraces?: Float64Array;
+  note?: string;
+}
+
+export function eigenLogDet(w: SpatialWeights): LogDet {
+  const ev = weightsEigenvalues(w);
+  const lmin = ev[0], lmax = ev[ev.length - 1];
+  return {
+    method: 'eigen', eigenvalues: ev,
+    // spatialreg: interval 1/range(eig); the bounds are singular so nudge inwards
+    interval: [1 / lmin + 1e-10, 1 / lmax - 1e-10],
+    ldet: (rho) => { let s = 0; for (const l of ev) s += Math.log(1 - rho * l); return s; },
+    traces: (rho) => {
+      let a = 0, b = 0, c = 0;
+      for (const l of ev) { const q = 1 / (1 - rho * l); a += q; b += l * q; c += (l * q) ** 2; }
+      return { trA: a, trAW: b, trAW2: c };
+    },
+  };
+}
+
+/** Dense LU log-determinant (any W, small n). */
+export function luLogDet(w: SpatialWeights): LogDet {
+  const n = w.ids.length;
+  const ld = (rho: number) => {
+    const a = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) {
+      a[i * n + i] = 1;
+      const nb = w.neighbours[i], v = w.weights[i];
+      for (let k = 0; k < nb.length; k++) a[i * n + nb[k]] -= rho * v[k];
+    }
+    let s = 0;
+    for (let k = 0; k < n; k++) {
+      let p = k, best = Math.abs(a[k * n + k]);
+      for (let i = k + 1; i < n; i++) { const x = Math.abs(a[i * n + k]); if (x > best) { best = x; p = i; } }
+      if (best === 0) return -Infinity;
+      if (p !== k) for (let j = 0; j < n; j++) { const t = a[k * n + j]; a[k * n + j] = a[p * n + j]; a[p * n + j] = t; }
+      const piv = a[k * n + k];
+      s += Math.log(Math.abs(piv));
+      for (let i = k + 1; i < n; i++) {
+        const f = a[i * n + k] / piv;
+        if (f === 0) continue;
+        for (let j = k + 1; j < n; j++) a[i * n + j] -= f * a[k * n + j];
+      }
+    }
+    return s;
+  };
+  const tr = seriesTraces(exactPowerTraces(w, 60), n);
+  return { method: 'LU', interval: [-1 + 1e-10, 1 - 1e-10], ldet: ld, traces: tr, note: 'dense LU log-determinant; rho interval (-1, 1)' };
+}
+
+/** tr(W^k)/n for k = 1..m exactly (dense powers by repeated sparse products; n small). */
+function exactPowerTraces(w: SpatialWeights, m: number): Float64Array {
+  const n = w.ids.length, t = new Float64Array(m);
+  const e = new Float64Array(n);
+  const cols: Float64Array[] = [];
+  for (let j = 0; j < n; j++) { e.fill(0); e[j] = 1; cols.push(Float64Array.from(e)); }
+  for (let k = 0; k < m; k++) {
+    let s = 0;
+    for (let j = 0; j < n; j++) { cols[j] = lag(w, cols[j]); s += cols[j][j]; }
+    t[k] = s / n;
+  }
+  return t;
+}
+
+function seriesTraces(t: Float64Array, n: number) {
+  return (rho: number) => {
+    // tr(A) = n + sum rho^k tr(W^k); tr(AW) = sum rho^k tr(W^(k+1)); tr((AW)^2) = sum (k+1) rho^k tr(W^(k+2))
+    let a = n, b = 0, c = 0, r = 1;
+    for (let k = 0; k < t.length; k++) {
+      if (k >= 1) a += n * r * t[k - 1];
+      b += n * r * t[k];
+      if (k + 1 < t.length) c += n * (k + 1) * r * t[k + 1];
+      r *= rho;
+    }
+    a += n * r * t[t.length - 1];
+    return { trA: a, trAW: b, trAW2: c };
+  };
+}
+
+/** Barry & Pace (1999) Monte Carlo log-determinant: log|I - rho W| = -n sum_k rho^k tr(W^k)/(n k), with
+ * tr(W) and tr(W^2) exact and higher traces estimated by p Rademacher probes u'W^k u / u'u; m terms. */
+export function mcLogDet(w: SpatialWeights, opts: { p?: number; m?: number; seed?: number } = {}): LogDet {
+  const n = w.ids.length, p = opts.p ?? 32, m = opts.m ?? 60, seed = opts.seed ?? 1;
+  const u = mulberry32(seed);
+  const est = new Float64Array(m), sq = new Float64Array(m);
+  const x = new Float64Array(n), y = new Float64Array(n), buf = new Float64Array(n);
+  for (let s = 0; s < p; s++) {
+    for (let i = 0; i < n; i++) x[i] = u() < 0.5 ? -1 : 1;
+    y.set(x);
+    for (let k = 0; k < m; k++) {
+      lag(w, y, buf); y.set(buf);
+      let v = 0;
+      for (let i = 0; i < n; i++) v += x[i] * y[i];
+      v /= n;
+      est[k] += v; sq[k] += v * v;
+    }
+  }
+  const t = new Float64Array(m), se = new Float64Array(m);
+  for (let k = 0; k < m; k++) { t[k] = est[k] / p; se[k] = Math.sqrt(Math.max(0, sq[k] / p - t[k] ** 2) / Math.max(1, p - 1)); }
+  // exact first two traces
+  const wt = transposeValues(w);
+  let t1 = 0, t2 = 0;
+  for (let i = 0; i < n; i++) {
+    const nb = w.neighbours[i], v = w.weights[i];
+    for (let k = 0; k < nb.length; k++) { if (nb[k] === i) t1 += v[k]; t2 += v[k] * wt[i][k]; }
+  }
+  t[0] = t1 / n; se[0] = 0;
+  if (m > 1) { t[1] = t2 / n; se[1] = 0; }
+  const ldet = (rho: number) => {
+    let s = 0, r = 1;
+    for (let k = 0; k < m; k++) { r *= rho; s += (r * t[k]) / (k + 1); }
+    return -n * s;
+  };
+  const res: LogDet = {
+    method: 'MC', interval: [-0.99, 0.99], ldet, traces: seriesTraces(t, n), powerTraces: t,
+    note: `Barry-Pace Monte Carlo log-determinant (${p} probes, ${m} powers, seed ${seed}); rho searched in (-0.99, 0.99)`,
+  };
+  (res as LogDet & { ldetSE: (rho: number) => number }).ldetSE = (rho: number) => {
+    let v = 0, r = 1;
+    for (let k = 0; k < m; k++) { r *= rho; v += ((r * se[k]) / (k + 1)) ** 2; }
+    return n * Math.sqrt(v);
+  };
+  return res;
+}
+
+/** Chooses the log-determinant: eigenvalues (symmetrisable W, n <= small), LU (other W, n <= 400), else MC. */
+export function chooseLogDet(w: SpatialWeights, opts: { method?: 'eigen' | 'LU' | 'MC' | 'auto'; small?: number; seed?: number } = {}): LogDet {
+  const n = w.ids.length, small = opts.small ?? 1500, method = opts.method ?? 'auto';
+  if (method === 'eigen') return eigenLogDet(w);
+  if (method === 'LU') return luLogDet(w);
+  if (method === 'MC') return mcLogDet(w, { seed: opts.seed });
+  if (n <= small && symmetriser(w)) return eigenLogDet(w);
+  if (n <= 400) return luLogDet(w);
+  return mcLogDet(w, { seed: opts.seed });
+}
