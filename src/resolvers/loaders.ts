@@ -20,14 +20,15 @@ function groupBy<T, K>(rows: T[], key: (r: T) => K): Map<K, T[]> {
 
 export class Loaders {
   private readonly keyed = new Map<string, DataLoader<unknown, unknown>>();
-  constructor(private readonly db: Db) {}
+  /** `batch: false` resolves every key with its own statement: the N+1 baseline the benchmark compares against. */
+  constructor(private readonly db: Db, private readonly opts: { batch?: boolean } = {}) {}
 
   /** One loader per (field, arguments): arguments differ → a different statement. */
   private loader<K, V>(name: string, args: unknown, batch: (keys: readonly K[]) => Promise<V[]>): DataLoader<K, V> {
     const id = `${name}:${JSON.stringify(args)}`;
     let l = this.keyed.get(id) as DataLoader<K, V> | undefined;
     if (!l) {
-      l = new DataLoader<K, V>(batch, { maxBatchSize: 5000 });
+      l = new DataLoader<K, V>(batch, { maxBatchSize: this.opts.batch === false ? 1 : 5000 });
       this.keyed.set(id, l as DataLoader<unknown, unknown>);
     }
     return l;
@@ -93,4 +94,4 @@ export interface Context {
   loaders: Loaders;
 }
 
-export const makeContext = (db: Db): Context => ({ db, loaders: new Loaders(db) });
+export const makeContext = (db: Db, opts?: { batch?: boolean }): Context => ({ db, loaders: new Loaders(db, opts) });

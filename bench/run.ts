@@ -1,0 +1,13 @@
+// Runs the benchmarks named on the command line (default: all), each in its own process.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+const all = ['graphql', 'estimation', 'gmm', 'spatial'];
+const chosen = process.argv.slice(2).length ? process.argv.slice(2) : all;
+for (const name of chosen) {
+  const file = `bench/${name}.ts`;
+  if (!existsSync(file)) { console.error(`no benchmark ${file}`); process.exitCode = 2; continue; }
+  console.log(`\n### ${name}`);
+  const r = spawnSync(process.execPath, ['node_modules/tsx/dist/cli.mjs', file], { stdio: 'inherit' });
+  if (r.status !== 0) process.exitCode = r.status ?? 1;
+}
