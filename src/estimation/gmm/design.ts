@@ -20,6 +20,8 @@ export interface DesignSpec {
   fsm: FirstStepMatrix;
   /** plm's lost.ts: periods lost to differencing and lags (TL1); inferred from the data when undefined */
   lostPeriods?: number;
+  /** reproduce plm's makegmm on an empty lag range (R's x[1:0] is x[1]): see docs/gmm.md */
+  emulatePlmLagRange?: boolean;
 }
 
 export interface Design {
@@ -168,7 +170,8 @@ export function buildDesign(s: DesignSpec): Design {
         for (let l = z.minLag; l <= maxl; l++) {
           let used = false;
           for (let i = 0; i < m1; i++) {
-            const q = rowPeriod(i) - l;
+            let q = rowPeriod(i) - l;
+            if (q === -1 && l === z.minLag && s.emulatePlmLagRange) q = 0;
             if (q >= 0) { push(zt, i, L, GMM_LEVEL, j, q); used = true; }
           }
           if (used) { inames.push(`lag(${z.name}, ${l}) [collapsed]`); L++; }
@@ -176,7 +179,8 @@ export function buildDesign(s: DesignSpec): Design {
       } else {
         for (let i = 0; i < m1; i++) {
           const p = rowPeriod(i);
-          for (let q = Math.max(0, p - z.maxLag); q <= p - z.minLag; q++) {
+          const last = p - z.minLag === -1 && s.emulatePlmLagRange ? 0 : p - z.minLag;
+          for (let q = Math.max(0, p - z.maxLag); q <= last; q++) {
             push(zt, i, L, GMM_LEVEL, j, q);
             inames.push(`${z.name}@${grid.tmin + q} for ${grid.tmin + p}`); L++;
           }

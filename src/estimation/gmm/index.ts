@@ -33,6 +33,12 @@ export interface GmmInput {
   fsm?: FirstStepMatrix;
   /** plm lost.ts (TL1): periods lost at the start; inferred from the data when omitted */
   lostPeriods?: number;
+  /**
+   * Reproduce plm's instrument matrix bit for bit when GMM instruments have different minimum lags: plm then gives
+   * the first differenced period of the variable with the larger minimum lag the instrument at lag minLag - 1
+   * (R's x[1:0] is x[1]). Off by default (that instrument is invalid under the stated lags); see docs/gmm.md.
+   */
+  emulatePlmLagRange?: boolean;
 }
 
 const norm = (s: string) => s.replace(/\s+/g, '');
@@ -90,6 +96,7 @@ export function fitGmm(input: GmmInput): EstimationResult {
   const design = buildDesign({
     grid, y: input.y, yName: input.yName, regressors: input.regressors, gmm: input.gmmInstruments, iv,
     system, collapse: input.collapse, timeDummies: input.timeDummies, fsm, lostPeriods: input.lostPeriods,
+    emulatePlmLagRange: input.emulatePlmLagRange,
   });
   const { K, L } = design;
   if (L < K) {
