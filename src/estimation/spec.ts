@@ -11,7 +11,7 @@ export const ModelSpecSchema = z.object({
   vcov: z
     .union([
       z.enum(['iid', 'hc0', 'hc1', 'hc2', 'hc3']),
-      z.object({ cluster: z.array(z.string().min(1)).min(1).max(2), smallSample: z.enum(['plm', 'stata']).optional() }),
+      z.object({ cluster: z.array(z.string().min(1)).min(1).max(2), smallSample: z.enum(['plm', 'stata', 'none']).optional() }),
     ])
     .optional(),
   gmm: z
