@@ -220,9 +220,13 @@ export function buildDesign(s: DesignSpec): Design {
     });
   };
   gmmDiffBlock();
-  if (system) { gmmLevelBlock(); tdBlock('level'); ivBlock('diff'); ivBlock('level'); }
+  if (system) gmmLevelBlock();
+  const gmmCols = L;
+  if (gmmCols === 0) {
+    throw new EstimationInputError(`no valid instruments: lags ${s.gmm.map((z) => `${z.minLag}:${z.maxLag} of ${z.name}`).join(', ')} reach before the first period for every row`, 'gmm.instruments');
+  }
+  if (system) { tdBlock('level'); ivBlock('diff'); ivBlock('level'); }
   else { if (s.timeDummies) tdBlock('diff'); ivBlock('diff'); }
-  if (L === 0) throw new EstimationInputError('no valid instruments: the GMM lags reach before the first period for every row', 'gmm.instruments');
 
   const eRow = Int32Array.from(zt.row), eCol = Int32Array.from(zt.col), eKind = Int8Array.from(zt.kind);
   const eVar = Int32Array.from(zt.v), ePer = Int32Array.from(zt.per), eVal = Float64Array.from(zt.val);
@@ -314,7 +318,9 @@ export function buildDesign(s: DesignSpec): Design {
   const keep: number[] = [], dropNames: string[] = [];
   for (let c = 0; c < Lf; c++) if (colNonZero[c]) keep.push(c); else dropNames.push(inames[c]);
   L = keep.length;
-  if (L === 0) throw new EstimationInputError('no valid instruments: every GMM/IV instrument is missing where the model is observed', 'gmm.instruments');
+  if (!keep.some((c) => c < gmmCols)) {
+    throw new EstimationInputError(`no valid instruments: ${s.gmm.map((z) => z.name).join(', ')} missing (or zero) at every lag used, wherever the model is observed`, 'gmm.instruments');
+  }
   let ZX = ZXf, Zy = Zyf, ZXd = ZXdf, Zyd = Zydf;
   const S1 = zeros(L, L);
   for (let b = 0; b < L; b++) for (let a = 0; a < L; a++) S1.data[a + b * L] = S1f[keep[a] + keep[b] * Lf];
