@@ -23,9 +23,19 @@ const PANEL_ESTIMATORS = new Set(['re', 'fd', 'between', 'diff_gmm', 'sys_gmm'])
 export function validateSpec(spec: unknown): ModelSpec {
   const r = ModelSpecSchema.safeParse(spec);
   if (r.success) return r.data;
-  const issue = r.error.issues[0];
-  const path = issue.path.join('.') || '(spec)';
-  throw new EstimationInputError(`invalid spec at '${path}': ${issue.message}`, path);
+  // for a union (e.g. vcov: 'iid' | {cluster}) report the branch that got furthest into the input
+  type Issue = { path: PropertyKey[]; message: string; code?: string; errors?: Issue[][] };
+  const deepest = (issue: Issue, prefix: PropertyKey[]): { path: PropertyKey[]; message: string } => {
+    const here = [...prefix, ...issue.path];
+    if (issue.code !== 'invalid_union' || !issue.errors?.length) return { path: here, message: issue.message };
+    const cands = issue.errors.flat().map((i) => deepest(i, here));
+    const wrongType = (m: string) => /expected (object|string|one of)/.test(m);
+    cands.sort((a, b) => b.path.length - a.path.length || Number(wrongType(a.message)) - Number(wrongType(b.message)));
+    return cands[0] ?? { path: here, message: issue.message };
+  };
+  const { path: p, message } = deepest(r.error.issues[0] as unknown as Issue, []);
+  const path = p.map(String).join('.') || '(spec)';
+  throw new EstimationInputError(`invalid spec at '${path}': ${message}`, path);
 }
 
 function requireFormula(spec: ModelSpec): ParsedFormula {

@@ -37,6 +37,8 @@ export function leastSquares(y: Float64Array, X: Matrix, names: string[], contex
     xtx = crossprod(Xk);
     warnings.push(`${dropped.length === 1 ? 'variable' : 'variables'} ${dropped.map((d) => `'${d}'`).join(', ')} removed because of collinearity in ${context}`);
   }
+  if (X.cols > 0 && Xk.cols === 0)
+    throw new EstimationInputError(`singular design in ${context}: every term is collinear or constant (${dropped.map((d) => `'${d}'`).join(', ')})`, 'formula');
   if (Xk.rows < Xk.cols) throw new EstimationInputError(`${context}: ${Xk.rows} observations for ${Xk.cols} coefficients`, 'formula');
   let xtxInv: Matrix;
   try {
