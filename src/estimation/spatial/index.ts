@@ -7,3 +7,4 @@ export { featureRings, centroid, greatCircleKm, type GeoJSONFeatureCollection, t
 export { moranTest, moranPermutation, gearyTest, localMoran, lmTests, type MoranResult, type GearyResult, type LocalMoranRow, type LMTests } from './stats.js';
 export { fitSpatial, durbinDesign, type SpatialInput, type SpatialOptions } from './ml.js';
 export { chooseLogDet, eigenLogDet, mcLogDet, luLogDet, weightsEigenvalues, symmetricEigenvalues, type LogDet } from './logdet.js';
+export { fitSpatialPanel, type SpatialPanelInput, type SpatialPanelOptions } from './panel.js';
