@@ -113,11 +113,17 @@ export function components(a: Factor, b: Factor): number {
 }
 
 /**
- * Parameters each factor uses: the first its levels, the second its levels minus the components it shares with
- * the first (exact for two factors), later ones their levels minus one (as fixest's default for 3+ factors).
+ * Parameters each factor uses: the first its levels; a factor nested in an earlier one none; the second its levels
+ * minus the connected components it forms with the first (exact for two factors); later ones their levels minus the
+ * largest number of components they form with any earlier factor (an approximation, like fixest's for 3+ factors).
  */
 export function factorDf(factors: Factor[]): number[] {
-  return factors.map((f, j) => (j === 0 ? f.nlevels : j === 1 ? f.nlevels - components(factors[0], f) : f.nlevels - 1));
+  return factors.map((f, j) => {
+    if (j === 0) return f.nlevels;
+    const earlier = factors.slice(0, j);
+    if (earlier.some((e) => nestedIn(f, e))) return 0;
+    return f.nlevels - Math.max(...earlier.map((e) => components(e, f)));
+  });
 }
 
 /** True when every level of f lies within a single level of the cluster variable. */
