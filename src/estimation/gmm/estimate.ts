@@ -1,8 +1,9 @@
 // The GMM algebra of plm::pgmm, vcovHC.pgmm, sargan and mtest, run on per-group sufficient statistics
 // (Z_i'X_i, Z_i'y_i) so a pass over the groups costs O(N L K) and never touches an N x L matrix.
 import {
-  cholesky, crossprod, crossprodVec, invSPD, inverse, matmul, matvec, symEigen, transpose, zeros, SingularMatrixError, type Matrix,
+  crossprod, crossprodVec, invSPD, inverse, matmul, matvec, transpose, zeros, SingularMatrixError, type Matrix,
 } from '../linalg.js';
+import { eigenSym } from './eigen.js';
 import type { Design } from './design.js';
 
 export interface GmmFit {
@@ -23,42 +24,17 @@ const GINV_TOL = Math.sqrt(2.220446049250313e-16); // MASS::ginv tolerance
 /** solve(S) as plm does, or MASS::ginv(S) when the smallest eigenvalue is below 1e-9. */
 export function plmInverse(S: Matrix): { inv: Matrix; generalised: boolean } {
   const n = S.rows;
-  if (n <= 400) {
-    const { values, vectors } = symEigen(S);
-    const minEv = values[n - 1];
-    if (!(minEv < EPS)) return { inv: safeInvSPD(S), generalised: false };
-    const maxSv = Math.max(...Array.from(values, Math.abs));
-    const out = zeros(n, n);
-    for (let k = 0; k < n; k++) {
-      if (!(Math.abs(values[k]) > GINV_TOL * maxSv)) continue;
-      const w = 1 / values[k];
-      for (let j = 0; j < n; j++) {
-        const vj = vectors.data[j + k * n] * w;
-        if (vj === 0) continue;
-        for (let i = 0; i < n; i++) out.data[i + j * n] += vectors.data[i + k * n] * vj;
-      }
-    }
-    return { inv: out, generalised: true };
-  }
-  // large instrument sets: Jacobi is too slow, so Cholesky decides (a g-inverse only if it fails)
-  try {
-    cholesky(S);
-    return { inv: invSPD(S), generalised: false };
-  } catch (e) {
-    if (!(e instanceof SingularMatrixError)) throw e;
-    return plmInverseEigen(S);
-  }
-}
-
-function plmInverseEigen(S: Matrix) {
-  const n = S.rows, { values, vectors } = symEigen(S);
-  const maxSv = Math.max(...Array.from(values, Math.abs)), out = zeros(n, n);
+  const { values, vectors } = eigenSym(S);
+  if (n === 0 || !(values[0] < EPS)) return { inv: safeInvSPD(S), generalised: false };
+  const maxSv = Math.max(Math.abs(values[0]), Math.abs(values[n - 1]));
+  const out = zeros(n, n);
   for (let k = 0; k < n; k++) {
     if (!(Math.abs(values[k]) > GINV_TOL * maxSv)) continue;
-    const w = 1 / values[k];
+    const w = 1 / values[k], vk = k * n;
     for (let j = 0; j < n; j++) {
-      const vj = vectors.data[j + k * n] * w;
-      for (let i = 0; i < n; i++) out.data[i + j * n] += vectors.data[i + k * n] * vj;
+      const vj = vectors.data[j + vk] * w;
+      if (vj === 0) continue;
+      for (let i = 0; i < n; i++) out.data[i + j * n] += vectors.data[i + vk] * vj;
     }
   }
   return { inv: out, generalised: true };
