@@ -77,7 +77,7 @@ describe('panel lags respect gaps', () => {
     expect(() => buildDesign(frame, parseFormula('x ~ lag(x, 1)'))).toThrow(/no panel/);
     expect(() => buildDesign(frame, parseFormula('x ~ log(nope)'))).toThrow(/unknown column 'nope' in term 'log\(nope\)'/);
     const dup = frameFromColumns({ id: [1, 1], t: [1, 1], x: [1, 2] });
-    expect(() => new PanelIndex(dup, 'id', 't')).toThrow(/duplicate rows for id = 1, t = 1/);
+    expect(() => new PanelIndex(dup, 'id', 't').order).toThrow(/duplicate rows for id = 1, t = 1/);
     expect(() => buildDesign(frame, parseFormula('x ~ id'))).toThrow(/'id' .* not numeric/);
   });
 

@@ -73,7 +73,8 @@ export function buildDesign(frame: DataFrame, f: ParsedFormula, opts: DesignOpti
     const o = (j + j0) * m;
     for (let i = 0; i < m; i++) X.data[o + i] = c[rowIdx[i]];
   });
-  const yk = Float64Array.from(rowIdx, (i) => y[i]);
+  const yk = new Float64Array(m);
+  for (let i = 0; i < m; i++) yk[i] = y[rowIdx[i]];
   const design: Design = {
     y: yk,
     yName: f.lhsName,
@@ -89,7 +90,8 @@ export function buildDesign(frame: DataFrame, f: ParsedFormula, opts: DesignOpti
   };
   if (panel) {
     design.id = recode(panel.id, rowIdx, opts.panel!.id);
-    design.time = Float64Array.from(rowIdx, (i) => panel.time[i]);
+    const t = (design.time = new Float64Array(m));
+    for (let i = 0; i < m; i++) t[i] = panel.time[rowIdx[i]];
   }
   return design;
 }

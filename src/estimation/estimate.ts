@@ -109,6 +109,8 @@ export function linear(spec: ModelSpec, frame: DataFrame): LinearModel {
   }
   const opts: DesignOptions = { panel: spec.panel, where: spec.sample?.where, fixedEffects: fe, clusters: clusterNames(spec), noIntercept: fe.length > 0 };
   const d = buildDesign(frame, f, opts);
+  // plm refuses duplicate (id, time) couples for its panel estimators; the check sorts the panel once
+  if (d.panel && (est === 're' || est === 'fd' || est === 'between' || spec.effects)) void d.panel.order;
   const vcov = vcovOf(spec);
   switch (est) {
     case 'ols':

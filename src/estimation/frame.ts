@@ -65,6 +65,10 @@ export function numericColumn(frame: DataFrame, name: string, what = 'the model'
 export function factorCodes(frame: DataFrame, name: string, what = 'the model'): { codes: Int32Array; levels: string[] } {
   const c = getColumn(frame, name, what);
   const codes = new Int32Array(frame.nrows);
+  if (c instanceof Float64Array) {
+    const fast = integerCodes(c);
+    if (fast) return fast;
+  }
   const map = new Map<string | number, number>();
   const levels: string[] = [];
   for (let i = 0; i < frame.nrows; i++) {
@@ -77,14 +81,37 @@ export function factorCodes(frame: DataFrame, name: string, what = 'the model'):
   return { codes, levels };
 }
 
+/** Fast path for integer-valued numeric columns with a compact range (ids, years): a lookup table, no hashing. */
+function integerCodes(c: Float64Array): { codes: Int32Array; levels: string[] } | null {
+  let lo = Infinity, hi = -Infinity;
+  for (let i = 0; i < c.length; i++) {
+    const v = c[i];
+    if (Number.isNaN(v)) continue;
+    if (!Number.isInteger(v)) return null;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  if (!(hi - lo < Math.max(4 * c.length, 1024))) return lo === Infinity ? { codes: new Int32Array(c.length).fill(-1), levels: [] } : null;
+  const table = new Int32Array(hi - lo + 1).fill(-1);
+  const codes = new Int32Array(c.length);
+  const levels: string[] = [];
+  for (let i = 0; i < c.length; i++) {
+    const v = c[i];
+    if (Number.isNaN(v)) { codes[i] = -1; continue; }
+    let k = table[v - lo];
+    if (k < 0) { k = table[v - lo] = levels.length; levels.push(String(v)); }
+    codes[i] = k;
+  }
+  return { codes, levels };
+}
+
 /** Rows of each id sorted by time; lag(k) maps a row to the row of the same id at time t-k, or -1. */
 export class PanelIndex {
   readonly id: Int32Array;
   readonly idLevels: string[];
   readonly time: Float64Array;
   readonly ngroups: number;
-  /** rows sorted by (id, time), rows with a missing id or time left out */
-  readonly order: Int32Array;
+  private sorted?: Int32Array;
   private lags = new Map<number, Int32Array>();
 
   constructor(frame: DataFrame, readonly idName: string, readonly timeName: string) {
@@ -95,15 +122,22 @@ export class PanelIndex {
     this.idLevels = levels;
     this.time = tcol;
     this.ngroups = levels.length;
+  }
+
+  /** Rows sorted by (id, time), rows with a missing id or time left out; built on first use (lags, differences). */
+  get order(): Int32Array {
+    if (this.sorted) return this.sorted;
+    const { id: codes, time: tcol, idLevels: levels, idName, timeName } = this;
     const rows: number[] = [];
-    for (let i = 0; i < frame.nrows; i++) if (codes[i] >= 0 && Number.isFinite(tcol[i])) rows.push(i);
+    for (let i = 0; i < codes.length; i++) if (codes[i] >= 0 && Number.isFinite(tcol[i])) rows.push(i);
     rows.sort((a, b) => codes[a] - codes[b] || tcol[a] - tcol[b]);
-    this.order = Int32Array.from(rows);
     for (let p = 1; p < rows.length; p++) {
       const a = rows[p - 1], b = rows[p];
       if (codes[a] === codes[b] && tcol[a] === tcol[b])
         throw new EstimationInputError(`panel has duplicate rows for ${idName} = ${levels[codes[a]]}, ${timeName} = ${tcol[a]} (rows ${a + 1} and ${b + 1})`, idName);
     }
+    this.sorted = Int32Array.from(rows);
+    return this.sorted;
   }
 
   /** Row of the same id at time t-k (k < 0: t+|k|), -1 when that period is absent (a gap). */

@@ -233,7 +233,8 @@ export function fitRandom(d: Design, opts: LinearOptions = {}): LinearModel {
   const fit = leastSquares(yt, Xt, d.names, 'the random-effects model');
   const k = fit.names.length;
   const balanced = T.every((t) => t === T[0]);
-  const sorted = Float64Array.from(theta).sort();
+  // summary over observations (each id's theta once per row), as plm's ercomp$theta
+  const sorted = Float64Array.from(id, (g) => theta[g]).sort();
   const q = (p: number) => quantile7(sorted, p);
   const model = assemble({
     estimator: opts.estimator ?? 're', d, fit, nobs: n, dfResid: n - k, kPlm: k, kStata: kStataPlain(k),
@@ -243,7 +244,7 @@ export function fitRandom(d: Design, opts: LinearOptions = {}): LinearModel {
   model.result.params = {
     ...model.result.params,
     theta: balanced ? theta[0] : null,
-    thetaSummary: balanced ? null : { min: sorted[0], q1: q(0.25), median: q(0.5), mean: sorted.reduce((a, b) => a + b, 0) / G, q3: q(0.75), max: sorted[G - 1] },
+    thetaSummary: balanced ? null : { min: sorted[0], q1: q(0.25), median: q(0.5), mean: sorted.reduce((a, b) => a + b, 0) / n, q3: q(0.75), max: sorted[n - 1] },
     sigma2Idios: s2nu,
     sigma2Id: s2mu,
     varianceMethod: 'swar',
