@@ -1,6 +1,7 @@
 // log|I - rho W| for ML: exact from eigenvalues when W is similar to a symmetric matrix and n is moderate,
 // exact dense LU for small asymmetric W, and the Barry-Pace (1999) Monte Carlo power-trace series for large n.
 import { EstimationInputError } from '../result.js';
+import { identity, solve, zeros } from '../linalg.js';
 import { mulberry32 } from './rng.js';
 import { lag, transposeValues, type SpatialWeights } from './types.js';
 
@@ -86,7 +87,8 @@ export function symmetriser(w: SpatialWeights): Float64Array | null {
       if (Math.abs(a - b) > 1e-10 * Math.max(Math.abs(a), Math.abs(b))) return null;
     }
   }
-  return Float64Array.from(d, Math.sqrt);
+  // islands (zero rows) keep scale 1 so the similarity transform stays invertible
+  return Float64Array.from(d, (v) => Math.sqrt(v > 0 ? v : 1));
 }
 
 /** Real eigenvalues of W through its symmetric similar matrix (throws when W is not symmetrisable). */
@@ -157,22 +159,33 @@ export function luLogDet(w: SpatialWeights): LogDet {
     }
     return s;
   };
-  const tr = seriesTraces(exactPowerTraces(w, 60), n);
-  return { method: 'LU', interval: [-1 + 1e-10, 1 - 1e-10], ldet: ld, traces: tr, note: 'dense LU log-determinant; rho interval (-1, 1)' };
+  return { method: 'LU', interval: [-1 + 1e-10, 1 - 1e-10], ldet: ld, traces: (rho) => denseTraces(w, rho), note: 'dense LU log-determinant; rho interval (-1, 1)' };
 }
 
-/** tr(W^k)/n for k = 1..m exactly (dense powers by repeated sparse products; n small). */
-function exactPowerTraces(w: SpatialWeights, m: number): Float64Array {
-  const n = w.ids.length, t = new Float64Array(m);
-  const e = new Float64Array(n);
-  const cols: Float64Array[] = [];
-  for (let j = 0; j < n; j++) { e.fill(0); e[j] = 1; cols.push(Float64Array.from(e)); }
-  for (let k = 0; k < m; k++) {
-    let s = 0;
-    for (let j = 0; j < n; j++) { cols[j] = lag(w, cols[j]); s += cols[j][j]; }
-    t[k] = s / n;
+/** Exact tr(A), tr(AW), tr((AW)^2) from the dense inverse A = (I - rho W)^-1 (small n). */
+function denseTraces(w: SpatialWeights, rho: number) {
+  const n = w.ids.length, M = zeros(n, n);
+  for (let i = 0; i < n; i++) {
+    M.data[i + i * n] = 1;
+    const nb = w.neighbours[i], v = w.weights[i];
+    for (let k = 0; k < nb.length; k++) M.data[i + nb[k] * n] -= rho * v[k];
   }
-  return t;
+  const A = solve(M, identity(n));
+  // AW column j = sum_i A[:, i] w_ij
+  const AW = zeros(n, n);
+  for (let i = 0; i < n; i++) {
+    const nb = w.neighbours[i], v = w.weights[i];
+    for (let k = 0; k < nb.length; k++) {
+      const j = nb[k], c = v[k];
+      for (let r = 0; r < n; r++) AW.data[r + j * n] += A.data[r + i * n] * c;
+    }
+  }
+  let trA = 0, trAW = 0, trAW2 = 0;
+  for (let i = 0; i < n; i++) {
+    trA += A.data[i + i * n]; trAW += AW.data[i + i * n];
+    for (let j = 0; j < n; j++) trAW2 += AW.data[i + j * n] * AW.data[j + i * n];
+  }
+  return { trA, trAW, trAW2 };
 }
 
 function seriesTraces(t: Float64Array, n: number) {
