@@ -1,0 +1,175 @@
+// SQL of the domain layer: firm-year facts for classification, the firm_kind table, the data version, city-year
+// counts of the three kinds (one statement), the agglomeration cache, and the raw rows behind the panels.
+import type { Db } from '../db.js';
+import { sql } from '../sql.js';
+
+const CHUNK = 20_000;
+
+export interface FirmYearFactsRow {
+  firmId: number; year: number; founded: string; listedOn: string | null; strategicEmerging: boolean; techIntensive: boolean;
+  revenue: number; employees: number; assets: number; leverage: number; rnd: number; patents: number;
+  valuationUsd: number | null; revenueGrowth: number | null; intendedKind: string | null;
+}
+
+/** Every firm-year with its firm's attributes (optionally of some firms / one year), ordered by firm and year. */
+export async function firmYearFacts(db: Db, f: { firmIds?: readonly number[]; year?: number } = {}): Promise<FirmYearFactsRow[]> {
+  return db.query(sql`
+    SELECT y.firm_id AS "firmId", y.year, to_char(f.founded, 'YYYY-MM-DD') AS founded, to_char(f.listed_on, 'YYYY-MM-DD') AS "listedOn",
+           f.strategic_emerging AS "strategicEmerging", f.tech_intensive AS "techIntensive", y.revenue, y.employees, y.assets,
+           y.leverage, y.rnd, y.patents, y.valuation_usd AS "valuationUsd", y.revenue_growth AS "revenueGrowth",
+           y.intended_kind AS "intendedKind"
+    FROM firm_year y JOIN firm f ON f.id = y.firm_id
+    WHERE TRUE ${f.firmIds ? sql`AND y.firm_id = ANY(${[...f.firmIds]}::int[])` : sql``}
+          ${f.year !== undefined ? sql`AND y.year = ${f.year}::int` : sql``}
+    ORDER BY y.firm_id, y.year`);
+}
+
+export interface FirmKindRow { firmId: number; year: number; kind: string; qualified: string[]; reasons: string[] }
+
+/** Replaces the classifications of one rule version (call inside a transaction). */
+export async function replaceFirmKinds(db: Db, ruleVersion: string, rows: readonly FirmKindRow[]): Promise<void> {
+  await db.query(sql`DELETE FROM firm_kind WHERE rule_version = ${ruleVersion}`);
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    const p = rows.slice(i, i + CHUNK);
+    // text[] of JSON texts: arrays of unequal length cannot travel as a 2-D array
+    await db.query(sql`
+      INSERT INTO firm_kind (rule_version, firm_id, year, kind, qualified, reasons)
+      SELECT ${ruleVersion}, t.firm_id, t.year, t.kind,
+             ARRAY(SELECT jsonb_array_elements_text(t.qualified::jsonb)), t.reasons::jsonb
+      FROM unnest(${p.map((r) => r.firmId)}::int[], ${p.map((r) => r.year)}::int[], ${p.map((r) => r.kind)}::text[],
+                  ${p.map((r) => JSON.stringify(r.qualified))}::text[], ${p.map((r) => JSON.stringify(r.reasons))}::text[])
+           AS t(firm_id, year, kind, qualified, reasons)`);
+  }
+}
+
+export interface StoredKindRow extends FirmKindRow { ruleVersion: string }
+
+export async function storedFirmKinds(db: Db, f: { ruleVersion: string; firmIds?: readonly number[]; year?: number }): Promise<StoredKindRow[]> {
+  return db.query(sql`
+    SELECT rule_version AS "ruleVersion", firm_id AS "firmId", year, kind, qualified, reasons
+    FROM firm_kind WHERE rule_version = ${f.ruleVersion}
+    ${f.firmIds ? sql`AND firm_id = ANY(${[...f.firmIds]}::int[])` : sql``}
+    ${f.year !== undefined ? sql`AND year = ${f.year}::int` : sql``}
+    ORDER BY firm_id, year`);
+}
+
+/** Rule versions with stored classifications, and how many firm-years each classified. */
+export async function ruleVersions(db: Db): Promise<{ ruleVersion: string; rows: number }[]> {
+  return db.query(sql`SELECT rule_version AS "ruleVersion", count(*)::int AS rows FROM firm_kind GROUP BY rule_version ORDER BY rule_version`);
+}
+
+/** The counter bumped by triggers on firm, firm_year, city_year and firm_kind (migration 20261125010000_domain). */
+export async function dataVersion(db: Db): Promise<number> {
+  const r = await db.query<{ v: string }>(sql`SELECT value AS v FROM dataset_meta WHERE key = 'data_version'`);
+  return r.length ? Number(r[0].v) : 0;
+}
+
+export interface CountFilter { ruleVersion: string; dropStFirms: boolean; dropFinancialFirms: boolean }
+
+export interface CountRow { cityCode: string; year: number; q1: number; q2: number; q3: number; nFirms: number }
+
+/**
+ * Q1 (fledgling), Q2 (gazelle), Q3 (unicorn) and all sampled firms with a firm-year, for EVERY city-year of
+ * city_year (zeros where no firm), in one statement. ST/*ST and financial firms are left out when asked.
+ */
+export async function cityYearCounts(db: Db, f: CountFilter): Promise<CountRow[]> {
+  return db.query(sql`
+    SELECT cy.city_code AS "cityCode", cy.year,
+           count(k.kind) FILTER (WHERE k.kind = 'fledgling')::int AS q1,
+           count(k.kind) FILTER (WHERE k.kind = 'gazelle')::int AS q2,
+           count(k.kind) FILTER (WHERE k.kind = 'unicorn')::int AS q3,
+           count(fy.firm_id)::int AS "nFirms"
+    FROM city_year cy
+    LEFT JOIN (firm_year fy
+               JOIN firm f ON f.id = fy.firm_id
+                          AND NOT (${f.dropStFirms}::bool AND f.st_flag)
+                          AND NOT (${f.dropFinancialFirms}::bool AND f.financial)
+               LEFT JOIN firm_kind k ON k.firm_id = fy.firm_id AND k.year = fy.year AND k.rule_version = ${f.ruleVersion})
+           ON f.city_code = cy.city_code AND fy.year = cy.year
+    GROUP BY cy.city_code, cy.year
+    ORDER BY cy.city_code, cy.year`);
+}
+
+/** Firm-years and firms the ST / financial filters leave out (for the sample report). */
+export async function droppedFirmCounts(db: Db): Promise<{ stFirms: number; stFirmYears: number; finFirms: number; finFirmYears: number }> {
+  const [r] = await db.query<{ stFirms: number; stFirmYears: number; finFirms: number; finFirmYears: number }>(sql`
+    SELECT count(DISTINCT f.id) FILTER (WHERE f.st_flag)::int AS "stFirms", count(*) FILTER (WHERE f.st_flag)::int AS "stFirmYears",
+           count(DISTINCT f.id) FILTER (WHERE f.financial AND NOT f.st_flag)::int AS "finFirms",
+           count(*) FILTER (WHERE f.financial AND NOT f.st_flag)::int AS "finFirmYears"
+    FROM firm_year y JOIN firm f ON f.id = y.firm_id`);
+  return r;
+}
+
+export interface CachedMeasureRow extends CountRow {
+  rta: number | null; rtaNote: string | null; entropy: number | null; invHhi: number | null; eg: number | null;
+}
+
+export async function readAgglomerationCache(db: Db, version: number, optionsKey: string): Promise<CachedMeasureRow[]> {
+  return db.query(sql`
+    SELECT city_code AS "cityCode", year, q1, q2, q3, n_firms AS "nFirms", rta, rta_note AS "rtaNote", entropy,
+           inv_hhi AS "invHhi", eg
+    FROM agglomeration_cache WHERE data_version = ${version}::bigint AND options_key = ${optionsKey}
+    ORDER BY city_code, year`);
+}
+
+/** Stores one version's measures and drops those of older versions (stale by construction). */
+export async function writeAgglomerationCache(db: Db, version: number, optionsKey: string, rows: readonly CachedMeasureRow[]): Promise<void> {
+  await db.query(sql`DELETE FROM agglomeration_cache WHERE data_version < ${version}::bigint`);
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    const p = rows.slice(i, i + CHUNK);
+    await db.query(sql`
+      INSERT INTO agglomeration_cache (data_version, options_key, city_code, year, q1, q2, q3, n_firms, rta, rta_note, entropy, inv_hhi, eg)
+      SELECT ${version}::bigint, ${optionsKey}, * FROM unnest(${p.map((r) => r.cityCode)}::text[], ${p.map((r) => r.year)}::int[],
+        ${p.map((r) => r.q1)}::int[], ${p.map((r) => r.q2)}::int[], ${p.map((r) => r.q3)}::int[], ${p.map((r) => r.nFirms)}::int[],
+        ${p.map((r) => r.rta)}::float8[], ${p.map((r) => r.rtaNote)}::text[], ${p.map((r) => r.entropy)}::float8[],
+        ${p.map((r) => r.invHhi)}::float8[], ${p.map((r) => r.eg)}::float8[])
+      ON CONFLICT DO NOTHING`);
+  }
+}
+
+export interface CityYearRawRow {
+  cityCode: string; province: string; region: string; year: number; population: number; urbanShare: number;
+  fiscalSpending: number; fiscalRevenue: number; tertiaryShare: number; educationShare: number; loans: number; gdp: number;
+  nqpIndicators: number[]; dfu: number; rid: number; pc: number;
+}
+
+export async function cityYearRaw(db: Db, years?: readonly [number, number]): Promise<CityYearRawRow[]> {
+  return db.query(sql`
+    SELECT cy.city_code AS "cityCode", c.province, c.region::text AS region, cy.year, cy.population, cy.urban_share AS "urbanShare",
+           cy.fiscal_spending AS "fiscalSpending", cy.fiscal_revenue AS "fiscalRevenue", cy.tertiary_share AS "tertiaryShare",
+           cy.education_share AS "educationShare", cy.loans, cy.gdp, cy.nqp_indicators AS "nqpIndicators", cy.dfu, cy.rid, cy.pc
+    FROM city_year cy JOIN city c ON c.code = cy.city_code
+    ${years ? sql`WHERE cy.year BETWEEN ${years[0]}::int AND ${years[1]}::int` : sql``}
+    ORDER BY cy.city_code, cy.year`);
+}
+
+export interface NqpRawRow { cityCode: string; year: number; nqpIndicators: number[] }
+
+export async function nqpIndicatorRows(db: Db, years?: readonly [number, number]): Promise<NqpRawRow[]> {
+  return db.query(sql`
+    SELECT city_code AS "cityCode", year, nqp_indicators AS "nqpIndicators" FROM city_year
+    ${years ? sql`WHERE year BETWEEN ${years[0]}::int AND ${years[1]}::int` : sql``}
+    ORDER BY city_code, year`);
+}
+
+export interface FirmPanelRawRow {
+  firmId: number; cityCode: string; industry: string; year: number; founded: string; listedOn: string | null;
+  stFlag: boolean; financial: boolean; techIntensive: boolean; strategicEmerging: boolean;
+  revenue: number; employees: number; assets: number; leverage: number; rnd: number; patents: number;
+  valuationUsd: number | null; revenueGrowth: number | null; kind: string | null;
+}
+
+/** Firm-years with firm attributes and the kind under `ruleVersion`, ST / financial firms left out when asked. */
+export async function firmPanelRaw(db: Db, f: CountFilter & { years?: readonly [number, number] }): Promise<FirmPanelRawRow[]> {
+  return db.query(sql`
+    SELECT y.firm_id AS "firmId", f.city_code AS "cityCode", f.industry, y.year, to_char(f.founded, 'YYYY-MM-DD') AS founded,
+           to_char(f.listed_on, 'YYYY-MM-DD') AS "listedOn", f.st_flag AS "stFlag", f.financial,
+           f.tech_intensive AS "techIntensive", f.strategic_emerging AS "strategicEmerging",
+           y.revenue, y.employees, y.assets, y.leverage, y.rnd, y.patents, y.valuation_usd AS "valuationUsd",
+           y.revenue_growth AS "revenueGrowth", k.kind
+    FROM firm_year y JOIN firm f ON f.id = y.firm_id
+    LEFT JOIN firm_kind k ON k.firm_id = y.firm_id AND k.year = y.year AND k.rule_version = ${f.ruleVersion}
+    WHERE NOT (${f.dropStFirms}::bool AND f.st_flag) AND NOT (${f.dropFinancialFirms}::bool AND f.financial)
+    ${f.years ? sql`AND y.year BETWEEN ${f.years[0]}::int AND ${f.years[1]}::int` : sql``}
+    ORDER BY y.firm_id, y.year`);
+}

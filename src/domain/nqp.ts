@@ -1,0 +1,95 @@
+// New quality productivity (NQP): the entropy-weight composite of city_year.nqp_indicators
+// (src/estimation/composite.ts does the numerics), pooled over all city-years or weighted year by year.
+import { z } from 'zod';
+import type { Db } from '../db/db.js';
+import { nqpIndicatorRows, type NqpRawRow } from '../db/queries/domain.js';
+import { entropyWeights } from '../estimation/composite.js';
+import { EstimationInputError } from '../estimation/result.js';
+import { DomainInputError, parseOptions } from './errors.js';
+import { NQP_INDICATORS } from './indicators.js';
+
+export { NQP_INDICATORS };
+
+export const NqpOptionsSchema = z.object({
+  /** +1 larger is better, -1 smaller is better, one per indicator (default: NQP_INDICATORS' directions) */
+  directions: z.array(z.union([z.literal(1), z.literal(-1)])).optional(),
+  /** 'pooled': one set of weights over all city-years; 'perYear': weights and normalisation within each year */
+  weighting: z.enum(['pooled', 'perYear']).default('pooled'),
+  /** added to every min-max normalised value so that ln p is defined (composite.ts default) */
+  shift: z.number().positive().finite().default(1e-4),
+  years: z.tuple([z.number().int(), z.number().int()]).refine(([a, b]) => a <= b, 'from must not exceed to').optional(),
+}).strict();
+export type NqpOptions = z.input<typeof NqpOptionsSchema>;
+
+export interface NqpWeights {
+  /** null for pooled weights */
+  year: number | null;
+  names: string[];
+  directions: number[];
+  weights: number[];
+  entropy: number[];
+  /** city-years the weights were estimated from (complete indicator rows) */
+  n: number;
+}
+
+export interface NqpResult {
+  rows: { cityCode: string; year: number; nqp: number | null }[];
+  weights: NqpWeights[];
+}
+
+function directionsFor(k: number, given: number[] | undefined): number[] {
+  if (given) {
+    if (given.length !== k) throw new DomainInputError(`nqp.directions: ${given.length} directions for ${k} indicators`, 'nqp.directions');
+    return given;
+  }
+  if (k > NQP_INDICATORS.length) throw new DomainInputError(`nqp: ${k} indicators stored but only ${NQP_INDICATORS.length} are documented`, 'nqp.directions');
+  return NQP_INDICATORS.slice(0, k).map((d) => d.direction);
+}
+
+/** Entropy composite over in-memory indicator rows (what nqpScores runs on the store's rows). */
+export function nqpComposite(rows: readonly NqpRawRow[], options: NqpOptions = {}): NqpResult {
+  const o = parseOptions(NqpOptionsSchema, options, 'nqp');
+  const inYears = o.years ? rows.filter((r) => r.year >= o.years![0] && r.year <= o.years![1]) : [...rows];
+  if (!inYears.length) throw new DomainInputError('nqp: no city-year in the chosen years', 'nqp.years');
+  const k = Math.max(...inYears.map((r) => r.nqpIndicators.length));
+  const dir = directionsFor(k, o.directions);
+  const names = NQP_INDICATORS.slice(0, k).map((d) => d.name);
+  const groups = new Map<number | null, number[]>();
+  inYears.forEach((r, i) => {
+    const g = o.weighting === 'pooled' ? null : r.year;
+    const l = groups.get(g) ?? [];
+    l.push(i);
+    groups.set(g, l);
+  });
+  const score = new Array<number | null>(inYears.length).fill(null);
+  const weights: NqpWeights[] = [];
+  for (const [year, idx] of [...groups].sort((a, b) => (a[0] ?? 0) - (b[0] ?? 0))) {
+    // a shorter or non-finite indicator array is a missing value (NaN): that city-year gets no score
+    const columns = names.map((name, j) => ({ name, values: Float64Array.from(idx, (i) => inYears[i].nqpIndicators[j] ?? NaN) }));
+    let r;
+    try {
+      r = entropyWeights(columns, { direction: dir, shift: o.shift });
+    } catch (e) {
+      if (e instanceof EstimationInputError) throw new DomainInputError(`nqp${year === null ? '' : ` (year ${year})`}: ${e.message}`, 'nqp');
+      throw e;
+    }
+    idx.forEach((i, p) => { score[i] = Number.isFinite(r.scores[p]) ? r.scores[p] : null; });
+    const n = idx.filter((_, p) => Number.isFinite(r.scores[p])).length;
+    weights.push({ year, names, directions: dir, weights: [...r.weights], entropy: [...r.entropy], n });
+  }
+  return { rows: inYears.map((r, i) => ({ cityCode: r.cityCode, year: r.year, nqp: score[i] })), weights };
+}
+
+/** NQP of every city-year in the store (within `years`), with the weights used. */
+export async function nqpScores(db: Db, options: NqpOptions = {}): Promise<NqpResult> {
+  const o = parseOptions(NqpOptionsSchema, options, 'nqp');
+  return nqpComposite(await nqpIndicatorRows(db, o.years), options);
+}
+
+/** The entropy weights: pooled when `year` is absent, else that year's own weights (perYear weighting). */
+export async function nqpWeights(db: Db, year?: number, options: Omit<NqpOptions, 'weighting'> = {}): Promise<NqpWeights> {
+  if (year !== undefined && !Number.isInteger(year)) throw new DomainInputError(`year must be an integer, got ${year}`, 'year');
+  const o = { ...options, weighting: year === undefined ? 'pooled' as const : 'perYear' as const, ...(year !== undefined ? { years: [year, year] as [number, number] } : {}) };
+  const r = await nqpScores(db, o);
+  return r.weights[0];
+}
