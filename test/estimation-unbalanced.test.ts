@@ -49,4 +49,19 @@ describe('unbalanced panel: plm oracle', () => {
     const p = ex.pooled_cluster_firm_plm_HC1;
     check(estimate({ ...base, estimator: 'ols', vcov: { cluster: ['firm'] } }, frame), p.coef, p.se);
   });
+
+  it('first differences: plm bridges gaps (consecutive rows), Stata-style drops them', () => {
+    const fd = ex.first_difference;
+    const r = estimate({ ...base, estimator: 'fd' }, frame);
+    check(r, fd.coef, fd.se_iid);
+    expect(r.nobs).toBe(fd.nobs);
+    expect(r.warnings.join(' ')).toMatch(/span a gap/);
+    const s = estimate({ ...base, estimator: 'fd', fdGaps: 'stata' }, frame);
+    expect(s.nobs).toBeLessThan(fd.nobs);
+  });
+
+  it('pooled OLS HC0, HC2, HC3 as sandwich::vcovHC', () => {
+    const o = ex.ols_sandwich;
+    for (const t of ['hc0', 'hc2', 'hc3'] as const) check(estimate({ estimator: 'ols', formula: ex.formula, vcov: t }, frame), o.coef, o[`se_${t}`]);
+  });
 });

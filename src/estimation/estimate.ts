@@ -117,7 +117,7 @@ export function linear(spec: ModelSpec, frame: DataFrame): LinearModel {
     case 'fe':
       return fe.length ? fitWithin(d, d.fixedEffects, { vcov, estimator: est }) : fitPooled(d, { vcov, estimator: est });
     case 'fd':
-      return fitFirstDiff(d, { vcov });
+      return fitFirstDiff(d, { vcov, gaps: spec.fdGaps });
     case 'between':
       return fitBetween(d, { vcov });
     case 're': {

@@ -136,17 +136,35 @@ export function fitWithin(d: Design, factors: Factor[], opts: LinearOptions & { 
   });
 }
 
-/** First differences within id along time (gaps respected: no difference across a missing period); keeps an intercept as plm. */
-export function fitFirstDiff(d: Design, opts: LinearOptions = {}): LinearModel {
-  if (!d.panel || !d.id) throw new EstimationInputError(`estimator 'fd' needs panel {id, time}`, 'panel');
-  const lag = d.panel.lagRows(1);
-  const pos = new Int32Array(d.panel.id.length).fill(-1);
-  d.rows.forEach((r, i) => { pos[r] = i; });
+/**
+ * First differences within id, keeping an intercept as plm. gaps 'plm' (default) differences consecutive observed
+ * rows of an id, bridging missing periods as plm does; 'stata' differences only adjacent periods (t and t-1), as
+ * Stata's D. operator, so a row after a gap has no difference.
+ */
+export function fitFirstDiff(d: Design, opts: LinearOptions & { gaps?: 'plm' | 'stata' } = {}): LinearModel {
+  if (!d.panel || !d.id || !d.time) throw new EstimationInputError(`estimator 'fd' needs panel {id, time}`, 'panel');
   const cur: number[] = [], prev: number[] = [];
-  d.rows.forEach((r, i) => {
-    const s = lag[r];
-    if (s >= 0 && pos[s] >= 0) { cur.push(i); prev.push(pos[s]); }
-  });
+  const warnings: string[] = [];
+  if (opts.gaps === 'stata') {
+    const lag = d.panel.lagRows(1);
+    const pos = new Int32Array(d.panel.id.length).fill(-1);
+    d.rows.forEach((r, i) => { pos[r] = i; });
+    d.rows.forEach((r, i) => {
+      const s = lag[r];
+      if (s >= 0 && pos[s] >= 0) { cur.push(i); prev.push(pos[s]); }
+    });
+  } else {
+    const id = d.id.codes, t = d.time;
+    const order = Array.from({ length: d.y.length }, (_, i) => i).sort((a, b) => id[a] - id[b] || t[a] - t[b]);
+    let bridged = 0;
+    for (let k = 1; k < order.length; k++) {
+      const a = order[k - 1], b = order[k];
+      if (id[a] !== id[b]) continue;
+      cur.push(b); prev.push(a);
+      if (t[b] - t[a] > 1) bridged++;
+    }
+    if (bridged) warnings.push(`${bridged} differences span a gap of more than one period (plm convention; fdGaps: 'stata' drops them)`);
+  }
   const m = cur.length;
   if (!m) throw new EstimationInputError(`no consecutive periods within ids for first differences`, 'panel');
   const y = Float64Array.from(cur, (i, j) => d.y[i] - d.y[prev[j]]);
@@ -162,7 +180,7 @@ export function fitFirstDiff(d: Design, opts: LinearOptions = {}): LinearModel {
   return assemble({
     estimator: opts.estimator ?? 'fd', d, fit, nobs: m, dfResid: m - k, kPlm: k, kStata: kStataPlain(k),
     clusters: d.clusters.map((c) => subsetFactor(c, keep)), vcov: opts.vcov ?? 'iid', ngroups: ids.nlevels,
-    r2: d.intercept ? 1 - fit.ssr / tss(y) : null, r2Within: null, r2AdjDen: m - 1, warnings: [],
+    r2: d.intercept ? 1 - fit.ssr / tss(y) : null, r2Within: null, r2AdjDen: m - 1, warnings,
   });
 }
 

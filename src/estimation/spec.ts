@@ -8,6 +8,8 @@ export const ModelSpecSchema = z.object({
   formula: z.string().min(3).optional(),
   panel: z.object({ id: z.string().min(1), time: z.string().min(1) }).optional(),
   effects: z.enum(['individual', 'time', 'twoways']).optional(),
+  /** estimator 'fd': 'plm' (default) differences consecutive observed rows, 'stata' only adjacent periods */
+  fdGaps: z.enum(['plm', 'stata']).optional(),
   vcov: z
     .union([
       z.enum(['iid', 'hc0', 'hc1', 'hc2', 'hc3']),
