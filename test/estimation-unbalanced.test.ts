@@ -64,4 +64,13 @@ describe('unbalanced panel: plm oracle', () => {
     const o = ex.ols_sandwich;
     for (const t of ['hc0', 'hc2', 'hc3'] as const) check(estimate({ estimator: 'ols', formula: ex.formula, vcov: t }, frame), o.coef, o[`se_${t}`]);
   });
+
+  it('cluster by time and two-way (firm, year) clustering equal plm vcovHC(cluster = "time") and vcovDC(type = "HC1")', () => {
+    const w = ex.within_individual, p = ex.pooled_cluster_firm_plm_HC1;
+    check(estimate({ ...base, estimator: 'fe', vcov: { cluster: ['year'] } }, frame), w.coef, w.se_cluster_year_plm_HC1);
+    const dc = estimate({ ...base, estimator: 'fe', vcov: { cluster: ['firm', 'year'] } }, frame);
+    check(dc, w.coef, w.se_cluster_firm_year_vcovDC_HC1);
+    expect(dc.vcovType).toBe('cluster(firm, year), plm HC1');
+    check(estimate({ ...base, estimator: 'ols', vcov: { cluster: ['firm', 'year'] } }, frame), p.coef, p.se_cluster_firm_year_vcovDC_HC1);
+  });
 });
