@@ -228,91 +228,35 @@ export function buildDesign(s: DesignSpec): Design {
   if (system) { tdBlock('level'); ivBlock('diff'); ivBlock('level'); }
   else { if (s.timeDummies) tdBlock('diff'); ivBlock('diff'); }
 
-  const eRow = Int32Array.from(zt.row), eCol = Int32Array.from(zt.col), eKind = Int8Array.from(zt.kind);
-  const eVar = Int32Array.from(zt.v), ePer = Int32Array.from(zt.per), eVal = Float64Array.from(zt.val);
-  const nE = eRow.length;
+  // template entries sorted by row, so each group's Z is built directly as sparse rows
+  const nE = zt.row.length;
+  const ord = Array.from({ length: nE }, (_, e) => e).sort((a, b) => zt.row[a] - zt.row[b] || a - b);
+  const eRow = Int32Array.from(ord, (e) => zt.row[e]), eCol = Int32Array.from(ord, (e) => zt.col[e]);
+  const eKind = Int8Array.from(ord, (e) => zt.kind[e]), eVar = Int32Array.from(ord, (e) => zt.v[e]);
+  const ePer = Int32Array.from(ord, (e) => zt.per[e]), eVal = Float64Array.from(ord, (e) => zt.val[e]);
+  const { hi, hj, hv } = firstStepEntries(m1, m2, s.fsm);
 
-  // --- build per group
+  // --- build per group: y, X (dense r x K), Z as sparse rows; accumulate Z'HZ, Z'X, Z'y
   const Lf = L;
-  const X = new Float64Array(G * r * K), y = new Float64Array(G * r);
-  const ZXf = new Float64Array(G * Lf * K), Zyf = new Float64Array(G * Lf);
-  const ZXdf = system ? new Float64Array(G * Lf * K) : ZXf, Zydf = system ? new Float64Array(G * Lf) : Zyf;
-  const S1f = new Float64Array(Lf * Lf);
-  const Z = new Float64Array(r * Lf), HZ = new Float64Array(r * Lf);
-  const colNonZero = new Uint8Array(Lf);
-  const gmmVals = s.gmm.map((z) => z.values), ivVals = s.iv.map((z) => z.values);
-  const nzCols: number[] = [];
-  const colSeen = new Uint8Array(Lf);
-  for (let g = 0; g < G; g++) {
-    const xo = g * r * K, yo = g * r;
-    // y and X
-    for (let i = 0; i < r; i++) {
-      if (!valid[yo + i]) continue;
-      const p = rowPeriod(i), lev = rowIsLevel(i);
-      y[yo + i] = lev ? at(s.y, g, p) : at(s.y, g, p) - at(s.y, g, p - 1);
-      for (let k = 0; k < K0; k++) {
-        const v = s.regressors[k].values;
-        X[xo + i + k * r] = lev ? at(v, g, p) : at(v, g, p) - at(v, g, p - 1);
-      }
-      for (let k = K0; k < K; k++) X[xo + i + k * r] = tdRows[keptTd[k - K0]][i];
-    }
-    // Z: zero rows of missing observations, missing instruments as 0 (plm)
-    Z.fill(0);
-    nzCols.length = 0;
-    for (let e = 0; e < nE; e++) {
-      const i = eRow[e];
-      if (!valid[yo + i]) continue;
-      let v: number;
-      switch (eKind[e]) {
-        case CONST: v = eVal[e]; break;
-        case GMM_LEVEL: v = at(gmmVals[eVar[e]], g, ePer[e]); break;
-        case GMM_DIFF: v = at(gmmVals[eVar[e]], g, ePer[e]) - at(gmmVals[eVar[e]], g, ePer[e] - 1); break;
-        case IV_LEVEL: v = at(ivVals[eVar[e]], g, ePer[e]); break;
-        default: v = at(ivVals[eVar[e]], g, ePer[e]) - at(ivVals[eVar[e]], g, ePer[e] - 1);
-      }
-      if (!Number.isFinite(v) || v === 0) continue;
-      const c = eCol[e];
-      Z[i + c * r] = v;
-      if (!colSeen[c]) { colSeen[c] = 1; nzCols.push(c); }
-    }
-    for (const c of nzCols) { colSeen[c] = 0; colNonZero[c] = 1; }
-    if (nzCols.length === 0) continue;
-    // HZ for the non-zero columns
-    for (const c of nzCols) applyH(Z, HZ, c * r, m1, m2, s.fsm);
-    // S1 += Z'HZ ; ZX_i = Z'X ; Zy_i = Z'y  (only non-zero columns contribute)
-    for (const a of nzCols) {
-      const za = a * r;
-      for (const b of nzCols) {
-        if (b < a) continue;
-        const hb = b * r;
-        let sum = 0;
-        for (let i = 0; i < r; i++) sum += Z[za + i] * HZ[hb + i];
-        S1f[a + b * Lf] += sum;
-        if (a !== b) S1f[b + a * Lf] += sum;
-      }
-      const zxo = g * Lf * K;
-      for (let k = 0; k < K; k++) {
-        let sum = 0;
-        const xk = xo + k * r;
-        for (let i = 0; i < r; i++) sum += Z[za + i] * X[xk + i];
-        ZXf[zxo + a + k * Lf] = sum;
-      }
-      let sy = 0;
-      for (let i = 0; i < r; i++) sy += Z[za + i] * y[yo + i];
-      Zyf[g * Lf + a] = sy;
-      if (system) {
-        for (let k = 0; k < K; k++) {
-          let sum = 0;
-          const xk = xo + k * r;
-          for (let i = 0; i < m1; i++) sum += Z[za + i] * X[xk + i];
-          ZXdf[zxo + a + k * Lf] = sum;
-        }
-        let sd = 0;
-        for (let i = 0; i < m1; i++) sd += Z[za + i] * y[yo + i];
-        Zydf[g * Lf + a] = sd;
-      }
-    }
-  }
+  const f64 = (a: ArrayLike<number>) => (a instanceof Float64Array ? a : Float64Array.from(a));
+  const ctx: GroupContext = {
+    T, r, m1, K, K0, Lf, system, cell,
+    yv: f64(s.y), regVals: s.regressors.map((x) => f64(x.values)),
+    gmmVals: s.gmm.map((z) => f64(z.values)), ivVals: s.iv.map((z) => f64(z.values)),
+    rowPer: Int32Array.from({ length: r }, (_, i) => rowPeriod(i)),
+    tdCols: Float64Array.from({ length: r * (K - K0) }, (_, t) => tdRows[keptTd[Math.floor(t / r)]][t % r]),
+    eRow, eCol, eKind, eVar, ePer, eVal, hi, hj, hv, valid,
+    X: new Float64Array(G * r * K), y: new Float64Array(G * r),
+    ZX: new Float64Array(G * Lf * K), Zy: new Float64Array(G * Lf),
+    ZXd: system ? new Float64Array(G * Lf * K) : new Float64Array(0), Zyd: system ? new Float64Array(G * Lf) : new Float64Array(0),
+    S1: new Float64Array(Lf * Lf),
+    rowStart: new Int32Array(r + 1), zCol: new Int32Array(eRow.length), zVal: new Float64Array(eRow.length),
+    colNonZero: new Uint8Array(Lf),
+  };
+  for (let g = 0; g < G; g++) buildGroup(ctx, g);
+  const { X, y, colNonZero } = ctx;
+  const ZXf = ctx.ZX, Zyf = ctx.Zy, S1f = ctx.S1;
+  const ZXdf = system ? ctx.ZXd : ZXf, Zydf = system ? ctx.Zyd : Zyf;
 
   // --- drop instrument columns that are zero in every group (plm keeps them and falls back to a g-inverse)
   const keep: number[] = [], dropNames: string[] = [];
@@ -344,24 +288,112 @@ export function buildDesign(s: DesignSpec): Design {
   };
 }
 
-/** out = H z for one column: plm's first-step weight (G: 2 on the diagonal, -1 next to it; full: [[G, FD], [FD', I]]). */
-function applyH(z: Float64Array, out: Float64Array, o: number, m1: number, m2: number, fsm: FirstStepMatrix) {
-  if (fsm === 'I') { for (let i = 0; i < m1 + m2; i++) out[o + i] = z[o + i]; return; }
-  for (let i = 0; i < m1; i++) {
-    let v = 2 * z[o + i];
-    if (i > 0) v -= z[o + i - 1];
-    if (i < m1 - 1) v -= z[o + i + 1];
-    out[o + i] = v;
+interface GroupContext {
+  T: number; r: number; m1: number; K: number; K0: number; Lf: number; system: boolean; cell: Int32Array;
+  yv: Float64Array; regVals: Float64Array[]; gmmVals: Float64Array[]; ivVals: Float64Array[];
+  rowPer: Int32Array; tdCols: Float64Array;
+  eRow: Int32Array; eCol: Int32Array; eKind: Int8Array; eVar: Int32Array; ePer: Int32Array; eVal: Float64Array;
+  hi: Int32Array; hj: Int32Array; hv: Float64Array; valid: Uint8Array;
+  X: Float64Array; y: Float64Array; ZX: Float64Array; Zy: Float64Array; ZXd: Float64Array; Zyd: Float64Array; S1: Float64Array;
+  rowStart: Int32Array; zCol: Int32Array; zVal: Float64Array; colNonZero: Uint8Array;
+}
+
+/** value of a variable for grid cell base + p (NaN outside the grid or where the group has no row) */
+function cellValue(vals: Float64Array, cell: Int32Array, base: number, p: number, T: number): number {
+  if (p < 0 || p >= T) return NaN;
+  const row = cell[base + p];
+  return row < 0 ? NaN : vals[row];
+}
+
+// One group's rows: a small top-level function so V8 optimises it once and reuses it for every group.
+function buildGroup(c: GroupContext, g: number) {
+  const { T, r, m1, K, K0, Lf, cell, valid, X, y, rowStart, zCol, zVal } = c;
+  const base = g * T, xo = g * r * K, yo = g * r;
+  for (let i = 0; i < r; i++) {
+    if (!valid[yo + i]) continue;
+    const p = c.rowPer[i], lev = i >= m1;
+    const y1 = cellValue(c.yv, cell, base, p, T);
+    y[yo + i] = lev ? y1 : y1 - cellValue(c.yv, cell, base, p - 1, T);
+    for (let k = 0; k < K0; k++) {
+      const v = c.regVals[k], x1 = cellValue(v, cell, base, p, T);
+      X[xo + i + k * r] = lev ? x1 : x1 - cellValue(v, cell, base, p - 1, T);
+    }
+    for (let k = K0; k < K; k++) X[xo + i + k * r] = c.tdCols[(k - K0) * r + i];
   }
-  if (m2 === 0) return;
-  const l = o + m1;
-  if (fsm === 'GI') { for (let j = 0; j < m2; j++) out[l + j] = z[l + j]; return; }
-  // full: diff rows get -e_level[i] + e_level[i+1]; level rows get -e_diff[j] + e_diff[j-1] + e_level[j]
-  for (let i = 0; i < m1; i++) out[o + i] += -z[l + i] + z[l + i + 1];
-  for (let j = 0; j < m2; j++) {
-    let v = z[l + j];
-    if (j < m1) v -= z[o + j];
-    if (j >= 1) v += z[o + j - 1];
-    out[l + j] = v;
+  // sparse rows of Z: rows of missing observations are empty, missing instruments are 0 (plm)
+  const { eRow, eCol, eKind, eVar, ePer, eVal } = c;
+  const nE = eRow.length;
+  let nz = 0, e = 0;
+  for (let i = 0; i < r; i++) {
+    rowStart[i] = nz;
+    if (!valid[yo + i]) { while (e < nE && eRow[e] === i) e++; continue; }
+    for (; e < nE && eRow[e] === i; e++) {
+      let v: number;
+      const kind = eKind[e];
+      if (kind === CONST) v = eVal[e];
+      else {
+        const vals = kind === GMM_LEVEL || kind === GMM_DIFF ? c.gmmVals[eVar[e]] : c.ivVals[eVar[e]];
+        v = cellValue(vals, cell, base, ePer[e], T);
+        if (kind === GMM_DIFF || kind === IV_DIFF) v -= cellValue(vals, cell, base, ePer[e] - 1, T);
+      }
+      if (!(v === v) || v === 0 || v === Infinity || v === -Infinity) continue;
+      zCol[nz] = eCol[e]; zVal[nz] = v; nz++;
+      c.colNonZero[eCol[e]] = 1;
+    }
   }
+  rowStart[r] = nz;
+  if (nz === 0) return;
+  // S1 += sum_ij H_ij z_i z_j'
+  const { hi, hj, hv, S1 } = c;
+  for (let t = 0; t < hi.length; t++) {
+    const i = hi[t], j = hj[t], h = hv[t];
+    const ai = rowStart[i], bi = rowStart[i + 1], aj = rowStart[j], bj = rowStart[j + 1];
+    if (ai === bi || aj === bj) continue;
+    for (let u = ai; u < bi; u++) {
+      const hu = h * zVal[u], cu = zCol[u];
+      for (let w = aj; w < bj; w++) S1[cu + zCol[w] * Lf] += hu * zVal[w];
+    }
+  }
+  // Z_i'X_i and Z_i'y_i (and over the differenced rows alone for system GMM)
+  const { ZX, Zy, ZXd, Zyd, system } = c;
+  const zxo = g * Lf * K, zyo = g * Lf;
+  for (let i = 0; i < r; i++) {
+    const a = rowStart[i], b = rowStart[i + 1];
+    if (a === b) continue;
+    const yi = y[yo + i], diffRow = system && i < m1;
+    for (let u = a; u < b; u++) {
+      const col = zCol[u], v = zVal[u];
+      Zy[zyo + col] += v * yi;
+      if (diffRow) Zyd[zyo + col] += v * yi;
+      for (let k = 0; k < K; k++) {
+        const xv = X[xo + i + k * r];
+        if (xv === 0) continue;
+        ZX[zxo + col + k * Lf] += v * xv;
+        if (diffRow) ZXd[zxo + col + k * Lf] += v * xv;
+      }
+    }
+  }
+}
+
+/** non-zero entries of plm's first-step matrix H for one group (G: 2 on the diagonal, -1 next to it; full: [[G, FD], [FD', I]]) */
+function firstStepEntries(m1: number, m2: number, fsm: FirstStepMatrix) {
+  const hi: number[] = [], hj: number[] = [], hv: number[] = [];
+  const add = (i: number, j: number, v: number) => { hi.push(i); hj.push(j); hv.push(v); };
+  if (fsm === 'I') {
+    for (let i = 0; i < m1 + m2; i++) add(i, i, 1);
+  } else {
+    for (let i = 0; i < m1; i++) {
+      add(i, i, 2);
+      if (i + 1 < m1) { add(i, i + 1, -1); add(i + 1, i, -1); }
+    }
+    for (let j = 0; j < m2; j++) add(m1 + j, m1 + j, 1);
+    if (fsm === 'full') {
+      // FD (m1 x m2): row i has -1 at level column i and +1 at level column i + 1
+      for (let i = 0; i < m1; i++) {
+        add(i, m1 + i, -1); add(m1 + i, i, -1);
+        add(i, m1 + i + 1, 1); add(m1 + i + 1, i, 1);
+      }
+    }
+  }
+  return { hi: Int32Array.from(hi), hj: Int32Array.from(hj), hv: Float64Array.from(hv) };
 }
