@@ -38,6 +38,10 @@ describe('Grunfeld: every number of the plm oracle', () => {
     const c = estimate({ ...base, estimator: 'fe', vcov: { cluster: ['firm'] } }, frame);
     checkCoefs(c, w.coef, w.se_cluster_firm_plm_HC1);
     expect(c.vcovType).toBe('cluster(firm), plm HC1');
+    // t tests with dfResid = 188, as plm summary(fe, vcov = vcovHC(fe, type = "HC1")) prints
+    expectRel(c.coefficients[0].pValue, 1.07633244906767e-12, 1e-6, 'p value');
+    expectRel(c.coefficients[1].pValue, 3.57606438766312e-09, 1e-6, 'p capital');
+    expectRel(r.tests.f.statistic, 309.01417516828076, 1e-9, 'F'); // plm: F = 309.01, df1 = 2, df2 = 188
     const c0 = estimate({ ...base, estimator: 'fe', vcov: { cluster: ['firm'], smallSample: 'none' } }, frame);
     checkCoefs(c0, w.coef, w.se_cluster_firm_HC0);
     // Stata: G/(G-1)*(N-1)/(N-K), K = 2 slopes + constant (firm FE nested in the cluster)
@@ -69,6 +73,10 @@ describe('Grunfeld: every number of the plm oracle', () => {
     expectRel(r.params.theta as number, re.theta, 1e-6, 'theta');
     expectRel(r.params.sigma2Idios as number, re.sigma2.idios, 1e-6, 'sigma2 idios');
     expectRel(r.params.sigma2Id as number, re.sigma2.id, 1e-6, 'sigma2 id');
+    // plm 2.6.2 summary(): z tests for random effects and a Wald chi-square of the slopes (values printed by R)
+    expectRel(r.coefficients[0].pValue, 4.53638870271599e-02, 1e-6, 'p (Intercept)');
+    expectRel(r.coefficients[1].pValue, 1.28207497963029e-25, 1e-6, 'p value');
+    expectRel(r.tests.wald.statistic, 657.673869825666, 1e-6, 'wald');
     const h = ex.hausman_within_vs_random;
     expectRel(r.tests.hausman.statistic, h.statistic, 1e-6, 'hausman');
     expect(r.tests.hausman.df).toBe(h.df);

@@ -49,6 +49,8 @@ interface Assemble {
   r2AdjDen: number;
   warnings: string[];
   extra?: Record<string, unknown>;
+  /** z tests and a Wald chi-square instead of t tests and F (plm's random-effects summary) */
+  normal?: boolean;
 }
 
 function assemble(a: Assemble): LinearModel {
@@ -66,7 +68,7 @@ function assemble(a: Assemble): LinearModel {
     ngroups: a.ngroups,
     dfResid: a.dfResid,
     vcovType: vc.type,
-    coefficients: coefficientTable(fit.names, fit.coef, vc.V, vc.df),
+    coefficients: coefficientTable(fit.names, fit.coef, vc.V, a.normal ? null : vc.df),
     fit: { ...emptyFit(), r2, r2Within: a.r2Within, r2Adj, sigma2, logLik, aic: -2 * logLik + 2 * (k + 1) },
     params: { rho: null, lambda: null, theta: null },
     tests: {},
@@ -75,11 +77,32 @@ function assemble(a: Assemble): LinearModel {
     ...a.extra,
   };
   const df1 = k - (a.r2Within === null && a.d.intercept ? 1 : 0);
-  if (r2 !== null && df1 > 0) {
+  if (a.normal) {
+    const slopes = fit.names.map((nm, j) => (nm === '(Intercept)' ? -1 : j)).filter((j) => j >= 0);
+    const w = waldChisq(fit.coef, vc.V, slopes);
+    if (w !== null) result.tests.wald = { statistic: w, df: slopes.length, pValue: pChisq(w, slopes.length) };
+  } else if (r2 !== null && df1 > 0) {
     const F = (r2 / df1) / ((1 - r2) / a.dfResid);
     result.tests.f = { statistic: F, df: df1, pValue: pF(F, df1, a.dfResid) };
   }
   return { result, names: fit.names, coef: fit.coef, V: vc.V, fit };
+}
+
+/** b_S' V_SS^-1 b_S for the coefficient subset S (null when V_SS is singular). */
+function waldChisq(b: Float64Array, V: Matrix, idx: number[]): number | null {
+  const m = idx.length;
+  if (!m) return null;
+  const Vs = zeros(m, m), bs = zeros(m, 1);
+  idx.forEach((i, a) => { bs.data[a] = b[i]; idx.forEach((j, c) => { Vs.data[a + c * m] = V.data[i + j * V.rows]; }); });
+  try {
+    const x = solve(Vs, bs);
+    let s = 0;
+    for (let a = 0; a < m; a++) s += bs.data[a] * x.data[a];
+    return s;
+  } catch (e) {
+    if (e instanceof SingularMatrixError) return null;
+    throw e;
+  }
 }
 
 const kStataPlain = (k: number) => () => k;
@@ -257,7 +280,7 @@ export function fitRandom(d: Design, opts: LinearOptions = {}): LinearModel {
   const model = assemble({
     estimator: opts.estimator ?? 're', d, fit, nobs: n, dfResid: n - k, kPlm: k, kStata: kStataPlain(k),
     clusters: d.clusters, vcov: opts.vcov ?? 'iid', ngroups: G,
-    r2: 1 - fit.ssr / tss(yt), r2Within: null, r2AdjDen: n - 1, warnings,
+    r2: 1 - fit.ssr / tss(yt), r2Within: null, r2AdjDen: n - 1, warnings, normal: true,
   });
   model.result.params = {
     ...model.result.params,
