@@ -101,4 +101,20 @@ describe('Grunfeld: every number of the plm oracle', () => {
     expect(() => estimate({ estimator: 're', formula: ex.formula }, frame)).toThrow(/needs panel/);
     expect(() => estimate({ ...base, estimator: 'fe', vcov: { cluster: ['nope'] } }, frame)).toThrow(/unknown column 'nope'/);
   });
+
+  it('R2 and adjusted R2 of every model equal plm summary()$r.squared (plm 2.6.2, printed by R)', () => {
+    const cases: [object, number, number][] = [
+      [{ estimator: 're' }, 0.76950272267, 0.767162648788],
+      [{ estimator: 'fe' }, 0.766757583748, 0.753110421095],
+      [{ estimator: 'fe', effects: 'twoways' }, 0.720145212924, 0.670466848355],
+      [{ estimator: 'fd' }, 0.408877350771, 0.402555183399],
+      [{ estimator: 'between' }, 0.857768226361, 0.81713057675],
+      [{ estimator: 'ols' }, 0.812408012545, 0.810503525362],
+    ];
+    for (const [s, r2, adj] of cases) {
+      const r = estimate({ ...base, ...s } as never, frame);
+      expectRel(r.fit.r2!, r2, 1e-9, `${JSON.stringify(s)} r2`);
+      expectRel(r.fit.r2Adj!, adj, 1e-9, `${JSON.stringify(s)} adj r2`);
+    }
+  });
 });
