@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { estimate, fitMediation, mulberry32 } from '../src/estimation/index.js';
 import { readFixtureCsv, readExpected, expectRel } from './estimation-helpers.js';
+import { frameFromColumns } from '../src/estimation/index.js';
 
 const frame = readFixtureCsv('mediation/data.csv');
 const ex = readExpected('mediation');
@@ -56,3 +57,38 @@ describe('three-step mediation (oracle: R lm + Sobel)', () => {
     expect(() => fitMediation(frame, { treatment: 'education', mediator: 'nope', outcome: 'lwage' })).toThrow(/unknown column 'nope'/);
   });
 });
+
+describe('mediation with two-way fixed effects and clustered SE (the paper Table 5 setup)', () => {
+  const g = mulberry32(5);
+  const nrm = () => Math.sqrt(-2 * Math.log(1 - g.next())) * Math.cos(2 * Math.PI * g.next());
+  const cols: Record<string, number[]> = { city: [], year: [], X: [], M: [], Y: [], C: [] };
+  for (let i = 0; i < 30; i++) for (let t = 0; t < 6; t++) {
+    if (g.next() < 0.15) continue;
+    const X = nrm() + i / 10, C = nrm(), M = 0.6 * X + 0.2 * C + nrm() + t / 5, Y = 0.3 * X + 0.5 * M - 0.1 * C + nrm() + i / 20;
+    cols.city.push(i); cols.year.push(2010 + t); cols.X.push(X); cols.M.push(M); cols.Y.push(Y); cols.C.push(C);
+  }
+  const frame = frameFromColumns(cols);
+  const common = { panel: { id: 'city', time: 'year' }, effects: 'twoways', vcov: { cluster: ['city'] } } as const;
+
+  it('each step equals the corresponding two-way FE regression; a*b = c - c\'', () => {
+    const r = estimate({ estimator: 'mediation', ...common, mediation: { treatment: 'X', mediator: 'M', outcome: 'Y', controls: ['C'], bootstrap: 50, seed: 3 } }, frame);
+    const fe = (formula: string) => estimate({ estimator: 'fe', formula, ...common }, frame).coefficients;
+    const steps = r.steps as Record<string, { coefficients: { term: string; estimate: number; stdError: number }[] }>;
+    for (const [name, formula] of [['total', 'Y ~ X + C'], ['aPath', 'M ~ X + C'], ['direct', 'Y ~ X + M + C']]) {
+      const ref = fe(formula);
+      steps[name].coefficients.forEach((c, j) => {
+        expect(c.term).toBe(ref[j].term);
+        expectRel(c.estimate, ref[j].estimate, 1e-9, `${name} ${c.term}`);
+        expectRel(c.stdError, ref[j].stdError, 1e-9, `${name} se ${c.term}`);
+      });
+    }
+    // with a common sample and the same fixed effects, OLS algebra gives c = c' + a*b exactly
+    expectRel((r.params.total as number) - (r.params.direct as number), r.params.indirect as number, 1e-8, 'c - c\'');
+    const boot = r.params.bootstrap as { unit: string; succeeded: number; ci: [number, number] };
+    expect(boot.unit).toBe('city');
+    expect(boot.succeeded).toBe(50);
+    expect(boot.ci[0]).toBeLessThan(r.params.indirect as number);
+    expect(boot.ci[1]).toBeGreaterThan(r.params.indirect as number);
+  });
+});
+
