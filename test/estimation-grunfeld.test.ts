@@ -49,6 +49,8 @@ describe('Grunfeld: every number of the plm oracle', () => {
     const f = Math.sqrt((10 / 9) * (199 / 197));
     cs.coefficients.forEach((row, j) => expectRel(row.stdError, c0.coefficients[j].stdError * f, 1e-10, 'stata factor'));
     expect(cs.vcovType).toMatch(/Stata/);
+    // Stata `xtreg invest mvalue kstock, fe vce(cluster company)` on Grunfeld prints robust SE .0151945 and .0527518
+    expect(cs.coefficients.map((c) => Number(c.stdError.toFixed(7)))).toEqual([0.0151945, 0.0527518]);
     // the same model through the fixest-style formula
     const a = estimate({ estimator: 'ols', formula: 'inv ~ value + capital | firm' }, frame);
     checkCoefs(a, w.coef, w.se_iid);
