@@ -40,8 +40,20 @@ export function plmInverse(S: Matrix): { inv: Matrix; generalised: boolean } {
   return { inv: out, generalised: true };
 }
 
+/** S^-1 through the Cholesky factor of the equilibrated D S D, D = diag(S)^-1/2 (instrument scales differ a lot:
+ * dummies, levels, differences), falling back to LU. */
 function safeInvSPD(S: Matrix): Matrix {
-  try { return invSPD(S); } catch { return inverse(S); }
+  const n = S.rows, d = new Float64Array(n);
+  for (let i = 0; i < n; i++) d[i] = S.data[i + i * n] > 0 ? 1 / Math.sqrt(S.data[i + i * n]) : 1;
+  const T = zeros(n, n);
+  for (let j = 0; j < n; j++) for (let i = 0; i < n; i++) T.data[i + j * n] = S.data[i + j * n] * d[i] * d[j];
+  try {
+    const Ti = invSPD(T);
+    for (let j = 0; j < n; j++) for (let i = 0; i < n; i++) Ti.data[i + j * n] *= d[i] * d[j];
+    return Ti;
+  } catch {
+    return inverse(S);
+  }
 }
 
 const sym = (m: Matrix) => {
