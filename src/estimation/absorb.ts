@@ -27,18 +27,33 @@ function counts(f: Factor): Float64Array {
   return c;
 }
 
-/** Subtracts the factor means from x in place; returns the largest absolute change. */
-function sweep(x: Float64Array, f: Factor, cnt: Float64Array, sums: Float64Array): number {
-  sums.fill(0);
-  const codes = f.codes, n = x.length;
-  for (let i = 0; i < n; i++) sums[codes[i]] += x[i];
+/**
+ * One cycle of alternating projections over all factors, in place; returns the largest absolute change.
+ * The subtraction for factor f and the accumulation for factor f+1 share a pass (F+1 passes, not 2F).
+ */
+function cycle(x: Float64Array, factors: Factor[], cnts: Float64Array[], sums: Float64Array[]): number {
+  const n = x.length, F = factors.length;
   let maxChange = 0;
-  for (let g = 0; g < sums.length; g++) {
-    sums[g] = cnt[g] > 0 ? sums[g] / cnt[g] : 0;
-    const a = Math.abs(sums[g]);
-    if (a > maxChange) maxChange = a;
+  sums[0].fill(0);
+  const c0 = factors[0].codes, s0 = sums[0];
+  for (let i = 0; i < n; i++) s0[c0[i]] += x[i];
+  for (let f = 0; f < F; f++) {
+    const m = sums[f], cnt = cnts[f], codes = factors[f].codes;
+    for (let g = 0; g < m.length; g++) {
+      m[g] = cnt[g] > 0 ? m[g] / cnt[g] : 0;
+      const a = Math.abs(m[g]);
+      if (a > maxChange) maxChange = a;
+    }
+    if (f + 1 < F) {
+      const next = sums[f + 1], nc = factors[f + 1].codes;
+      next.fill(0);
+      for (let i = 0; i < n; i++) {
+        const v = x[i] - m[codes[i]];
+        x[i] = v;
+        next[nc[i]] += v;
+      }
+    } else for (let i = 0; i < n; i++) x[i] -= m[codes[i]];
   }
-  for (let i = 0; i < n; i++) x[i] -= sums[codes[i]];
   return maxChange;
 }
 
@@ -57,11 +72,7 @@ export function demean(columns: Float64Array[], factors: Factor[], opts: DemeanO
     let scale = 0;
     for (let i = 0; i < x.length; i++) scale = Math.max(scale, Math.abs(x[i]));
     scale = Math.max(scale, 1e-300);
-    const once = () => {
-      let ch = 0;
-      for (let f = 0; f < factors.length; f++) ch = Math.max(ch, sweep(x, factors[f], cnts[f], sums[f]));
-      return ch;
-    };
+    const once = () => cycle(x, factors, cnts, sums);
     let ch = once();
     if (factors.length === 1) { iterations = Math.max(iterations, 1); return x; }
     let it = 1;
