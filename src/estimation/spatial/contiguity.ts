@@ -48,40 +48,69 @@ function ringLength(r: number[][]): number {
 
 /** All pairs of vertices of different polygons within `snap`, as flat [u0, v0, u1, v1, ...]. */
 function matchVertices(v: Vertices, snap: number): Int32Array {
-  const V = v.x.length;
-  const cell = new Float64Array(V);
-  for (let i = 0; i < V; i++) cell[i] = snap > 0 ? Math.floor(v.x[i] / snap) : v.x[i];
-  const order = Int32Array.from({ length: V }, (_, i) => i).sort((a, b) => cell[a] - cell[b] || v.y[a] - v.y[b]);
-  const cs = Float64Array.from(order, (i) => cell[i]), ys = Float64Array.from(order, (i) => v.y[i]);
+  const V = v.x.length, { x, y, poly } = v;
+  const order = sortByCellThenY(x, y, snap);
+  const cs = new Float64Array(V), ys = new Float64Array(V), xs = new Float64Array(V), ps = new Int32Array(V);
+  for (let s = 0; s < V; s++) {
+    const i = order[s];
+    cs[s] = snap > 0 ? Math.floor(x[i] / snap) : x[i]; ys[s] = y[i]; xs[s] = x[i]; ps[s] = poly[i];
+  }
   let out = new Int32Array(1 << 16), m = 0;
-  const push = (a: number, b: number) => {
-    if (m + 2 > out.length) { const o = new Int32Array(out.length * 2); o.set(out); out = o; }
-    out[m++] = a; out[m++] = b;
-  };
-  const test = (a: number, b: number) => {
-    if (v.poly[a] === v.poly[b]) return;
-    const dx = Math.abs(v.x[a] - v.x[b]);
-    if (dx > snap) return;
-    const dy = Math.abs(v.y[a] - v.y[b]);
-    if (dy > snap) return;
-    if (Math.hypot(dx, dy) <= snap) push(a, b);
-  };
   let nextStart = 0; // first index of the following x cell
   for (let s = 0; s < V; s++) {
-    const c = cs[s], y = ys[s];
-    // same cell: later entries with y within snap
+    const c = cs[s], yy = ys[s], xx = xs[s], p = ps[s];
+    // same cell: later entries with y within snap; then the next cell from y - snap to y + snap
     let t = s + 1;
-    for (; t < V && cs[t] === c && ys[t] - y <= snap; t++) test(order[s], order[t]);
-    if (snap <= 0) continue;
-    // next cell: binary search for y - snap
-    if (nextStart <= s) nextStart = s + 1;
-    while (nextStart < V && cs[nextStart] === c) nextStart++;
-    if (nextStart >= V || cs[nextStart] !== c + 1) continue;
-    let lo = nextStart, hi = V;
-    while (lo < hi) { const mid = (lo + hi) >> 1; if (cs[mid] === c + 1 && ys[mid] < y - snap) lo = mid + 1; else hi = mid; }
-    for (t = lo; t < V && cs[t] === c + 1 && ys[t] <= y + snap; t++) test(order[s], order[t]);
+    for (let pass = 0; pass < 2; pass++) {
+      if (pass === 1) {
+        if (snap <= 0) break;
+        if (nextStart <= s) nextStart = s + 1;
+        while (nextStart < V && cs[nextStart] === c) nextStart++;
+        if (nextStart >= V || cs[nextStart] !== c + 1) break;
+        let lo = nextStart, hi = V;
+        while (lo < hi) { const mid = (lo + hi) >> 1; if (cs[mid] === c + 1 && ys[mid] < yy - snap) lo = mid + 1; else hi = mid; }
+        t = lo;
+      }
+      const cc = pass === 0 ? c : c + 1;
+      for (; t < V && cs[t] === cc && ys[t] - yy <= snap; t++) {
+        if (ps[t] === p) continue;
+        const dx = Math.abs(xs[t] - xx), dy = Math.abs(ys[t] - yy);
+        if (dx > snap || dy > snap || Math.sqrt(dx * dx + dy * dy) > snap) continue;
+        if (m + 2 > out.length) { const o = new Int32Array(out.length * 2); o.set(out); out = o; }
+        out[m++] = order[s]; out[m++] = order[t];
+      }
+    }
   }
   return out.subarray(0, m);
+}
+
+/** Vertex order by (x cell, y) with two counting-sort passes over integer ranks (native numeric sorts only). */
+function sortByCellThenY(x: Float64Array, y: Float64Array, snap: number): Int32Array {
+  const V = x.length;
+  const cell = new Float64Array(V);
+  for (let i = 0; i < V; i++) cell[i] = snap > 0 ? Math.floor(x[i] / snap) : x[i];
+  const rank = (a: Float64Array): Int32Array => {
+    const u = Float64Array.from(a).sort(); // native numeric sort
+    let k = 0;
+    for (let i = 1; i < V; i++) if (u[i] !== u[k]) u[++k] = u[i];
+    const uniq = u.subarray(0, k + 1), r = new Int32Array(V);
+    for (let i = 0; i < V; i++) {
+      let lo = 0, hi = uniq.length - 1;
+      const t = a[i];
+      while (lo < hi) { const mid = (lo + hi) >> 1; if (uniq[mid] < t) lo = mid + 1; else hi = mid; }
+      r[i] = lo;
+    }
+    return r;
+  };
+  const countingSort = (keys: Int32Array, input: Int32Array): Int32Array => {
+    const cnt = new Int32Array(V + 1), out = new Int32Array(V);
+    for (let s = 0; s < V; s++) cnt[keys[input[s]] + 1]++;
+    for (let k = 1; k <= V; k++) cnt[k] += cnt[k - 1];
+    for (let s = 0; s < V; s++) out[cnt[keys[input[s]]]++] = input[s];
+    return out;
+  };
+  const byY = countingSort(rank(y), Int32Array.from({ length: V }, (_, i) => i));
+  return countingSort(rank(cell), byY); // stable: y order kept within a cell
 }
 
 /** Neighbour index lists (sorted) for queen or rook contiguity. */

@@ -21,15 +21,16 @@ export function symmetricEigenvalues(a: Float64Array, n: number): Float64Array {
         let f = a[ri + l];
         const g = f >= 0 ? -Math.sqrt(h) : Math.sqrt(h);
         e[i] = scale * g; h -= f * g; a[ri + l] = f - g;
-        f = 0;
+        // p = A u / h from the lower triangle, row by row (contiguous memory)
+        for (let j = 0; j <= l; j++) e[j] = 0;
         for (let j = 0; j <= l; j++) {
-          const rj = j * n;
+          const rj = j * n, uj = a[ri + j];
           let gg = 0;
-          for (let k = 0; k <= j; k++) gg += a[rj + k] * a[ri + k];
-          for (let k = j + 1; k <= l; k++) gg += a[k * n + j] * a[ri + k];
-          e[j] = gg / h;
-          f += e[j] * a[ri + j];
+          for (let k = 0; k < j; k++) { const ajk = a[rj + k]; gg += ajk * a[ri + k]; e[k] += ajk * uj; }
+          e[j] += gg + a[rj + j] * uj;
         }
+        f = 0;
+        for (let j = 0; j <= l; j++) { e[j] /= h; f += e[j] * a[ri + j]; }
         const hh = f / (h + h);
         for (let j = 0; j <= l; j++) {
           const fj = a[ri + j];
