@@ -6,7 +6,7 @@ import { migrate } from '../src/db/migrate.js';
 import { insertCities, insertCityYears, insertFirms, insertFirmYears, type FirmRow, type FirmYearRow } from '../src/db/queries/load.js';
 import { sql } from '../src/db/sql.js';
 import {
-  cityAgglomeration, cityPanel, classifyAll, dataVersion, DomainInputError, explainFirmYear, firmKinds, firmPanel,
+  cityAgglomeration, cityPanel, classifyAll, compareWithIntended, dataVersion, firmsChangingKind, DomainInputError, explainFirmYear, firmKinds, firmPanel,
   nqpWeights, parseRuleSet, type RuleSet,
 } from '../src/domain/index.js';
 
@@ -86,6 +86,14 @@ describe('classification', () => {
     expect(k[2].reasons).toEqual(['age 6 < 10', 'valuation USD 2e9 > 1e9', 'not listed']);
     expect(k[0].reasons).toEqual(['age 8 ≥ 5', 'revenue growth 0.3 ≥ 0.2', 'strategic emerging industry']);
     expect(k[3].reasons).toEqual(['age 7 < 10', 'R&D/revenue 0.08 ≥ 0.05']);
+  });
+
+  it('compares with intended_kind and finds firms changing kind', async () => {
+    // the hand-made firm-years carry no intended kind: only the 4 unclassified ones agree
+    const a = await compareWithIntended(db, 'test-v1', 3);
+    expect([a.firmYears, a.agree, a.mismatches.length]).toEqual([18, 4, 3]);
+    expect(a.mismatches[0]).toEqual({ firmId: 1, year: 2010, stored: 'fledgling', intended: null });
+    expect(await firmsChangingKind(db, 'test-v1')).toEqual({ firms: 2, example: { firmId: 2, kinds: [null, 'gazelle', 'gazelle'] } });
   });
 
   it('explains why a firm-year was not of a kind', async () => {

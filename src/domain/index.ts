@@ -4,7 +4,7 @@ export { KINDS, METRICS, RuleSetSchema, DEFAULT_RULE_SET, parseRuleSet, loadRule
 export type { Kind, Metric, RuleSet, Condition, Clause } from './rules.js';
 export { classifyFirmYear, checkKinds, metricsOf } from './classify.js';
 export type { FirmYearFacts, Classification, KindCheck, MetricValues } from './classify.js';
-export { classifyAll, classifyPreview, explainFirmYear, explainFacts, firmKinds } from './kinds.js';
+export { classifyAll, classifyPreview, compareWithIntended, explainFirmYear, explainFacts, firmKinds, firmsChangingKind } from './kinds.js';
 export type { ClassifySummary, Explanation } from './kinds.js';
 export {
   rta, rtaWith, rtaCap, variance3, parseRtaOptions, RtaOptionsSchema, entropyDiversity, inverseHerfindahl,

@@ -2,7 +2,7 @@
 // "why was firm X a gazelle in 2015?" (stored reasons) and "why not?" (every kind's conditions, recomputed).
 import type { Db } from '../db/db.js';
 import {
-  firmYearFacts, replaceFirmKinds, storedFirmKinds, type FirmKindRow, type FirmYearFactsRow, type StoredKindRow,
+  firmYearFacts, kindAgreement, kindChangers, replaceFirmKinds, storedFirmKinds, type FirmKindRow, type FirmYearFactsRow, type StoredKindRow,
 } from '../db/queries/domain.js';
 import { checkKinds, classifyFirmYear, metricsOf, type Classification, type KindCheck, type MetricValues } from './classify.js';
 import { DomainInputError } from './errors.js';
@@ -78,4 +78,14 @@ export function explainFacts(facts: FirmYearFactsRow, rules: RuleSet, stored: St
     firmId: facts.firmId, year: facts.year, ruleVersion: rules.version, kind: checks.find((c) => c.met)?.kind ?? null,
     stored, metrics: metricsOf(facts, rules), precedence: [...rules.precedence], checks,
   };
+}
+
+/** Stored kinds of a rule version against firm_year.intended_kind: counts and the first mismatches. */
+export async function compareWithIntended(db: Db, ruleVersion = DEFAULT_RULE_SET.version, sampleSize = 20) {
+  return kindAgreement(db, ruleVersion, sampleSize);
+}
+
+/** How many firms change kind over their lives under a rule version (and one example). */
+export async function firmsChangingKind(db: Db, ruleVersion = DEFAULT_RULE_SET.version) {
+  return kindChangers(db, ruleVersion);
 }

@@ -173,3 +173,29 @@ export async function firmPanelRaw(db: Db, f: CountFilter & { years?: readonly [
     ${f.years ? sql`AND y.year BETWEEN ${f.years[0]}::int AND ${f.years[1]}::int` : sql``}
     ORDER BY y.firm_id, y.year`);
 }
+
+export interface KindAgreement { firmYears: number; agree: number; mismatches: { firmId: number; year: number; stored: string | null; intended: string | null }[] }
+
+/** Stored kinds of `ruleVersion` against firm_year.intended_kind (the generator's truth on demo data), in one statement. */
+export async function kindAgreement(db: Db, ruleVersion: string, sampleSize = 20): Promise<KindAgreement> {
+  const [r] = await db.query<{ firmYears: number; agree: number; mismatches: KindAgreement['mismatches'] | null }>(sql`
+    WITH j AS (
+      SELECT y.firm_id, y.year, k.kind AS stored, y.intended_kind AS intended
+      FROM firm_year y LEFT JOIN firm_kind k ON k.firm_id = y.firm_id AND k.year = y.year AND k.rule_version = ${ruleVersion})
+    SELECT count(*)::int AS "firmYears", count(*) FILTER (WHERE stored IS NOT DISTINCT FROM intended)::int AS agree,
+           (SELECT jsonb_agg(jsonb_build_object('firmId', firm_id, 'year', year, 'stored', stored, 'intended', intended))
+            FROM (SELECT * FROM j WHERE stored IS DISTINCT FROM intended ORDER BY firm_id, year LIMIT ${sampleSize}::int) m) AS mismatches
+    FROM j`);
+  return { firmYears: r.firmYears, agree: r.agree, mismatches: r.mismatches ?? [] };
+}
+
+/** Firms whose stored kind differs between years (including classified vs unclassified years). */
+export async function kindChangers(db: Db, ruleVersion: string): Promise<{ firms: number; example: { firmId: number; kinds: (string | null)[] } | null }> {
+  const rows = await db.query<{ firmId: number; kinds: (string | null)[] }>(sql`
+    SELECT y.firm_id AS "firmId", array_agg(k.kind ORDER BY y.year) AS kinds
+    FROM firm_year y LEFT JOIN firm_kind k ON k.firm_id = y.firm_id AND k.year = y.year AND k.rule_version = ${ruleVersion}
+    GROUP BY y.firm_id
+    HAVING count(DISTINCT coalesce(k.kind, '-')) > 1
+    ORDER BY y.firm_id`);
+  return { firms: rows.length, example: rows[0] ?? null };
+}
