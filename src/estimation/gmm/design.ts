@@ -130,14 +130,12 @@ export function buildDesign(s: DesignSpec): Design {
       for (let i = m1; i < r; i++) v[i] = 1;
       tdLabels.push('(Intercept)'); tdRows.push(v);
     }
-    if (s.timeDummies) {
-      for (let c = 0; c < m1; c++) {
-        const pc = TL1 + c;
-        const v = new Float64Array(r);
-        for (let i = 0; i < m1; i++) v[i] = (i === c ? 1 : 0) - (i === c + 1 ? 1 : 0);
-        for (let i = m1; i < r; i++) v[i] = rowPeriod(i) === pc ? 1 : 0;
-        tdLabels.push(String(grid.tmin + pc)); tdRows.push(v);
-      }
+    for (let c = 0; c < m1; c++) {
+      const pc = TL1 + c;
+      const v = new Float64Array(r);
+      for (let i = 0; i < m1; i++) v[i] = (i === c ? 1 : 0) - (i === c + 1 ? 1 : 0);
+      for (let i = m1; i < r; i++) v[i] = rowPeriod(i) === pc ? 1 : 0;
+      tdLabels.push(String(grid.tmin + pc)); tdRows.push(v);
     }
   }
   const droppedDummies: string[] = [];

@@ -88,6 +88,9 @@ export function fitGmm(input: GmmInput): EstimationResult {
   if (system ? !(fsm === 'full' || fsm === 'GI') : !(fsm === 'G' || fsm === 'I')) {
     throw new EstimationInputError(`fsm '${fsm}' does not fit transformation '${input.transformation}' (d: G or I; ld: full or GI)`, 'gmm.fsm');
   }
+  if (input.lostPeriods !== undefined && !(Number.isInteger(input.lostPeriods) && input.lostPeriods >= 1)) {
+    throw new EstimationInputError(`lostPeriods must be a positive integer, got ${input.lostPeriods}`, 'gmm.lostPeriods');
+  }
   const gmmNames = new Set(input.gmmInstruments.map((z) => norm(z.name)));
   const iv = input.ivInstruments ?? input.regressors.filter((r) => !gmmNames.has(baseVariable(r.name)));
   iv.forEach((z) => checkColumn(z.name, z.values, n, 'iv instrument'));
