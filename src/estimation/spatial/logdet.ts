@@ -3,7 +3,7 @@
 import { EstimationInputError } from '../result.js';
 import { identity, solve, zeros } from '../linalg.js';
 import { mulberry32 } from './rng.js';
-import { lag, transposeValues, type SpatialWeights } from './types.js';
+import { lagCSR, toCSR, transposeValues, type SpatialWeights } from './types.js';
 
 /** Eigenvalues of a dense symmetric matrix (row-major n x n, overwritten): Householder tridiagonalisation then
  * implicit QL (tred2/tqli without vectors), O(4/3 n^3) - fast enough for n of a few thousand. */
@@ -210,12 +210,12 @@ export function mcLogDet(w: SpatialWeights, opts: { p?: number; m?: number; seed
   const n = w.ids.length, p = opts.p ?? 32, m = opts.m ?? 60, seed = opts.seed ?? 1;
   const u = mulberry32(seed);
   const est = new Float64Array(m), sq = new Float64Array(m);
-  const x = new Float64Array(n), y = new Float64Array(n), buf = new Float64Array(n);
+  const x = new Float64Array(n), y = new Float64Array(n), buf = new Float64Array(n), csr = toCSR(w);
   for (let s = 0; s < p; s++) {
     for (let i = 0; i < n; i++) x[i] = u() < 0.5 ? -1 : 1;
     y.set(x);
     for (let k = 0; k < m; k++) {
-      lag(w, y, buf); y.set(buf);
+      lagCSR(csr, y, buf); y.set(buf);
       let v = 0;
       for (let i = 0; i < n; i++) v += x[i] * y[i];
       v /= n;

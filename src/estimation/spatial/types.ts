@@ -125,3 +125,23 @@ export function restyle(w: SpatialWeights, style: 'W' | 'B'): SpatialWeights {
   const raw = w.weights.map((v, i) => (w.style === 'W' && w.rawRowSums ? Float64Array.from(v, (x) => x * w.rawRowSums![i]) : v));
   return fromNeighbourLists(w.ids, w.neighbours, style, raw);
 }
+
+/** Compressed sparse rows of W (cached on the object: weights are immutable once built). */
+export function toCSR(w: SpatialWeights): { rowPtr: Int32Array; col: Int32Array; val: Float64Array } {
+  const cached = (w as SpatialWeights & { _csr?: ReturnType<typeof toCSR> })._csr;
+  if (cached) return cached;
+  const n = w.ids.length, rowPtr = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) rowPtr[i + 1] = rowPtr[i] + w.neighbours[i].length;
+  const col = new Int32Array(rowPtr[n]), val = new Float64Array(rowPtr[n]);
+  for (let i = 0; i < n; i++) { col.set(w.neighbours[i], rowPtr[i]); val.set(w.weights[i], rowPtr[i]); }
+  const csr = { rowPtr, col, val };
+  Object.defineProperty(w, '_csr', { value: csr, enumerable: false });
+  return csr;
+}
+
+/** Wx through CSR (the hot loop of Monte Carlo traces and solves). */
+export function lagCSR(csr: { rowPtr: Int32Array; col: Int32Array; val: Float64Array }, x: ArrayLike<number>, out: Float64Array): Float64Array {
+  const { rowPtr, col, val } = csr, n = rowPtr.length - 1;
+  for (let i = 0; i < n; i++) { let s = 0; for (let p = rowPtr[i]; p < rowPtr[i + 1]; p++) s += val[p] * x[col[p]]; out[i] = s; }
+  return out;
+}
