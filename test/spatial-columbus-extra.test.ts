@@ -1,0 +1,37 @@
+// More spdep conventions on Columbus: normality inference, binary weights, local Moran moments and quadrants,
+// inverse-distance knn weights (test/fixtures/columbus_extra, made by scripts/columbus_extra_oracle.R).
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { gearyTest, localMoran, moranTest, weightsFromGeoJSON } from '../src/estimation/spatial/index.js';
+
+const fc = JSON.parse(readFileSync(new URL('./fixtures/columbus/data.geojson', import.meta.url), 'utf8'));
+const exp = JSON.parse(readFileSync(new URL('./fixtures/columbus_extra/expected.json', import.meta.url), 'utf8'));
+const y = Float64Array.from(fc.features, (f: { properties: Record<string, number> }) => f.properties.CRIME);
+const close = (got: number, want: number, tol = 1e-6) => expect(Math.abs(got - want) / Math.abs(want), `got ${got} want ${want}`).toBeLessThan(tol);
+const W = weightsFromGeoJSON(fc, 'POLYID', { type: 'queen' }), B = weightsFromGeoJSON(fc, 'POLYID', { type: 'queen', style: 'B' });
+
+describe('columbus, more spdep conventions', () => {
+  it('Moran and Geary under normality', () => {
+    const m = moranTest(y, W, { randomisation: false }), g = gearyTest(y, W, { randomisation: false });
+    close(m.z, exp.moran_normality.statistic); close(m.variance, exp.moran_normality.variance); close(m.pValue, exp.moran_normality.pValue);
+    close(g.z, exp.geary_normality.statistic); close(g.variance, exp.geary_normality.variance); close(g.pValue, exp.geary_normality.pValue);
+  });
+  it('binary weights', () => {
+    const m = moranTest(y, B), g = gearyTest(y, B);
+    close(m.I, exp.moran_binary.estimate); close(m.z, exp.moran_binary.statistic); close(m.variance, exp.moran_binary.variance);
+    close(g.C, exp.geary_binary.estimate); close(g.z, exp.geary_binary.statistic);
+  });
+  it('local Moran: Ii, E, Var, Z, two-sided p and quadrant for all 49 units', () => {
+    const lm = localMoran(y, W), q = { 'Low-Low': 'LL', 'High-High': 'HH', 'Low-High': 'LH', 'High-Low': 'HL' } as Record<string, string>;
+    lm.forEach((r, i) => {
+      close(r.Ii, exp.local_moran.Ii[i], 1e-9); close(r.expectation, exp.local_moran.E[i], 1e-9);
+      close(r.variance, exp.local_moran.V[i], 1e-9); close(r.z, exp.local_moran.Z[i], 1e-9); close(r.pValue, exp.local_moran.P[i], 1e-8);
+      expect(r.quadrant).toBe(q[exp.local_moran.quadrant[i]]);
+    });
+  });
+  it('inverse-distance knn4 weights (planar)', () => {
+    const I = weightsFromGeoJSON(fc, 'POLYID', { type: 'knn', k: 4, longlat: false, inverseDistance: true });
+    const m = moranTest(y, I);
+    close(m.I, exp.moran_inverse_distance_knn4.estimate); close(m.z, exp.moran_inverse_distance_knn4.statistic);
+  });
+});
