@@ -6,5 +6,5 @@ export { contiguity, contiguityBruteForce, type RookRule } from './contiguity.js
 export { featureRings, centroid, greatCircleKm, type GeoJSONFeatureCollection, type GeoJSONFeature } from './geometry.js';
 export { moranTest, moranPermutation, gearyTest, localMoran, localMoranPermutation, lmTests, type MoranResult, type GearyResult, type LocalMoranRow, type LMTests } from './stats.js';
 export { fitSpatial, durbinDesign, type SpatialInput, type SpatialOptions } from './ml.js';
-export { chooseLogDet, eigenLogDet, mcLogDet, luLogDet, weightsEigenvalues, symmetricEigenvalues, type LogDet } from './logdet.js';
+export { chooseLogDet, eigenLogDet, mcLogDet, luLogDet, weightsEigenvalues, symmetricEigenvalues, spectralRadius, type LogDet } from './logdet.js';
 export { fitSpatialPanel, type SpatialPanelInput, type SpatialPanelOptions } from './panel.js';

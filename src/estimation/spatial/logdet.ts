@@ -160,7 +160,8 @@ export function luLogDet(w: SpatialWeights): LogDet {
     }
     return s;
   };
-  return { method: 'LU', interval: [-1 + 1e-10, 1 - 1e-10], ldet: ld, traces: (rho) => denseTraces(w, rho), note: 'dense LU log-determinant; rho interval (-1, 1)' };
+  const r = spectralRadius(w);
+  return { method: 'LU', interval: [-1 / r + 1e-10, 1 / r - 1e-10], ldet: ld, traces: (rho) => denseTraces(w, rho), note: `dense LU log-determinant; rho interval (-1, 1)${r !== 1 ? ` / ${r.toPrecision(6)} (spectral radius)` : ''}` };
 }
 
 /** Exact tr(A), tr(AW), tr((AW)^2) from the dense inverse A = (I - rho W)^-1 (small n). */
@@ -238,9 +239,10 @@ export function mcLogDet(w: SpatialWeights, opts: { p?: number; m?: number; seed
     for (let k = 0; k < m; k++) { r *= rho; s += (r * t[k]) / (k + 1); }
     return -n * s;
   };
+  const rad = spectralRadius(w), lim = 0.99 / rad;
   const res: LogDet = {
-    method: 'MC', interval: [-0.99, 0.99], ldet, traces: seriesTraces(t, n), powerTraces: t,
-    note: `Barry-Pace Monte Carlo log-determinant (${p} probes, ${m} powers, seed ${seed}); rho searched in (-0.99, 0.99)`,
+    method: 'MC', interval: [-lim, lim], ldet, traces: seriesTraces(t, n), powerTraces: t,
+    note: `Barry-Pace Monte Carlo log-determinant (${p} probes, ${m} powers, seed ${seed}); rho searched in (-0.99, 0.99)${rad !== 1 ? ` / ${rad.toPrecision(6)} (spectral radius)` : ''}`,
   };
   (res as LogDet & { ldetSE: (rho: number) => number }).ldetSE = (rho: number) => {
     let v = 0, r = 1;
@@ -259,4 +261,27 @@ export function chooseLogDet(w: SpatialWeights, opts: { method?: 'eigen' | 'LU' 
   if (n <= small && symmetriser(w)) return eigenLogDet(w);
   if (n <= 400) return luLogDet(w);
   return mcLogDet(w, { seed: opts.seed });
+}
+
+/** Spectral radius of non-negative W: exactly 1 for row-standardised W without islands, else power iteration on
+ * the Perron root (the series log-determinant converges for |rho| < 1/radius). */
+export function spectralRadius(w: SpatialWeights): number {
+  const n = w.ids.length, csr = toCSR(w);
+  let rowStd = w.style === 'W';
+  for (let i = 0; i < n && rowStd; i++) if (w.neighbours[i].length === 0) rowStd = false;
+  if (rowStd) return 1;
+  let x = new Float64Array(n).fill(1 / Math.sqrt(n)), y = new Float64Array(n), lam = 0;
+  for (let it = 0; it < 500; it++) {
+    lagCSR(csr, x, y);
+    let s = 0;
+    for (let i = 0; i < n; i++) s += y[i] * y[i];
+    s = Math.sqrt(s);
+    if (s === 0) return 1;
+    for (let i = 0; i < n; i++) y[i] /= s;
+    const conv = Math.abs(s - lam) <= 1e-10 * s;
+    lam = s;
+    const tmp = x; x = y; y = tmp;
+    if (conv) break;
+  }
+  return lam;
 }
