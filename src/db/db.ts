@@ -65,35 +65,59 @@ class PgDb implements Db {
 type PGliteLike = {
   query<T>(text: string, params?: unknown[]): Promise<{ rows: T[] }>;
   exec(script: string): Promise<unknown>;
-  transaction<T>(fn: (tx: { query<U>(t: string, p?: unknown[]): Promise<{ rows: U[] }>; exec(s: string): Promise<unknown> }) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 };
 
+/** FIFO lock: PGlite is one session, so a transaction must hold it against every other statement. */
+class Lock {
+  private tail: Promise<void> = Promise.resolve();
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(fn);
+    this.tail = result.then(() => undefined, () => undefined);
+    return result;
+  }
+}
+
+// Transactions are explicit BEGIN/COMMIT under the lock: PGlite's own transaction() helper was seen to lose rows
+// of PostGIS statements issued inside it.
 class EmbeddedDb implements Db {
   readonly kind = 'embedded' as const;
   constructor(
-    private readonly pgl: Pick<PGliteLike, 'query' | 'exec'> & Partial<PGliteLike>,
+    private readonly pgl: PGliteLike,
     private readonly counter = new Counter(),
+    private readonly lock = new Lock(),
     private readonly inTx = false,
   ) {}
   get statementCount() { return this.counter.n; }
   resetCount() { this.counter.n = 0; }
-  async query<T>(q: SqlFragment): Promise<T[]> {
+  private guarded<T>(fn: () => Promise<T>): Promise<T> {
+    return this.inTx ? fn() : this.lock.run(fn);
+  }
+  query<T>(q: SqlFragment): Promise<T[]> {
     const { text, values } = render(q);
     this.counter.n++;
-    const r = await this.pgl.query<T>(text, values as unknown[]);
-    return r.rows;
+    return this.guarded(async () => (await this.pgl.query<T>(text, values as unknown[])).rows);
   }
-  async execScript(script: string) {
+  execScript(script: string) {
     this.counter.n++;
-    await this.pgl.exec(script);
+    return this.guarded(async () => { await this.pgl.exec(script); });
   }
-  async transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
-    if (this.inTx || !this.pgl.transaction) return fn(this);
-    return this.pgl.transaction((tx) => fn(new EmbeddedDb(tx, this.counter, true)));
+  transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
+    if (this.inTx) return fn(this);
+    return this.lock.run(async () => {
+      await this.pgl.exec('BEGIN');
+      try {
+        const r = await fn(new EmbeddedDb(this.pgl, this.counter, this.lock, true));
+        await this.pgl.exec('COMMIT');
+        return r;
+      } catch (e) {
+        await this.pgl.exec('ROLLBACK').catch(() => undefined);
+        throw e;
+      }
+    });
   }
   async close() {
-    await this.pgl.close?.();
+    await this.lock.run(() => this.pgl.close());
   }
 }
 

@@ -1,6 +1,6 @@
 // First start: real city boundaries + the synthetic demo panel, in one transaction (all or nothing).
 import type { Db } from './db.js';
-import { rebuildNeighbours } from './queries/neighbours.js';
+import { insertNeighbourPairs, readNeighbourFile } from './queries/neighbours.js';
 import { getMeta, insertCities, insertCityYears, insertFirms, insertFirmYears, setMeta, type CityRow } from './queries/load.js';
 import { loadCityFeatures } from '../demo/cities.js';
 import { generateDemo } from '../demo/generate.js';
@@ -18,7 +18,7 @@ export async function ensureDemoData(db: Db, opts: { seed?: number; log?: (m: st
   const demo = generateDemo(cities.map((c) => ({ code: c.code, region: c.region })), { seed });
   await db.transaction(async (tx) => {
     await insertCities(tx, cities);
-    const links = await rebuildNeighbours(tx);
+    const links = await insertNeighbourPairs(tx, await readNeighbourFile());
     await insertFirms(tx, demo.firms);
     await insertFirmYears(tx, demo.firmYears);
     await insertCityYears(tx, demo.cityYears);

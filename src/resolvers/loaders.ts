@@ -28,22 +28,30 @@ export class Loaders {
     const id = `${name}:${JSON.stringify(args)}`;
     let l = this.keyed.get(id) as DataLoader<K, V> | undefined;
     if (!l) {
-      l = new DataLoader<K, V>(batch, { maxBatchSize: this.opts.batch === false ? 1 : 5000 });
+      l = new DataLoader<K, V>(batch, {
+        maxBatchSize: this.opts.batch === false ? 1 : 5000,
+        // Wait for the whole macrotask: resolvers reached through different promise chains then share one batch.
+        batchScheduleFn: (run) => setImmediate(run),
+      });
       this.keyed.set(id, l as DataLoader<unknown, unknown>);
     }
     return l;
   }
 
-  city(code: string): Promise<CityRecord | null> {
+  private cities() {
     return this.loader<string, CityRecord | null>('city', null, async (codes) => {
       const byCode = new Map((await citiesByCodes(this.db, codes)).map((c) => [c.code, c]));
       return codes.map((c) => byCode.get(c) ?? null);
-    }).load(code);
+    });
+  }
+
+  city(code: string): Promise<CityRecord | null> {
+    return this.cities().load(code);
   }
 
   /** Makes later `city(code)` calls free when a query already returned the row. */
   primeCity(c: CityRecord) {
-    this.loader<string, CityRecord | null>('city', null, async () => []).prime(c.code, c);
+    this.cities().prime(c.code, c);
   }
 
   boundary(code: string, tolerance: number): Promise<string | null> {

@@ -1,6 +1,6 @@
 // Argument checks shared by resolvers; each failure names its argument.
 import { badInput } from './errors.js';
-import { geoJsonShapeProblem } from '../schema/scalars.js';
+import { geoJsonShapeProblem } from '../geo/geojson.js';
 
 export function checkLonLat(arg: string, lon: number, lat: number) {
   if (!Number.isFinite(lon) || lon < -180 || lon > 180) throw badInput(`${arg}.lon`, `longitude must be within [-180, 180], got ${lon}`);
@@ -10,8 +10,9 @@ export function checkLonLat(arg: string, lon: number, lat: number) {
 export function checkBbox(arg: string, b: number[]): [number, number, number, number] {
   if (b.length !== 4) throw badInput(arg, `expects [minLon, minLat, maxLon, maxLat], got ${b.length} numbers`);
   const [x1, y1, x2, y2] = b;
-  checkLonLat(arg, x1, y1);
-  checkLonLat(arg, x2, y2);
+  if (![x1, x2].every((x) => x >= -180 && x <= 180) || ![y1, y2].every((y) => y >= -90 && y <= 90)) {
+    throw badInput(arg, `longitudes must lie within [-180, 180] and latitudes within [-90, 90], got [${b.join(', ')}]`);
+  }
   if (x1 > x2 || y1 > y2) throw badInput(arg, 'min must not exceed max');
   return [x1, y1, x2, y2];
 }

@@ -82,7 +82,7 @@ export async function citiesByCodes(db: Db, codes: readonly string[]): Promise<C
 /** Boundaries as GeoJSON, optionally simplified (degrees) with topology preserved per city. */
 export async function boundaries(db: Db, codes: readonly string[], tolerance: number): Promise<{ code: string; geojson: string }[]> {
   return db.query(sql`
-    SELECT c.code, ST_AsGeoJSON(${tolerance > 0 ? sql`ST_SimplifyPreserveTopology(c.boundary, ${tolerance}::float8)` : sql`c.boundary`}, 5) AS geojson
+    SELECT c.code, ST_AsGeoJSON(${tolerance > 0 ? sql`ST_Multi(ST_SimplifyPreserveTopology(c.boundary, ${tolerance}::float8))` : sql`c.boundary`}, 5) AS geojson
     FROM city c WHERE c.code = ANY(${[...codes]}::text[])`);
 }
 

@@ -1,6 +1,7 @@
 // Bulk loading of cities and panels: column arrays through unnest(), so one parameterised statement per chunk.
 import type { Db } from '../db.js';
 import { sql } from '../sql.js';
+import { geoJsonShapeProblem } from '../../geo/geojson.js';
 
 export interface CityRow {
   code: string;
@@ -18,10 +19,17 @@ function* chunks<T>(rows: T[], size = CHUNK): Generator<T[]> {
   for (let i = 0; i < rows.length; i += size) yield rows.slice(i, i + size);
 }
 
+/** Geometry statements stay small: the embedded engine has been seen to drop large PostGIS statements silently. */
+export const GEOMETRY_CHUNK = 25;
+
 export async function insertCities(db: Db, rows: CityRow[]): Promise<void> {
-  for (const part of chunks(rows, 100)) {
+  for (const r of rows) {
+    const problem = geoJsonShapeProblem(r.geometry);
+    if (problem) throw new Error(`city ${r.code}: boundary ${problem}`);
+  }
+  for (const part of chunks(rows, GEOMETRY_CHUNK)) {
     // ST_MakeValid repairs self-touching rings left by simplification; only polygonal parts are kept.
-    await db.query(sql`
+    const inserted = await db.query(sql`
       INSERT INTO city (code, name, province, province_code, region, boundary, centroid, area_km2)
       SELECT t.code, t.name, t.province, t.province_code, t.region::"Region", g.boundary,
              ST_PointOnSurface(g.boundary), ST_Area(g.boundary::geography) / 1e6
@@ -31,7 +39,12 @@ export async function insertCities(db: Db, rows: CityRow[]): Promise<void> {
              AS t(code, name, province, province_code, region, geojson)
       CROSS JOIN LATERAL (
         SELECT ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_SetSRID(ST_GeomFromGeoJSON(t.geojson), 4326)), 3))::geometry(MultiPolygon, 4326) AS boundary
-      ) g`);
+      ) g
+      WHERE NOT ST_IsEmpty(g.boundary)
+      RETURNING code`);
+    if (inserted.length !== part.length) {
+      throw new Error(`city import stored ${inserted.length} of ${part.length} rows (first code ${part[0].code}); nothing was kept`);
+    }
   }
 }
 

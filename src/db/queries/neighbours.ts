@@ -3,31 +3,81 @@
 // border yet do not "touch"). Rule: two cities are QUEEN neighbours when their outlines come within
 // CONTACT_DEG of each other; ROOK neighbours when, in addition, the stretch of boundary lying within that band
 // is at least ROOK_MIN_KM long. The length is measured both ways and the larger kept, so the relation is symmetric.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Db } from '../db.js';
 import { sql } from '../sql.js';
+import { GEOMETRY_CHUNK } from './load.js';
 
 export const CONTACT_DEG = 0.005; // ~0.5 km: wider than the slivers, far narrower than any city
 export const ROOK_MIN_KM = 1;
 
-export async function rebuildNeighbours(db: Db): Promise<number> {
+export const NEIGHBOURS_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../data/city-neighbours.json');
+
+/** [cityA, cityB, sharedKm, distanceKm] with cityA < cityB */
+export type NeighbourPair = [string, string, number, number];
+
+export async function readNeighbourFile(file = NEIGHBOURS_FILE): Promise<NeighbourPair[]> {
+  return (JSON.parse(await readFile(file, 'utf8')) as { pairs: NeighbourPair[] }).pairs;
+}
+
+/** Stores precomputed pairs in both directions (the relation is symmetric by construction). */
+export async function insertNeighbourPairs(db: Db, pairs: NeighbourPair[]): Promise<number> {
+  const a = pairs.map((p) => p[0]), c = pairs.map((p) => p[1]), km = pairs.map((p) => p[2]), d = pairs.map((p) => p[3]);
   await db.query(sql`DELETE FROM city_neighbour`);
-  await db.query(sql`
-    WITH b AS (
-      SELECT code, boundary, centroid, ST_Buffer(boundary, ${CONTACT_DEG}::float8, 'quad_segs=2') AS band FROM city
-    ),
-    pairs AS (
-      SELECT a.code AS a, c.code AS c,
-        ST_Length(ST_Intersection(ST_Boundary(a.boundary), c.band)::geography) / 1000 AS ab_km,
-        ST_Length(ST_Intersection(ST_Boundary(c.boundary), a.band)::geography) / 1000 AS ca_km,
-        ST_Distance(a.centroid::geography, c.centroid::geography) / 1000 AS dist_km
-      FROM b a JOIN b c ON a.code < c.code AND a.band && c.boundary AND ST_Intersects(a.band, c.boundary)
-    )
+  const rows = await db.query(sql`
     INSERT INTO city_neighbour (city_code, neighbour_code, shared_km, distance_km)
-    SELECT a, c, GREATEST(ab_km, ca_km), dist_km FROM pairs
+    SELECT a, c, km, d FROM unnest(${a}::text[], ${c}::text[], ${km}::float8[], ${d}::float8[]) AS t(a, c, km, d)
     UNION ALL
-    SELECT c, a, GREATEST(ab_km, ca_km), dist_km FROM pairs`);
-  const [{ n }] = await db.query<{ n: number }>(sql`SELECT count(*)::int AS n FROM city_neighbour`);
-  return n;
+    SELECT c, a, km, d FROM unnest(${a}::text[], ${c}::text[], ${km}::float8[], ${d}::float8[]) AS t(a, c, km, d)
+    RETURNING 1`);
+  if (rows.length !== 2 * pairs.length) throw new Error(`neighbour import stored ${rows.length} of ${2 * pairs.length} rows`);
+  return rows.length;
+}
+
+/** Recomputes contiguity from the stored outlines (on PostgreSQL + PostGIS; see scripts/build-neighbours.ts). */
+export async function rebuildNeighbours(db: Db): Promise<number> {
+  return db.transaction(async (tx) => {
+    await tx.query(sql`DELETE FROM city_neighbour`);
+    await tx.query(sql`DROP TABLE IF EXISTS pg_temp.city_band`);
+    await tx.query(sql`CREATE TEMP TABLE city_band (code char(6) PRIMARY KEY, band geometry NOT NULL)`);
+    const codes = (await tx.query<{ code: string }>(sql`SELECT code FROM city ORDER BY code`)).map((r) => r.code);
+    // Chunked: the embedded engine has been seen to drop large PostGIS statements silently, so each is checked.
+    for (let i = 0; i < codes.length; i += GEOMETRY_CHUNK) {
+      const part = codes.slice(i, i + GEOMETRY_CHUNK);
+      const made = await tx.query(sql`
+        INSERT INTO city_band SELECT code, ST_Buffer(boundary, ${CONTACT_DEG}::float8, 'quad_segs=2') FROM city
+        WHERE code = ANY(${part}::text[]) RETURNING code`);
+      if (made.length !== part.length) throw new Error(`neighbour bands: ${made.length} of ${part.length} computed`);
+    }
+    await tx.query(sql`CREATE INDEX ON city_band USING gist (band)`);
+    await tx.query(sql`DROP TABLE IF EXISTS pg_temp.city_contact`);
+    await tx.query(sql`CREATE TEMP TABLE city_contact (a char(6), c char(6), km float8, PRIMARY KEY (a, c))`);
+    for (let i = 0; i < codes.length; i += GEOMETRY_CHUNK) {
+      const part = codes.slice(i, i + GEOMETRY_CHUNK);
+      // km: length of a's border lying within c's band
+      await tx.query(sql`
+        INSERT INTO city_contact
+        SELECT a.code, b.code, ST_Length(ST_Intersection(ST_Boundary(a.boundary), b.band)::geography) / 1000
+        FROM city a JOIN city_band b ON a.code <> b.code AND a.boundary && b.band AND ST_Intersects(a.boundary, b.band)
+        WHERE a.code = ANY(${part}::text[])`);
+    }
+    // Symmetric by construction: a pair found in either direction counts both ways, with the longer measurement.
+    await tx.query(sql`
+      WITH p AS (
+        SELECT LEAST(a, c) AS a, GREATEST(a, c) AS c, max(km) AS km FROM city_contact GROUP BY 1, 2
+      ), d AS (
+        SELECT p.a, p.c, p.km, ST_Distance(x.centroid::geography, y.centroid::geography) / 1000 AS dist
+        FROM p JOIN city x ON x.code = p.a JOIN city y ON y.code = p.c
+      )
+      INSERT INTO city_neighbour (city_code, neighbour_code, shared_km, distance_km)
+      SELECT a, c, km, dist FROM d UNION ALL SELECT c, a, km, dist FROM d`);
+    await tx.query(sql`DROP TABLE city_band`);
+    await tx.query(sql`DROP TABLE city_contact`);
+    const [{ n }] = await tx.query<{ n: number }>(sql`SELECT count(*)::int AS n FROM city_neighbour`);
+    return n;
+  });
 }
 
 export type NeighbourType = 'QUEEN' | 'ROOK' | 'KNN' | 'DISTANCE';
