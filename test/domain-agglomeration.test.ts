@@ -7,38 +7,39 @@ import {
 const close = (a: number | null, b: number) => expect(a).toBeCloseTo(b, 12);
 
 describe('RTA = 1 / Var(Q1, Q2, Q3)', () => {
-  it('uses the sample variance by default and the population variance on request', () => {
+  it('uses the population variance by default (as the demo generator) and the sample variance on request', () => {
     // (1, 2, 3): mean 2, sum of squares 2 → sample Var 1, population Var 2/3
     expect(variance3([1, 2, 3], 'sample')).toBe(1);
     close(variance3([1, 2, 3], 'population'), 2 / 3);
-    expect(rta([1, 2, 3])).toEqual({ value: 1 });
-    close(rta([1, 2, 3], { variance: 'population' }).value, 1.5);
-    // (4, 0, 2): mean 2, sum of squares 8 → sample Var 4
-    close(rta([4, 0, 2]).value, 0.25);
+    expect(rta([1, 2, 3], { variance: 'sample' })).toEqual({ value: 1 });
+    close(rta([1, 2, 3]).value, 1.5);
+    // (4, 0, 2): mean 2, sum of squares 8 → sample Var 4, population Var 8/3
+    close(rta([4, 0, 2], { variance: 'sample' }).value, 0.25);
+    close(rta([4, 0, 2]).value, 3 / 8);
     // (0, 0, 1): the most nearly equal unequal integer triple → sample Var 1/3, population Var 2/9
-    close(rta([0, 0, 1]).value, 3);
-    close(rta([0, 0, 1], { variance: 'population' }).value, 4.5);
+    close(rta([0, 0, 1], { variance: 'sample' }).value, 3);
+    close(rta([0, 0, 1]).value, 4.5);
   });
 
   it('caps Var = 0 by default at the largest RTA an unequal integer triple reaches', () => {
     expect(rtaCap('sample')).toBe(3);
     expect(rtaCap('population')).toBe(4.5);
-    expect(rta([2, 2, 2])).toEqual({ value: 3, note: 'capped: Var = 0 (Q1 = Q2 = Q3 = 2)' });
-    expect(rta([2, 2, 2], { variance: 'population' }).value).toBe(4.5);
+    expect(rta([2, 2, 2])).toEqual({ value: 4.5, note: 'capped: Var = 0 (Q1 = Q2 = Q3 = 2)' });
+    expect(rta([2, 2, 2], { variance: 'sample' }).value).toBe(3);
     expect(rta([2, 2, 2], { cap: 10 }).value).toBe(10);
     // no firm at all: the same as any Var = 0 unless allZero = 'null'
-    expect(rta([0, 0, 0]).value).toBe(3);
+    expect(rta([0, 0, 0]).value).toBe(4.5);
     expect(rta([0, 0, 0], { allZero: 'null' })).toEqual({ value: null, note: 'no firm of any kind (Q1 = Q2 = Q3 = 0)' });
   });
 
   it("returns null with a reason under zeroVariance = 'null'", () => {
     expect(rta([5, 5, 5], { zeroVariance: 'null' })).toEqual({ value: null, note: 'Var = 0 (Q1 = Q2 = Q3 = 5)' });
-    expect(rta([1, 2, 3], { zeroVariance: 'null' }).value).toBe(1);
+    expect(rta([1, 2, 3], { zeroVariance: 'null', variance: 'sample' }).value).toBe(1);
   });
 
   it("adds epsilon to every variance under zeroVariance = 'epsilon'", () => {
     close(rta([5, 5, 5], { zeroVariance: 'epsilon' }).value, 1 / 0.5);
-    close(rta([1, 2, 3], { zeroVariance: 'epsilon' }).value, 1 / 1.5);
+    close(rta([1, 2, 3], { zeroVariance: 'epsilon', variance: 'sample' }).value, 1 / 1.5);
     close(rta([1, 2, 3], { zeroVariance: 'epsilon', epsilon: 0.1, variance: 'population' }).value, 1 / (2 / 3 + 0.1));
   });
 
@@ -110,7 +111,7 @@ describe('alternative measures', () => {
       { cityCode: 'B', year: 2000, q1: 0, q2: 1, q3: 2, nFirms: 4 },
       { cityCode: 'C', year: 2000, q1: 2, q2: 2, q3: 2, nFirms: 8 },
       { cityCode: 'A', year: 2001, q1: 0, q2: 0, q3: 0, nFirms: 0 },
-    ], { zeroVariance: 'null' });
+    ], { zeroVariance: 'null', variance: 'sample' });
     close(rows[0].rta, 1); // (2,1,0): sample Var 1
     expect(rows[2].rta).toBeNull();
     expect(rows[2].rtaNote).toMatch(/Var = 0/);

@@ -134,9 +134,9 @@ describe('counts, co-agglomeration and the cache', () => {
     expect(q('130100', 2012)).toEqual([0, 0, 0, 1]);
     const all = await cityAgglomeration(db, { ruleSet: rules, dropStFirms: false, dropFinancialFirms: false });
     expect([pick(all.rows, '120100', 2010), pick(all.rows, '130100', 2012)].map((x: any) => [x.q1, x.q2, x.q3, x.nFirms])).toEqual([[1, 0, 1, 2], [1, 0, 0, 2]]);
-    // (1, 1, 0): sample Var 1/3 → RTA 3; (0, 0, 0) capped at 3 with a note
+    // (1, 1, 0): population Var 2/9 → RTA 4.5; (0, 0, 0) capped at 4.5 with a note
     const a = pick(r.rows, '110100', 2011) as (typeof r.rows)[0];
-    expect(a.rta).toBeCloseTo(3, 12);
+    expect(a.rta).toBeCloseTo(4.5, 12);
     expect(a.invHhi).toBeCloseTo(2, 12);
     expect((pick(r.rows, '130100', 2012) as (typeof r.rows)[0]).rtaNote).toMatch(/capped/);
   });

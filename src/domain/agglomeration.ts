@@ -8,7 +8,7 @@ export type Counts = readonly [number, number, number];
 
 export const RtaOptionsSchema = z.object({
   /** 'sample' divides by n - 1 = 2, 'population' by n = 3 */
-  variance: z.enum(['sample', 'population']).default('sample'),
+  variance: z.enum(['sample', 'population']).default('population'),
   /**
    * What Var = 0 (Q1 = Q2 = Q3) gives:
    * 'cap'     → `cap` (default: the largest RTA any unequal triple of integer counts can reach, see rtaCap)
@@ -69,7 +69,7 @@ export function rtaWith(q: Counts, s: RtaSettings): Measure {
   return { value: 1 / v };
 }
 
-/** RTA = 1 / Var(Q1, Q2, Q3) with the options of RtaOptionsSchema (defaults: sample variance, cap 3). */
+/** RTA = 1 / Var(Q1, Q2, Q3) with the options of RtaOptionsSchema (defaults: population variance, cap 4.5). */
 export function rta(q: Counts, options?: RtaOptions): Measure {
   return rtaWith(q, parseRtaOptions(options));
 }

@@ -10,6 +10,8 @@ export interface FirmYearFacts {
   listedOn: string | null;
   strategicEmerging: boolean;
   techIntensive: boolean;
+  stFlag: boolean;
+  financial: boolean;
   revenue: number;
   employees: number;
   assets: number;
@@ -36,6 +38,8 @@ export function metricsOf(f: FirmYearFacts, rules: RuleSet): MetricValues {
     listed: f.listedOn !== null && f.listedOn <= `${f.year}-12-31`,
     strategicEmerging: f.strategicEmerging,
     techIntensive: f.techIntensive,
+    stFlag: f.stFlag,
+    financial: f.financial,
     rndIntensity: f.revenue > 0 ? f.rnd / f.revenue : null,
     revenueGrowth: f.revenueGrowth,
     valuationUsd: f.valuationUsd,
@@ -50,7 +54,7 @@ export function metricsOf(f: FirmYearFacts, rules: RuleSet): MetricValues {
 
 const LABEL: Record<Metric, string> = {
   age: 'age', listed: 'listed', strategicEmerging: 'strategic emerging industry', techIntensive: 'tech-intensive',
-  rndIntensity: 'R&D/revenue', revenueGrowth: 'revenue growth', valuationUsd: 'valuation USD', revenue: 'revenue',
+  stFlag: 'ST/*ST firm', financial: 'financial firm', rndIntensity: 'R&D/revenue', revenueGrowth: 'revenue growth', valuationUsd: 'valuation USD', revenue: 'revenue',
   employees: 'employees', assets: 'assets', leverage: 'leverage', rnd: 'R&D', patents: 'patents',
 };
 const SYMBOL: Record<Condition['op'], string> = { '<': '<', '<=': '≤', '>': '>', '>=': '≥', '==': '=', '!=': '≠' };
@@ -108,11 +112,20 @@ function checkClause(cl: Clause, m: MetricValues): { met: boolean; reasons: stri
   return ok ? { met: true, reasons: [d], failures: [] } : { met: false, reasons: [], failures: [d] };
 }
 
+/** The exclusion conditions a firm-year meets (e.g. ["ST/*ST firm"]); empty when it may be classified. */
+export function exclusions(f: FirmYearFacts, rules: RuleSet): string[] {
+  const m = metricsOf(f, rules);
+  return rules.exclude.filter((c) => test(m[c.metric], c.op, c.value)).map((c) => describe(c, m[c.metric], true));
+}
+
+/** Every kind's conditions, in precedence order; an excluded firm-year meets none (its failure names the exclusion). */
 export function checkKinds(f: FirmYearFacts, rules: RuleSet): KindCheck[] {
   const m = metricsOf(f, rules);
+  const excluded = exclusions(f, rules).map((e) => `excluded: ${e}`);
   return rules.precedence.map((kind) => {
     const parts = rules.kinds[kind].all.map((cl) => checkClause(cl, m));
-    return { kind, met: parts.every((p) => p.met), reasons: parts.flatMap((p) => p.reasons), failures: parts.flatMap((p) => p.failures) };
+    const met = !excluded.length && parts.every((p) => p.met);
+    return { kind, met, reasons: parts.flatMap((p) => p.reasons), failures: [...excluded, ...parts.flatMap((p) => p.failures)] };
   });
 }
 

@@ -53,7 +53,7 @@ export function nqpComposite(rows: readonly NqpRawRow[], options: NqpOptions = {
   if (!inYears.length) throw new DomainInputError('nqp: no city-year in the chosen years', 'nqp.years');
   const k = Math.max(...inYears.map((r) => r.nqpIndicators.length));
   const dir = directionsFor(k, o.directions);
-  const names = NQP_INDICATORS.slice(0, k).map((d) => d.name);
+  const names = NQP_INDICATORS.slice(0, k).map((d) => d.key);
   const groups = new Map<number | null, number[]>();
   inYears.forEach((r, i) => {
     const g = o.weighting === 'pooled' ? null : r.year;

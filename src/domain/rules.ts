@@ -9,7 +9,7 @@ export type Kind = (typeof KINDS)[number];
 
 /** Metrics a condition can test, all computed from the firm's attributes and that year's figures only. */
 export const METRICS = [
-  'age', 'listed', 'strategicEmerging', 'techIntensive', 'rndIntensity', 'revenueGrowth', 'valuationUsd',
+  'age', 'listed', 'strategicEmerging', 'techIntensive', 'stFlag', 'financial', 'rndIntensity', 'revenueGrowth', 'valuationUsd',
   'revenue', 'employees', 'assets', 'leverage', 'rnd', 'patents',
 ] as const;
 export type Metric = (typeof METRICS)[number];
@@ -42,6 +42,8 @@ export const RuleSetSchema = z.object({
    * Age in a year: 'calendar' = year − founding year; 'startOfYear' = whole years completed on 1 January.
    */
   ageBasis: z.enum(['calendar', 'startOfYear']),
+  /** Firm-years meeting ANY of these are never classified (e.g. ST/*ST and financial firms, as the paper's sample) */
+  exclude: z.array(Condition).default([]),
   /** Order in which kinds win when a firm-year qualifies for several */
   precedence: z.array(z.enum(KINDS)).length(3).refine((p) => new Set(p).size === 3, 'each kind exactly once'),
   kinds: z.object({ fledgling: KindRule, gazelle: KindRule, unicorn: KindRule }).strict(),

@@ -7,7 +7,7 @@ const CHUNK = 20_000;
 
 export interface FirmYearFactsRow {
   firmId: number; year: number; founded: string; listedOn: string | null; strategicEmerging: boolean; techIntensive: boolean;
-  revenue: number; employees: number; assets: number; leverage: number; rnd: number; patents: number;
+  stFlag: boolean; financial: boolean; revenue: number; employees: number; assets: number; leverage: number; rnd: number; patents: number;
   valuationUsd: number | null; revenueGrowth: number | null; intendedKind: string | null;
 }
 
@@ -15,7 +15,7 @@ export interface FirmYearFactsRow {
 export async function firmYearFacts(db: Db, f: { firmIds?: readonly number[]; year?: number } = {}): Promise<FirmYearFactsRow[]> {
   return db.query(sql`
     SELECT y.firm_id AS "firmId", y.year, to_char(f.founded, 'YYYY-MM-DD') AS founded, to_char(f.listed_on, 'YYYY-MM-DD') AS "listedOn",
-           f.strategic_emerging AS "strategicEmerging", f.tech_intensive AS "techIntensive", y.revenue, y.employees, y.assets,
+           f.strategic_emerging AS "strategicEmerging", f.tech_intensive AS "techIntensive", f.st_flag AS "stFlag", f.financial, y.revenue, y.employees, y.assets,
            y.leverage, y.rnd, y.patents, y.valuation_usd AS "valuationUsd", y.revenue_growth AS "revenueGrowth",
            y.intended_kind AS "intendedKind"
     FROM firm_year y JOIN firm f ON f.id = y.firm_id
