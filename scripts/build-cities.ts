@@ -240,6 +240,7 @@ function build() {
   let decodeChecked = 0;
   const used = new Set<string>();
   let suffixOnly = 0;
+  let sourceVertices = 0;
 
   for (const file of readdirSync(srcDir).filter((f) => f.endsWith('.geojson')).sort()) {
     const stem = file.replace(/\.geojson$/, '');
@@ -247,6 +248,7 @@ function build() {
     const f0 = fc.features[0];
     const name = f0.properties.name;
     const polys = fc.features.flatMap((f) => polygonsOf(f.geometry));
+    sourceVertices += countVertices(polys);
 
     // Cross-check against the package's encoded JS build (quantised to 1/1024°): same rings, ≤ 1 quantum apart.
     const encPath = join(encDir, `${stem}.js`);
@@ -310,7 +312,7 @@ function build() {
   features.sort((a, b) => a.properties.code.localeCompare(b.properties.code));
   unsimplified.sort((a, b) => a.properties.code.localeCompare(b.properties.code));
   resolved.push(`${suffixOnly} more matched after adding the 市 suffix (e.g. 安庆 → 安庆市)`);
-  return { features, unsimplified, unmatched, resolved, missing, before, after, promotedTotal, maxDecodeDev, decodeChecked };
+  return { features, unsimplified, unmatched, resolved, missing, sourceVertices, before, after, promotedTotal, maxDecodeDev, decodeChecked };
 }
 
 // File names start with the province's pinyin (e.g. ji2_lin2_…); used only to split same-named cities.
@@ -366,7 +368,7 @@ async function main() {
   }
   const byRegion = r.features.reduce<Record<string, number>>((m, f) => ((m[f.properties.region] = (m[f.properties.region] ?? 0) + 1), m), {});
   console.log(`units: ${r.features.length} ${JSON.stringify(byRegion)}`);
-  console.log(`vertices: before ${r.before}, after ${r.after} (tolerance ${TOLERANCE}°, ${DIGITS} decimals); holes promoted to parts: ${r.promotedTotal}`);
+  console.log(`vertices: all source files ${r.sourceVertices}; kept units before ${r.before}, after ${r.after} (tolerance ${TOLERANCE}°, ${DIGITS} decimals); holes promoted to parts: ${r.promotedTotal}`);
   console.log(`decoder cross-check: ${r.decodeChecked} encoded files, max |decoded - GeoJSON| = ${r.maxDecodeDev.toFixed(6)}°`);
   console.log(`wrote ${outPath}: ${bytes} bytes (JSON ${Buffer.byteLength(json)} bytes)`);
   console.log(`resolved names:\n  ${r.resolved.join('\n  ')}`);
