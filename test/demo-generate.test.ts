@@ -9,7 +9,8 @@ import {
 import { crossprod, crossprodVec, fromColumns, invSPD, matvec } from '../src/estimation/linalg.js';
 
 const cities = loadCityFeatures().map((f) => ({ code: f.properties.code, region: f.properties.region }));
-const SEEDS = [1, 2, 3];
+// DEMO_SEEDS=20260101,7 npx vitest run test/demo-generate.test.ts checks other seeds (e.g. the server's default).
+const SEEDS = process.env.DEMO_SEEDS ? process.env.DEMO_SEEDS.split(',').map(Number) : [1, 2, 3];
 const data = new Map<number, DemoData>();
 beforeAll(() => {
   for (const s of SEEDS) data.set(s, generateDemo(cities, { seed: s }));
@@ -79,7 +80,7 @@ describe('generateDemo', () => {
       for (const fy of d.firmYears) expect(ids.has(fy.firmId)).toBe(true);
     }
     // East cities get more firms than West ones
-    const d = data.get(1)!;
+    const d = data.get(SEEDS[0])!;
     const per = (r: string) => {
       const codes = new Set(cities.filter((c) => c.region === r).map((c) => c.code));
       return d.firms.filter((f) => codes.has(f.cityCode)).length / codes.size;
@@ -88,7 +89,7 @@ describe('generateDemo', () => {
   });
 
   it('produces city-year figures in the ranges of the paper\'s Table 1', () => {
-    const d = data.get(1)!;
+    const d = data.get(SEEDS[0])!;
     for (const r of d.truth.panel) {
       expect(r.Popsiz).toBeGreaterThanOrEqual(Math.log(60) - 1e-9);
       expect(r.Popsiz).toBeLessThanOrEqual(Math.log(1600) + 1e-9);
@@ -117,7 +118,7 @@ describe('generateDemo', () => {
   });
 
   it('builds an entropy-weighted NQP composite that tracks the latent NQP, mean ~0.2', () => {
-    const d = data.get(1)!;
+    const d = data.get(SEEDS[0])!;
     const n = d.cityYears.length;
     const comp = new Float64Array(n);
     const norm: Float64Array[] = [];
@@ -152,7 +153,7 @@ describe('generateDemo', () => {
   });
 
   it('has firms that change kind over their lives, and rule-relevant edge cases', () => {
-    const d = data.get(1)!;
+    const d = data.get(SEEDS[0])!;
     const firms = new Map(d.firms.map((f) => [f.id, f]));
     const seq = new Map<number, (string | null)[]>();
     for (const fy of d.firmYears) (seq.get(fy.firmId) ?? seq.set(fy.firmId, []).get(fy.firmId)!).push(fy.intendedKind);
@@ -187,7 +188,7 @@ describe('generateDemo', () => {
   });
 
   it('derives Q1/Q2/Q3 and RTA_used from the intended kinds of each city-year', () => {
-    const d = data.get(2)!;
+    const d = data.get(SEEDS[SEEDS.length - 1])!;
     const cityOf = new Map(d.firms.map((f) => [f.id, f.cityCode]));
     const q = new Map<string, [number, number, number]>();
     for (const fy of d.firmYears) {
