@@ -3,13 +3,10 @@
 // cached value is never served for data it was not computed from; stale classifications are recomputed first.
 import { z } from 'zod';
 import type { Db } from '../db/db.js';
-import {
-  cityYearCounts, dataVersion, readAgglomerationCache, ruleVersions, writeAgglomerationCache, type CachedMeasureRow,
-} from '../db/queries/domain.js';
-import { getMeta, setMeta } from '../db/queries/load.js';
+import { cityYearCounts, dataVersion, readAgglomerationCache, writeAgglomerationCache, type CachedMeasureRow } from '../db/queries/domain.js';
 import { cityMeasures, parseRtaOptions, RtaOptionsSchema, type CityYearMeasures, type RtaSettings } from './agglomeration.js';
 import { parseOptions } from './errors.js';
-import { classifyAll } from './kinds.js';
+import { ensureClassified } from './kinds.js';
 import { DEFAULT_RULE_SET, parseRuleSet, type RuleSet } from './rules.js';
 
 export const AgglomerationOptionsSchema = z.object({
@@ -27,24 +24,6 @@ export interface AgglomerationResult {
   /** served from agglomeration_cache */
   cached: boolean;
   settings: { dropStFirms: boolean; dropFinancialFirms: boolean; rta: RtaSettings };
-}
-
-const classifiedKey = (ruleVersion: string) => `firm_kind_data_version:${ruleVersion}`;
-
-/**
- * Makes sure firm_kind holds a classification of the current data under `ruleSet`: classifies when that version has
- * never been stored, or when data changed since it was (recorded in dataset_meta). Returns true when it classified.
- */
-export async function ensureClassified(db: Db, ruleSet: RuleSet = DEFAULT_RULE_SET): Promise<boolean> {
-  const rules = parseRuleSet(ruleSet);
-  const [meta, v, stored] = [await getMeta(db), await dataVersion(db), await ruleVersions(db)];
-  const have = stored.some((s) => s.ruleVersion === rules.version);
-  if (have && meta[classifiedKey(rules.version)] === String(v)) return false;
-  await db.transaction(async (tx) => {
-    await classifyAll(tx, rules);
-    await setMeta(tx, { [classifiedKey(rules.version)]: String(await dataVersion(tx)) });
-  });
-  return true;
 }
 
 /** Canonical JSON (sorted keys) of what the measures depend on besides the data. */

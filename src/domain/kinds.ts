@@ -2,11 +2,27 @@
 // "why was firm X a gazelle in 2015?" (stored reasons) and "why not?" (every kind's conditions, recomputed).
 import type { Db } from '../db/db.js';
 import {
-  firmYearFacts, kindAgreement, kindChangers, replaceFirmKinds, storedFirmKinds, type FirmKindRow, type FirmYearFactsRow, type StoredKindRow,
+  dataVersion, firmYearFacts, kindAgreement, ruleVersions, kindChangers, replaceFirmKinds, storedFirmKinds, type FirmKindRow, type FirmYearFactsRow, type StoredKindRow,
 } from '../db/queries/domain.js';
+import { getMeta, setMeta } from '../db/queries/load.js';
 import { checkKinds, classifyFirmYear, metricsOf, type Classification, type KindCheck, type MetricValues } from './classify.js';
 import { DomainInputError } from './errors.js';
 import { DEFAULT_RULE_SET, parseRuleSet, type Kind, type RuleSet } from './rules.js';
+
+/** dataset_meta key holding the data version a rule version's stored kinds were computed from. */
+export const classifiedVersionKey = (ruleVersion: string) => `firm_kind_data_version:${ruleVersion}`;
+
+/**
+ * Makes sure firm_kind holds a classification of the current data under `ruleSet`: classifies when that version has
+ * never been stored, or when data changed since it was. Returns true when it classified.
+ */
+export async function ensureClassified(db: Db, ruleSet: RuleSet = DEFAULT_RULE_SET): Promise<boolean> {
+  const rules = parseRuleSet(ruleSet);
+  const [meta, v, stored] = [await getMeta(db), await dataVersion(db), await ruleVersions(db)];
+  if (stored.some((s) => s.ruleVersion === rules.version) && meta[classifiedVersionKey(rules.version)] === String(v)) return false;
+  await classifyAll(db, rules);
+  return true;
+}
 
 export interface ClassifySummary {
   ruleVersion: string;
@@ -34,6 +50,8 @@ export async function classifyAll(db: Db, ruleSet: RuleSet = DEFAULT_RULE_SET): 
       if (c.kind) rows.push({ firmId: c.firmId, year: c.year, kind: c.kind, qualified: c.qualified, reasons: c.reasons });
     }
     await replaceFirmKinds(tx, rules.version, rows);
+    // the data version these kinds were computed from (after the trigger's bump): lets readers detect staleness
+    await setMeta(tx, { [classifiedVersionKey(rules.version)]: String(await dataVersion(tx)) });
     return { ruleVersion: rules.version, firmYears: facts.length, counts, multiQualified: multi };
   });
 }
