@@ -1,5 +1,6 @@
 // One database interface over two engines: embedded PGlite (+PostGIS) by default, real PostgreSQL when DATABASE_URL is set.
 // Both run the same migrations and the same SQL; every statement is counted so tests can prove the absence of N+1.
+import { mkdir } from 'node:fs/promises';
 import pg from 'pg';
 import { render, type SqlFragment } from './sql.js';
 
@@ -136,6 +137,7 @@ export async function openDb(cfg: DbConfig): Promise<Db> {
     c.release();
     return new PgDb(pool);
   }
+  if (cfg.dataDir) await mkdir(cfg.dataDir, { recursive: true });
   const { PGlite } = await import('@electric-sql/pglite');
   const { postgis } = await import('@electric-sql/pglite-postgis');
   const pgl = await PGlite.create({ dataDir: cfg.dataDir, extensions: { postgis } });
