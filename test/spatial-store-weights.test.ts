@@ -7,7 +7,7 @@ import { storedWeights, withoutUnits } from '../src/db/queries/weights.js';
 import { sql } from '../src/db/sql.js';
 import { loadCityFeatures } from '../src/demo/cities.js';
 import { contiguity as bandContiguity } from '../src/demo/contiguity.js';
-import { greatCircleKm, pointWeights, weightsFromGeoJSON, type SpatialWeights } from '../src/estimation/spatial/index.js';
+import { greatCircleKm, pointWeights, weightsFromGeoJSON, type GeoJSONFeatureCollection, type SpatialWeights } from '../src/estimation/spatial/index.js';
 import { dbKind, getStore } from './helpers/store.js';
 
 const HAINAN = ['460100', '460200', '460300', '460400'];
@@ -23,7 +23,7 @@ const nbCodes = (w: SpatialWeights, i: number) => Array.from(w.neighbours[i], (j
 
 const features = loadCityFeatures();
 const byCode = [...features].sort((a, b) => (a.properties.code < b.properties.code ? -1 : 1));
-const geojson = { type: 'FeatureCollection', features: byCode };
+const geojson = { type: 'FeatureCollection', features: byCode } as unknown as GeoJSONFeatureCollection;
 
 describe(`storedWeights on ${dbKind}`, () => {
   let db: Db;
