@@ -18,7 +18,11 @@ async function readBody(req: http.IncomingMessage): Promise<string> {
 }
 
 export async function startHttp(db: Db, port: number): Promise<RunningServer> {
-  const apollo = new ApolloServer<Context>({ schema: await buildGraphQLSchema(), introspection: true });
+  const apollo = new ApolloServer<Context>({
+    schema: await buildGraphQLSchema(),
+    introspection: true,
+    includeStacktraceInErrorResponses: process.env.AGGLOMERA_DEBUG === 'true',
+  });
   await apollo.start();
   const server = http.createServer(async (req, res) => {
     try {

@@ -4,6 +4,7 @@ import { insertNeighbourPairs, readNeighbourFile } from './queries/neighbours.js
 import { getMeta, insertCities, insertCityYears, insertFirms, insertFirmYears, setMeta, type CityRow } from './queries/load.js';
 import { loadCityFeatures } from '../demo/cities.js';
 import { generateDemo } from '../demo/generate.js';
+import { classifyAll } from '../domain/kinds.js';
 
 export const DEMO_VERSION = '1';
 export const DEFAULT_DEMO_SEED = 20260101;
@@ -22,6 +23,7 @@ export async function ensureDemoData(db: Db, opts: { seed?: number; log?: (m: st
     await insertFirms(tx, demo.firms);
     await insertFirmYears(tx, demo.firmYears);
     await insertCityYears(tx, demo.cityYears);
+    await classifyAll(tx); // firms' kinds per year under the current rule set, so the first query need not wait
     await setMeta(tx, {
       loaded: 'true',
       synthetic: 'true',

@@ -35,7 +35,7 @@ export class CityResolver {
     return ctx.loaders.metrics(city.code, years?.length ? [...years].sort((a, b) => a - b) : null);
   }
 
-  @FieldResolver(() => FirmConnection, { description: 'Firms located in the city, by id; `kind`/`year` keep firms with a matching firm-year.' })
+  @FieldResolver(() => FirmConnection, { description: 'Firms located in the city, by id; `kind` keeps firms classified as that kind (in `year` if given), `year` alone keeps firms with figures that year.' })
   async firms(
     @Root() city: City, @Ctx() ctx: Context,
     @Arg('kind', () => FirmKindEnum, { nullable: true }) kind?: FirmKindEnum,

@@ -1,6 +1,7 @@
 // Per-request DataLoaders: every nested field of a page of cities resolves with one statement per field and argument set.
 import DataLoader from 'dataloader';
 import type { Db } from '../db/db.js';
+import { DEFAULT_RULE_SET } from '../domain/rules.js';
 import { boundaries, citiesByCodes, type CityRecord } from '../db/queries/cities.js';
 import { neighboursOf, type NeighbourRecord, type NeighbourType } from '../db/queries/neighbours.js';
 import {
@@ -68,9 +69,9 @@ export class Loaders {
     }).load(code);
   }
 
-  firms(code: string, args: FirmPageArgs): Promise<(FirmRecord & { total: number })[]> {
+  firms(code: string, args: Omit<FirmPageArgs, 'ruleVersion'>): Promise<(FirmRecord & { total: number })[]> {
     return this.loader<string, (FirmRecord & { total: number })[]>('firms', args, async (codes) => {
-      const g = groupBy(await firmsOfCities(this.db, codes, args), (r) => r.cityCode);
+      const g = groupBy(await firmsOfCities(this.db, codes, { ...args, ruleVersion: DEFAULT_RULE_SET.version }), (r) => r.cityCode);
       return codes.map((c) => g.get(c) ?? []);
     }).load(code);
   }
@@ -84,7 +85,7 @@ export class Loaders {
 
   history(firmId: number): Promise<FirmYearRecord[]> {
     return this.loader<number, FirmYearRecord[]>('history', null, async (ids) => {
-      const g = groupBy(await firmHistories(this.db, ids), (r) => r.firmId);
+      const g = groupBy(await firmHistories(this.db, ids, DEFAULT_RULE_SET.version), (r) => r.firmId);
       return ids.map((i) => g.get(i) ?? []);
     }).load(firmId);
   }

@@ -59,7 +59,7 @@ export class Firm {
   @Field(() => Boolean) financial!: boolean;
 }
 
-@ObjectType({ description: "One year of a firm's figures." })
+@ObjectType({ description: "One year of a firm's figures, classified from that year's figures only (no survivor bias)." })
 export class FirmYear {
   @Field(() => Int) year!: number;
   @Field(() => Float) revenue!: number;
@@ -70,7 +70,9 @@ export class FirmYear {
   @Field(() => Int) patents!: number;
   @Field(() => Float, { nullable: true }) valuationUsd!: number | null;
   @Field(() => Float, { nullable: true }) revenueGrowth!: number | null;
-  @Field(() => FirmKindEnum, { nullable: true, description: 'Kind recorded with the data for that year' }) kind!: FirmKindEnum | null;
+  @Field(() => FirmKindEnum, { nullable: true, description: "Kind that year's figures qualify for under the current rule set (data/rules), null for none" }) kind!: FirmKindEnum | null;
+  @Field(() => [String], { nullable: true, description: 'The conditions of `kind` as met that year' }) reasons!: string[] | null;
+  @Field(() => FirmKindEnum, { nullable: true, description: 'Demo data only: the kind the synthetic generator designed the figures for' }) intendedKind!: FirmKindEnum | null;
 }
 
 @ObjectType()

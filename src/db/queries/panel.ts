@@ -13,16 +13,17 @@ const firmColumns = sql`f.id, f.name, f.city_code AS "cityCode", f.industry, f.t
   f.strategic_emerging AS "strategicEmerging", to_char(f.founded, 'YYYY-MM-DD') AS founded, f.listed,
   to_char(f.listed_on, 'YYYY-MM-DD') AS "listedOn", f.st_flag AS "stFlag", f.financial`;
 
-export interface FirmPageArgs { kind?: FirmKind; year?: number; first: number; afterId?: number }
+export interface FirmPageArgs { kind?: FirmKind; year?: number; first: number; afterId?: number; ruleVersion: string }
 
 /** For each city, the first `first` firms (by id, after `afterId`) matching kind/year, and the matching total. */
 export async function firmsOfCities(db: Db, codes: readonly string[], a: FirmPageArgs): Promise<(FirmRecord & { total: number })[]> {
-  // A firm matches when it has a firm-year (in `year` if given) recorded with `kind` (if given).
-  const match = a.kind || a.year !== undefined
-    ? sql`AND EXISTS (SELECT 1 FROM firm_year y WHERE y.firm_id = f.id
-        ${a.year !== undefined ? sql`AND y.year = ${a.year}::int` : sql``}
-        ${a.kind ? sql`AND y.intended_kind = ${a.kind}` : sql``})`
-    : sql``;
+  // A firm matches when it has a firm-year (in `year` if given) classified as `kind` (if given) under the rule set.
+  const match = a.kind
+    ? sql`AND EXISTS (SELECT 1 FROM firm_kind k WHERE k.firm_id = f.id AND k.rule_version = ${a.ruleVersion}
+        AND k.kind = ${a.kind} ${a.year !== undefined ? sql`AND k.year = ${a.year}::int` : sql``})`
+    : a.year !== undefined
+      ? sql`AND EXISTS (SELECT 1 FROM firm_year y WHERE y.firm_id = f.id AND y.year = ${a.year}::int)`
+      : sql``;
   // `rn` counts matching firms after the cursor, so `first + 1` rows per city tell whether a next page exists.
   const after = a.afterId ?? -1;
   return db.query(sql`
@@ -40,14 +41,19 @@ export async function firmsByIds(db: Db, ids: readonly number[]): Promise<FirmRe
 
 export interface FirmYearRecord {
   firmId: number; year: number; revenue: number; employees: number; assets: number; leverage: number; rnd: number;
-  patents: number; valuationUsd: number | null; revenueGrowth: number | null; kind: FirmKind | null;
+  patents: number; valuationUsd: number | null; revenueGrowth: number | null;
+  kind: FirmKind | null; reasons: string[] | null; intendedKind: FirmKind | null;
 }
 
-export async function firmHistories(db: Db, ids: readonly number[]): Promise<FirmYearRecord[]> {
+/** Yearly figures with the kind each year was classified as under `ruleVersion` (and why). */
+export async function firmHistories(db: Db, ids: readonly number[], ruleVersion: string): Promise<FirmYearRecord[]> {
   return db.query(sql`
-    SELECT firm_id AS "firmId", year, revenue, employees, assets, leverage, rnd, patents, valuation_usd AS "valuationUsd",
-           revenue_growth AS "revenueGrowth", intended_kind AS kind
-    FROM firm_year WHERE firm_id = ANY(${[...ids]}::int[]) ORDER BY firm_id, year`);
+    SELECT y.firm_id AS "firmId", y.year, y.revenue, y.employees, y.assets, y.leverage, y.rnd, y.patents,
+           y.valuation_usd AS "valuationUsd", y.revenue_growth AS "revenueGrowth", k.kind, k.reasons,
+           y.intended_kind AS "intendedKind"
+    FROM firm_year y
+    LEFT JOIN firm_kind k ON k.firm_id = y.firm_id AND k.year = y.year AND k.rule_version = ${ruleVersion}
+    WHERE y.firm_id = ANY(${[...ids]}::int[]) ORDER BY y.firm_id, y.year`);
 }
 
 export interface CityYearRecord {
