@@ -7,9 +7,11 @@ import { migrate } from './db/migrate.js';
 import { ensureDemoData } from './db/seed.js';
 import { CityResolver, FirmResolver } from './resolvers/city.js';
 import { QueryResolver } from './resolvers/query.js';
+import { LocalMoranResolver, SpatialResolver } from './resolvers/spatial.js';
+import { ANALYSIS_RESOLVERS } from './resolvers/analysis.js';
 
 export async function buildGraphQLSchema(): Promise<GraphQLSchema> {
-  return buildSchema({ resolvers: [QueryResolver, CityResolver, FirmResolver], validate: false });
+  return buildSchema({ resolvers: [QueryResolver, CityResolver, FirmResolver, SpatialResolver, LocalMoranResolver, ...ANALYSIS_RESOLVERS], validate: false });
 }
 
 export async function openStore(cfg: DbConfig & { demoSeed?: number; loadDemo?: boolean; log?: (m: string) => void }): Promise<Db> {

@@ -8,6 +8,8 @@ const USAGE = `usage: agglomera <command> [options]
 commands:
   estimate   fit a model spec on a CSV / GeoJSON file and print the result (json or table)
   weights    spatial neighbours of a GeoJSON file
+  replicate  run the paper's tables 1-7 on the loaded data into --out DIR (default ./out)
+  export-panel  write the stored city (or firm) panel after the sample rules as CSV
 
 Run 'agglomera <command> --help' for the options of a command.
 
@@ -35,6 +37,11 @@ export async function main(argv: string[]): Promise<number> {
       return runEstimate(rest, out);
     case 'weights':
       return (await loadWeights())(rest);
+    case 'replicate':
+      // loaded on demand: they open the store (PGlite, GraphQL schema), which `estimate` never needs
+      return (await import('./replicate.js')).runReplicate(rest, out);
+    case 'export-panel':
+      return (await import('./export.js')).runExport(rest, out);
     default:
       throw new UsageError(`unknown command '${cmd}'\n${USAGE}`);
   }

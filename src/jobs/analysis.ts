@@ -50,6 +50,8 @@ export function requestPath(e: EstimationInputError): string {
     const f = e.field ?? 'sample';
     if (f.startsWith('sample.') || f === 'sample') return `sampleRules${f.slice('sample'.length)}`;
     if (f.startsWith('rta')) return f;
+    // the NQP window is the sample's
+    if (f === 'nqp.years') return 'sampleRules.years';
     return `sampleRules.${f}`;
   }
   const f = e.field ?? '';

@@ -115,8 +115,8 @@ export function regressionTableModel(models: (EstimationResult | ModelColumn)[],
   }
   const stats: string[][] = [
     ['N', ...cols.map((c) => String(c.result.nobs))],
-    ['R²', ...cols.map((c) => num(c.result.fit.r2, 4))],
   ];
+  if (cols.some((c) => c.result.fit.r2 !== null)) stats.push(['R²', ...cols.map((c) => num(c.result.fit.r2, 4))]);
   if (cols.some((c) => c.result.fit.logLik !== null && c.result.fit.r2 === null)) stats.push(['Log-likelihood', ...cols.map((c) => num(c.result.fit.logLik, 2))]);
   const types = [...new Set(cols.map((c) => seType(c.result)))];
   const seNote = types.length === 1

@@ -21,7 +21,7 @@ export function toMarkdown(t: Table): string {
     if (gi > 0 && g.length) out.push(`| ${t.header.map(() => '').join(' | ')} |`);
     for (const r of g) out.push(`| ${r.map(mdEscape).join(' | ')} |`);
   });
-  if (t.notes.length) out.push('', ...t.notes.map((n) => `*${n}*`));
+  if (t.notes.length) out.push('', ...t.notes.map((n) => `${n.replace(/\*/g, '\\*')}  `));
   return `${out.join('\n')}\n`;
 }
 
