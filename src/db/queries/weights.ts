@@ -1,8 +1,9 @@
 // Spatial weights of the stored cities, ready for src/estimation/spatial: contiguity from the precomputed
 // city_neighbour table (the band rule of ./neighbours.ts), KNN / distance bands on the interior points (great circle
 // on the ellipsoid, as neighboursOf). One statement per call; rows in code order; islands listed.
+// Also the stored city-year values such weights are applied to (cityYearVariable).
 import type { Db } from '../db.js';
-import { sql } from '../sql.js';
+import { sql, type SqlFragment } from '../sql.js';
 import { EstimationInputError } from '../../estimation/result.js';
 import { fromNeighbourLists, type SpatialWeights } from '../../estimation/spatial/index.js';
 import { ROOK_MIN_KM, type NeighbourType } from './neighbours.js';
@@ -98,4 +99,32 @@ export function withoutUnits(w: SpatialWeights, drop: Iterable<string>): Spatial
     vals.push(v);
   }
   return fromNeighbourLists(keep.map((i) => w.ids[i]), nbs, w.style, vals);
+}
+
+/** The stored city_year columns by their GraphQL names (CityYear); the only SQL they reach is this fixed list. */
+export const CITY_YEAR_COLUMNS: Record<string, SqlFragment> = {
+  population: sql`population`,
+  urbanShare: sql`urban_share`,
+  fiscalSpending: sql`fiscal_spending`,
+  fiscalRevenue: sql`fiscal_revenue`,
+  tertiaryShare: sql`tertiary_share`,
+  educationShare: sql`education_share`,
+  loans: sql`loans`,
+  gdp: sql`gdp`,
+  dfu: sql`dfu`,
+  rid: sql`rid`,
+  pc: sql`pc`,
+};
+
+/** One stored city-year column for one year, by city code (empty when the year has no data). */
+export async function cityYearVariable(db: Db, variable: string, year: number): Promise<{ code: string; value: number | null }[]> {
+  const col = Object.hasOwn(CITY_YEAR_COLUMNS, variable) ? CITY_YEAR_COLUMNS[variable] : undefined;
+  if (!col) throw new EstimationInputError(`unknown city-year column ${variable}`, 'variable');
+  return db.query(sql`SELECT city_code::text AS code, ${col}::float8 AS value FROM city_year WHERE year = ${year}::int ORDER BY city_code`);
+}
+
+/** First and last stored year (null when none): for error messages. */
+export async function storedYears(db: Db): Promise<{ min: number | null; max: number | null }> {
+  const [r] = await db.query<{ min: number | null; max: number | null }>(sql`SELECT min(year)::int AS min, max(year)::int AS max FROM city_year`);
+  return r;
 }
