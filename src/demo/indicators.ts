@@ -1,7 +1,9 @@
-// The 28 NQP indicators of the synthetic panel (four dimensions, seven each), with their directions.
+// The 28 NQP indicators of the synthetic panel: the domain's indicator catalogue (names, dimensions, directions)
+// plus the unit and typical magnitude the generator draws each one at.
 // Values are generated from the latent NQP: x = level · (base + direction · loading · NQP + noise).
+import { NQP_INDICATORS as CATALOGUE, type NqpDimension } from '../domain/indicators.js';
 
-export type NqpDimension = 'labourers' | 'meansOfLabour' | 'objectsOfLabour' | 'permeatingFactors';
+export type { NqpDimension };
 
 export interface DemoIndicator {
   key: string;
@@ -14,36 +16,38 @@ export interface DemoIndicator {
   level: number;
 }
 
-const I = (key: string, label: string, dimension: NqpDimension, direction: 1 | -1, unit: string, level: number): DemoIndicator =>
-  ({ key, label, dimension, direction, unit, level });
+const SCALE: Record<string, [unit: string, level: number]> = {
+  rdStaff: ['persons/10k', 40],
+  tertiaryEducated: ['share', 0.5],
+  avgWage: ['k CNY', 120],
+  itEmployment: ['share', 0.05],
+  eduSpendPc: ['CNY', 3000],
+  labourProductivity: ['k CNY', 250],
+  unemployment: ['share', 0.04],
+  broadband: ['per 100', 60],
+  mobile: ['per 100', 180],
+  fibre: ['km/km²', 4],
+  robots: ['units/10k', 60],
+  hightechInvestment: ['share', 0.2],
+  energyIntensity: ['tce/10k CNY', 0.8],
+  electricityIntensity: ['kWh/10k CNY', 900],
+  seiOutput: ['share', 0.3],
+  forest: ['share', 0.6],
+  so2Intensity: ['t/100m CNY', 20],
+  wastewaterIntensity: ['kt/100m CNY', 8],
+  solidWasteUse: ['share', 1.2],
+  newEnergyPower: ['share', 0.3],
+  greenSpace: ['m²', 20],
+  scienceSpending: ['share', 0.05],
+  patentsPc: ['per 10k', 30],
+  techMarket: ['share', 0.03],
+  digitalFinance: ['index', 400],
+  ventureCapital: ['share', 0.01],
+  ecommerce: ['share', 0.3],
+  telecomPc: ['k CNY', 3],
+};
 
-export const NQP_INDICATORS: readonly DemoIndicator[] = [
-  I('rdStaff', 'R&D personnel per 10k population', 'labourers', 1, 'persons/10k', 40),
-  I('tertiaryEducated', 'Share of employees with tertiary education', 'labourers', 1, 'share', 0.5),
-  I('avgWage', 'Average wage of employees', 'labourers', 1, 'k CNY', 120),
-  I('itEmployment', 'Employment share of information and software services', 'labourers', 1, 'share', 0.05),
-  I('eduSpendPc', 'Education expenditure per capita', 'labourers', 1, 'CNY', 3000),
-  I('labourProductivity', 'GDP per employee', 'labourers', 1, 'k CNY', 250),
-  I('unemployment', 'Registered urban unemployment rate', 'labourers', -1, 'share', 0.04),
-  I('broadband', 'Broadband subscribers per 100 persons', 'meansOfLabour', 1, 'per 100', 60),
-  I('mobile', 'Mobile phone subscribers per 100 persons', 'meansOfLabour', 1, 'per 100', 180),
-  I('fibre', 'Fibre-optic cable length per km²', 'meansOfLabour', 1, 'km/km²', 4),
-  I('robots', 'Industrial robot stock per 10k manufacturing workers', 'meansOfLabour', 1, 'units/10k', 60),
-  I('hightechInvestment', 'High-tech share of fixed-asset investment', 'meansOfLabour', 1, 'share', 0.2),
-  I('energyIntensity', 'Energy use per unit of GDP', 'meansOfLabour', -1, 'tce/10k CNY', 0.8),
-  I('electricityIntensity', 'Electricity use per unit of GDP', 'meansOfLabour', -1, 'kWh/10k CNY', 900),
-  I('seiOutput', 'Strategic emerging industries share of output', 'objectsOfLabour', 1, 'share', 0.3),
-  I('forest', 'Forest coverage', 'objectsOfLabour', 1, 'share', 0.6),
-  I('so2Intensity', 'Industrial SO₂ emissions per unit of GDP', 'objectsOfLabour', -1, 't/100m CNY', 20),
-  I('wastewaterIntensity', 'Industrial wastewater per unit of GDP', 'objectsOfLabour', -1, 'kt/100m CNY', 8),
-  I('solidWasteUse', 'Comprehensive utilisation of industrial solid waste', 'objectsOfLabour', 1, 'share', 1.2),
-  I('newEnergyPower', 'New-energy share of electricity generation', 'objectsOfLabour', 1, 'share', 0.3),
-  I('greenSpace', 'Park green space per capita', 'objectsOfLabour', 1, 'm²', 20),
-  I('scienceSpending', 'Science and technology share of fiscal spending', 'permeatingFactors', 1, 'share', 0.05),
-  I('patentsPc', 'Patent grants per 10k population', 'permeatingFactors', 1, 'per 10k', 30),
-  I('techMarket', 'Technology-market turnover relative to GDP', 'permeatingFactors', 1, 'share', 0.03),
-  I('digitalFinance', 'Digital inclusive finance index', 'permeatingFactors', 1, 'index', 400),
-  I('ventureCapital', 'Venture capital investment relative to GDP', 'permeatingFactors', 1, 'share', 0.01),
-  I('ecommerce', 'E-commerce sales relative to GDP', 'permeatingFactors', 1, 'share', 0.3),
-  I('telecomPc', 'Postal and telecom business per capita', 'permeatingFactors', 1, 'k CNY', 3),
-];
+export const NQP_INDICATORS: readonly DemoIndicator[] = CATALOGUE.map((c) => {
+  const [unit, level] = SCALE[c.key];
+  return { key: c.key, label: c.name, dimension: c.dimension, direction: c.direction, unit, level };
+});

@@ -1,6 +1,6 @@
 // The NQP indicator system in the order of city_year.nqp_indicators: 28 indicators in four dimensions (labourers,
 // means of labour, objects of labour, permeating factors), seven each, with their default directions (+1 = more is
-// better, −1 = a cost indicator). Mirrors src/demo/indicators.ts (test/domain-demo.test.ts checks they agree).
+// better, −1 = a cost indicator). The demo generator draws its indicators from this catalogue.
 export type NqpDimension = 'labourers' | 'meansOfLabour' | 'objectsOfLabour' | 'permeatingFactors';
 
 export interface NqpIndicator {
