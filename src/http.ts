@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { Db } from './db/db.js';
 import { buildGraphQLSchema } from './app.js';
 import { makeContext, type Context } from './resolvers/loaders.js';
+import { ogcResponse } from './ogc/features.js';
 
 export interface RunningServer {
   url: string;
@@ -27,6 +28,12 @@ export async function startHttp(db: Db, port: number): Promise<RunningServer> {
   const server = http.createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
+      const ogc = req.method === 'GET' ? await ogcResponse(db, url, `http://${/^[\w.:[\]-]+$/.test(req.headers.host ?? '') ? req.headers.host : 'localhost'}`) : null;
+      if (ogc) {
+        res.writeHead(ogc.status, { 'content-type': ogc.contentType, 'access-control-allow-origin': '*' });
+        res.end(ogc.body);
+        return;
+      }
       if (url.pathname !== '/graphql') {
         res.writeHead(url.pathname === '/' ? 302 : 404, url.pathname === '/' ? { location: '/graphql' } : { 'content-type': 'text/plain' });
         res.end(url.pathname === '/' ? '' : 'not found; GraphQL is at /graphql\n');
