@@ -44,7 +44,7 @@ const SPATIAL = new Set(['sar', 'sem', 'sdm', 'slx']);
 const SPEC_KEYS = new Set(['estimator', 'formula', 'panel', 'effects', 'fdGaps', 'vcov', 'gmm', 'weights', 'mediation', 'sample']);
 
 /** Maps a library error onto the request field it concerns. */
-export function requestPath(e: EstimationInputError): string {
+export function requestPath(e: EstimationInputError, estimator?: unknown): string {
   if (e instanceof AnalysisInputError) return e.path;
   if (e instanceof DomainInputError) {
     const f = e.field ?? 'sample';
@@ -58,7 +58,7 @@ export function requestPath(e: EstimationInputError): string {
   if (SPEC_KEYS.has(f.split('.')[0])) return `spec.${f}`;
   if (/\bwhere\b/.test(e.message)) return 'spec.sample.where';
   // anything else names a column or term: of the mediation variables, or of the formula
-  return /mediation|treatment|mediator|outcome/.test(e.message) ? 'spec.mediation' : 'spec.formula';
+  return estimator === 'mediation' || /mediation|treatment|mediator|outcome/.test(e.message) ? 'spec.mediation' : 'spec.formula';
 }
 
 function fail(path: string, message: string): never {
@@ -171,7 +171,7 @@ export async function estimateOnStore(db: Db, req: AnalysisRequest): Promise<Ana
   try {
     r = runPrepared(p.spec, p.panel, p.weights);
   } catch (e) {
-    if (e instanceof EstimationInputError) fail(requestPath(e), e.message);
+    if (e instanceof EstimationInputError) fail(requestPath(e, p.spec.estimator), e.message);
     throw e;
   }
   return { ...r, level: p.level, sampleReport: p.panel.report, dataVersion: v, cacheKey: key };

@@ -75,7 +75,7 @@ export class JobManager {
       end('DONE', { progress: 1, result });
     } catch (e) {
       if (e instanceof CancelledError) return;
-      if (e instanceof EstimationInputError) end('FAILED', { error: { message: e.message, path: requestPath(e) } });
+      if (e instanceof EstimationInputError) end('FAILED', { error: { message: e.message, path: requestPath(e, req.spec.estimator) } });
       else end('FAILED', { error: { message: `internal error: ${(e as Error).message}`, path: null } });
     }
   }
