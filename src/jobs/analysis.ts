@@ -150,7 +150,7 @@ export async function prepareEstimate(db: Db, req: AnalysisRequest): Promise<Pre
     try {
       weights = await storedWeights(db, spec.weights, ids);
     } catch (e) {
-      if (e instanceof EstimationInputError) fail(`spec.weights${e.field && e.field !== 'weights' ? `.${e.field}` : ''}`, e.message);
+      if (e instanceof EstimationInputError) fail(`spec.weights${e.field && e.field !== 'weights' && e.field !== 'codes' ? `.${e.field}` : ''}`, e.message);
       throw e;
     }
     spec.weights = { ...spec.weights, id: 'city' };

@@ -175,11 +175,11 @@ export async function table7(c: PaperContext): Promise<PaperTable> {
   const years = bal.columns.year as Float64Array;
   const ids = [...new Set(codes)].sort();
   const W = await storedWeights(c.db, { type: 'queen', style: 'W' }, ids);
-  const pos = new Map(ids.map((id, i) => [id, i]));
+  const pos = new Map(W.ids.map((id, i) => [id, i]));
   const ys = [...new Set(years)].sort((a, b) => a - b);
   const nqp = bal.columns.NQP as Float64Array;
   const moranRows = ys.map((y) => {
-    const x = new Float64Array(ids.length);
+    const x = new Float64Array(W.ids.length);
     for (let i = 0; i < bal.nrows; i++) if (years[i] === y) x[pos.get(codes[i])!] = nqp[i];
     const m = moranTest(x, W);
     return [String(y), num(m.I), num(m.expectation), num(m.z, 3), `${num(m.pValue, 4)}${stars(m.pValue)}`];
