@@ -1,26 +1,17 @@
 // GraphQL types of the analysis API: agglomeration indices, NQP, firm kinds, model specs and estimation results,
 // background jobs and publication tables. Every decorator names its type explicitly (no emitted metadata).
 import 'reflect-metadata';
-import { GraphQLScalarType, Kind, type ValueNode } from 'graphql';
+import { GraphQLScalarType } from 'graphql';
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { literalToJs } from './scalars.js';
 import { City, Firm, NeighbourTypeEnum, Region } from './types.js';
-
-function literal(ast: ValueNode): unknown {
-  switch (ast.kind) {
-    case Kind.STRING: case Kind.BOOLEAN: return ast.value;
-    case Kind.INT: case Kind.FLOAT: return Number(ast.value);
-    case Kind.LIST: return ast.values.map(literal);
-    case Kind.OBJECT: return Object.fromEntries(ast.fields.map((f) => [f.name.value, literal(f.value)]));
-    default: return null;
-  }
-}
 
 export const JSONScalar = new GraphQLScalarType({
   name: 'JSON',
   description: 'Any JSON value (estimator-specific extras such as mediation steps or GMM instrument counts).',
   serialize: (v) => v,
   parseValue: (v) => v,
-  parseLiteral: (ast) => literal(ast),
+  parseLiteral: (ast, variables) => literalToJs(ast, variables),
 });
 
 export enum AgglomerationIndex { RTA = 'RTA', ENTROPY = 'ENTROPY', INV_HHI = 'INV_HHI', EG = 'EG', Q1 = 'Q1', Q2 = 'Q2', Q3 = 'Q3' }

@@ -32,14 +32,20 @@ function constants(w: SpatialWeights) {
 
 export interface MoranResult { I: number; expectation: number; variance: number; z: number; pValue: number; inference: string; permutations?: number }
 
-export function moranI(x: ArrayLike<number>, w: SpatialWeights, n: number, S0: number): { I: number; K: number } {
-  const N = x.length;
+/** Deviations from the mean with their second and fourth power sums (Moran's and Geary's kurtosis terms). */
+function centred(x: ArrayLike<number>): { z: Float64Array; zz: number; z4: number } {
   let m = 0;
-  for (let i = 0; i < N; i++) m += x[i];
-  m /= N;
+  for (let i = 0; i < x.length; i++) m += x[i];
+  m /= x.length;
   const z = Float64Array.from(x, (v) => v - m);
   let zz = 0, z4 = 0;
   for (const v of z) { zz += v * v; z4 += v ** 4; }
+  return { z, zz, z4 };
+}
+
+export function moranI(x: ArrayLike<number>, w: SpatialWeights, n: number, S0: number): { I: number; K: number } {
+  const N = x.length;
+  const { z, zz, z4 } = centred(x);
   const lz = lag(w, z);
   let s = 0;
   for (let i = 0; i < N; i++) s += z[i] * lz[i];
@@ -91,12 +97,7 @@ export function gearyTest(x: ArrayLike<number>, w: SpatialWeights, opts: { rando
   const rnd = opts.randomisation ?? true, alt = opts.alternative ?? 'greater';
   const { n, S0, S1, S2 } = constants(w);
   const N = x.length;
-  let m = 0;
-  for (let i = 0; i < N; i++) m += x[i];
-  m /= N;
-  const z = Float64Array.from(x, (v) => v - m);
-  let zz = 0, z4 = 0;
-  for (const v of z) { zz += v * v; z4 += v ** 4; }
+  const { z, zz, z4 } = centred(x);
   // spdep scales z by its sd before summing; C is scale free, K as computed by geary() on scaled z
   const K = (n * z4) / (zz * zz);
   let num = 0;
