@@ -145,3 +145,25 @@ export function lagCSR(csr: { rowPtr: Int32Array; col: Int32Array; val: Float64A
   for (let i = 0; i < n; i++) { let s = 0; for (let p = rowPtr[i]; p < rowPtr[i + 1]; p++) s += val[p] * x[col[p]]; out[i] = s; }
   return out;
 }
+
+/** Lanes of the blocked kernels: vectors handled together, stored interleaved (lane s of row i at [8 i + s]). */
+export const LANES = 8;
+
+/** Y = W X for 8 vectors stored interleaved (x_s[i] at x[8 i + s]): each stored weight is loaded once for all 8,
+ * and the sums are kept in registers. Every lane is summed in the same order as lagCSR, so lane s equals lagCSR of
+ * vector s exactly. */
+export function lagCSR8(csr: { rowPtr: Int32Array; col: Int32Array; val: Float64Array }, x: Float64Array, out: Float64Array): Float64Array {
+  const { rowPtr, col, val } = csr, n = rowPtr.length - 1;
+  for (let i = 0; i < n; i++) {
+    let a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+    const end = rowPtr[i + 1];
+    for (let p = rowPtr[i]; p < end; p++) {
+      const c = col[p] << 3, v = val[p];
+      a0 += v * x[c]; a1 += v * x[c + 1]; a2 += v * x[c + 2]; a3 += v * x[c + 3];
+      a4 += v * x[c + 4]; a5 += v * x[c + 5]; a6 += v * x[c + 6]; a7 += v * x[c + 7];
+    }
+    const o = i << 3;
+    out[o] = a0; out[o + 1] = a1; out[o + 2] = a2; out[o + 3] = a3; out[o + 4] = a4; out[o + 5] = a5; out[o + 6] = a6; out[o + 7] = a7;
+  }
+  return out;
+}
