@@ -49,6 +49,11 @@ describe(`firms on ${dbKind}`, () => {
     expect(seen.length).toBe(total);
     expect(new Set(seen).size).toBe(total);
     expect([...seen].sort((a, b) => a - b)).toEqual(seen);
+    // past the last firm: an empty page that still knows the total
+    const end: any = await gql(q, { a: Buffer.from(`firm:${seen[seen.length - 1]}`).toString('base64url') });
+    expect(end.data.city.firms.nodes).toEqual([]);
+    expect(end.data.city.firms.totalCount).toBe(total);
+    expect(end.data.city.firms.pageInfo.hasNextPage).toBe(false);
   });
 
   it('rejects a firm cursor from another field and an unknown firm id', async () => {

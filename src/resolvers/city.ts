@@ -51,12 +51,13 @@ export class CityResolver {
       if (!Number.isInteger(afterId)) throw badInput('after', 'is not a firm cursor');
     }
     const rows = await ctx.loaders.firms(city.code, { kind, year: year ?? undefined, first, afterId });
-    const nodes = rows.slice(0, first);
+    const pageRows = rows.filter((r) => r.id > (afterId ?? -1));
+    const nodes = pageRows.slice(0, first);
     const last = nodes[nodes.length - 1];
     return {
       nodes,
       totalCount: rows[0]?.total ?? 0,
-      pageInfo: { hasNextPage: rows.length > first, endCursor: last ? cursor.encode('firm', last.id) : null },
+      pageInfo: { hasNextPage: pageRows.length > first, endCursor: last ? cursor.encode('firm', last.id) : null },
     };
   }
 

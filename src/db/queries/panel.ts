@@ -25,13 +25,15 @@ export async function firmsOfCities(db: Db, codes: readonly string[], a: FirmPag
       ? sql`AND EXISTS (SELECT 1 FROM firm_year y WHERE y.firm_id = f.id AND y.year = ${a.year}::int)`
       : sql``;
   // `rn` counts matching firms after the cursor, so `first + 1` rows per city tell whether a next page exists.
+  // A city whose matches all lie before the cursor returns its last match (id <= afterId) only to carry `total`.
   const after = a.afterId ?? -1;
   return db.query(sql`
     SELECT * FROM (
       SELECT ${firmColumns}, count(*) OVER (PARTITION BY f.city_code)::int AS total,
-             count(*) FILTER (WHERE f.id > ${after}::int) OVER (PARTITION BY f.city_code ORDER BY f.id) AS rn
+             count(*) FILTER (WHERE f.id > ${after}::int) OVER (PARTITION BY f.city_code ORDER BY f.id) AS rn,
+             f.id = max(f.id) OVER (PARTITION BY f.city_code) AS is_last
       FROM firm f WHERE f.city_code = ANY(${[...codes]}::text[]) ${match}
-    ) s WHERE s.id > ${after}::int AND s.rn <= ${a.first + 1}::int
+    ) s WHERE (s.id > ${after}::int AND s.rn <= ${a.first + 1}::int) OR (s.rn = 0 AND s.is_last)
     ORDER BY s."cityCode", s.id`);
 }
 
