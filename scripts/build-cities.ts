@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { contiguity } from '../src/demo/contiguity.js';
+import { pointInRing } from '../src/geo/geojson.js';
 
 type Pos = [number, number];
 type Ring = Pos[];
@@ -69,16 +70,6 @@ function signedArea(r: Ring): number {
   let s = 0;
   for (let i = 0, j = r.length - 1; i < r.length; j = i++) s += (r[j][0] - r[i][0]) * (r[j][1] + r[i][1]);
   return s / 2; // > 0 counter-clockwise
-}
-
-function pointInRing(p: Pos, r: Ring): boolean {
-  let inside = false;
-  for (let i = 0, j = r.length - 1; i < r.length; j = i++) {
-    const [xi, yi] = r[i];
-    const [xj, yj] = r[j];
-    if (yi > p[1] !== yj > p[1] && p[0] < ((xj - xi) * (p[1] - yi)) / (yj - yi) + xi) inside = !inside;
-  }
-  return inside;
 }
 
 function closeRing(r: Ring): Ring {

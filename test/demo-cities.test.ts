@@ -2,19 +2,10 @@
 import { describe, expect, it } from 'vitest';
 import { loadCityFeatures } from '../src/demo/cities.js';
 import { contiguity } from '../src/demo/contiguity.js';
+import { pointInRing } from '../src/geo/geojson.js';
 
 const features = loadCityFeatures();
 const byCode = new Map(features.map((f) => [f.properties.code, f]));
-
-function inRing(p: [number, number], r: [number, number][]): boolean {
-  let inside = false;
-  for (let i = 0, j = r.length - 1; i < r.length; j = i++) {
-    const [xi, yi] = r[i];
-    const [xj, yj] = r[j];
-    if (yi > p[1] !== yj > p[1] && p[0] < ((xj - xi) * (p[1] - yi)) / (yj - yi) + xi) inside = !inside;
-  }
-  return inside;
-}
 
 describe('data/cities.geojson', () => {
   it('holds the prefecture-level units, municipalities included, with unique GB/T 2260 codes', () => {
@@ -63,7 +54,7 @@ describe('data/cities.geojson', () => {
   it('keeps overlapping shared borders (南京/扬州) and only Hainan units as islands', () => {
     const nj = byCode.get('320100')!;
     const yz = byCode.get('321000')!;
-    const inside = yz.geometry.coordinates.flatMap((p) => p[0]).filter((pt) => nj.geometry.coordinates.some((q) => inRing(pt, q[0])));
+    const inside = yz.geometry.coordinates.flatMap((p) => p[0]).filter((pt) => nj.geometry.coordinates.some((q) => pointInRing(pt, q[0])));
     expect(inside.length).toBeGreaterThan(0); // the outlines overlap by a sliver: ST_Touches would say false
     const c = contiguity(features);
     expect(c.pairKm('320100', '321000')).toBeGreaterThan(40);

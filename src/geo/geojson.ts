@@ -29,3 +29,14 @@ export function geoJsonShapeProblem(g: unknown): string | null {
   }
   return null;
 }
+
+/** Even-odd ray test: is point p inside the ring (lon/lat pairs; closing point optional)? */
+export function pointInRing(p: readonly number[], r: readonly (readonly number[])[]): boolean {
+  let inside = false;
+  for (let i = 0, j = r.length - 1; i < r.length; j = i++) {
+    const [xi, yi] = r[i];
+    const [xj, yj] = r[j];
+    if (yi > p[1] !== yj > p[1] && p[0] < ((xj - xi) * (p[1] - yi)) / (yj - yi) + xi) inside = !inside;
+  }
+  return inside;
+}
