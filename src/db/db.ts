@@ -11,9 +11,8 @@ export interface Db {
   execScript(script: string): Promise<void>;
   transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
   close(): Promise<void>;
-  /** Statements issued through this handle since it was opened (or since resetCount). */
+  /** Statements issued through this handle since it was opened. */
   readonly statementCount: number;
-  resetCount(): void;
 }
 
 // Return numeric/bigint as JS numbers: counts and aggregates here fit in a double.
@@ -32,7 +31,6 @@ class PgDb implements Db {
     private readonly inTx = false,
   ) {}
   get statementCount() { return this.counter.n; }
-  resetCount() { this.counter.n = 0; }
   async query<T>(q: SqlFragment): Promise<T[]> {
     const { text, values } = render(q);
     this.counter.n++;
@@ -90,7 +88,6 @@ class EmbeddedDb implements Db {
     private readonly inTx = false,
   ) {}
   get statementCount() { return this.counter.n; }
-  resetCount() { this.counter.n = 0; }
   private guarded<T>(fn: () => Promise<T>): Promise<T> {
     return this.inTx ? fn() : this.lock.run(fn);
   }

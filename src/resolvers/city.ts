@@ -1,5 +1,6 @@
 // Nested fields of City and Firm: thin adapters over the per-request loaders.
 import { Arg, Ctx, Float, FieldResolver, Int, Resolver, Root } from 'type-graphql';
+import { DEFAULT_K, DEFAULT_KM } from '../db/queries/neighbours.js';
 import { GeoJSONScalar } from '../schema/scalars.js';
 import {
   City, CityYear, Firm, FirmConnection, FirmKindEnum, FirmYear, Neighbour, NeighbourTypeEnum,
@@ -70,7 +71,7 @@ export class CityResolver {
   ): Promise<Neighbour[]> {
     if (k !== undefined && k !== null) checkPositiveInt('k', k, 100);
     if (km !== undefined && km !== null) checkPositive('km', km, 5000);
-    const opts = type === 'KNN' ? { k: k ?? 4 } : type === 'DISTANCE' ? { km: km ?? 100 } : {};
+    const opts = type === 'KNN' ? { k: k ?? DEFAULT_K } : type === 'DISTANCE' ? { km: km ?? DEFAULT_KM } : {};
     const rows = await ctx.loaders.neighbours(city.code, type, opts);
     const cities = await Promise.all(rows.map((r) => ctx.loaders.city(r.neighbourCode)));
     return rows.map((r, i) => ({ city: cities[i] as City, sharedKm: r.sharedKm, distanceKm: r.distanceKm }));

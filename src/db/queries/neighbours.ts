@@ -12,6 +12,9 @@ import { GEOMETRY_CHUNK } from './load.js';
 
 export const CONTACT_DEG = 0.005; // ~0.5 km: wider than the slivers, far narrower than any city
 export const ROOK_MIN_KM = 1;
+/** Defaults of the KNN and DISTANCE neighbour types. */
+export const DEFAULT_K = 4;
+export const DEFAULT_KM = 100;
 
 export const NEIGHBOURS_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../data/city-neighbours.json');
 
@@ -107,14 +110,14 @@ export async function neighboursOf(
         SELECT c.code AS "cityCode", n.code AS "neighbourCode", NULL::float8 AS "sharedKm", n.d AS "distanceKm"
         FROM city c CROSS JOIN LATERAL (
           SELECT o.code, ST_Distance(c.centroid::geography, o.centroid::geography) / 1000 AS d
-          FROM city o WHERE o.code <> c.code ORDER BY d, o.code LIMIT ${opts.k ?? 4}::int
+          FROM city o WHERE o.code <> c.code ORDER BY d, o.code LIMIT ${opts.k ?? DEFAULT_K}::int
         ) n WHERE c.code = ANY(${list}::text[]) ORDER BY c.code, n.d, n.code`);
     case 'DISTANCE':
       return db.query(sql`
         SELECT c.code AS "cityCode", o.code AS "neighbourCode", NULL::float8 AS "sharedKm",
                ST_Distance(c.centroid::geography, o.centroid::geography) / 1000 AS "distanceKm"
         FROM city c JOIN city o ON o.code <> c.code
-          AND ST_DWithin(c.centroid::geography, o.centroid::geography, ${(opts.km ?? 100) * 1000}::float8)
+          AND ST_DWithin(c.centroid::geography, o.centroid::geography, ${(opts.km ?? DEFAULT_KM) * 1000}::float8)
         WHERE c.code = ANY(${list}::text[]) ORDER BY c.code, "distanceKm", o.code`);
   }
 }

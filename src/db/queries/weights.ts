@@ -6,7 +6,9 @@ import type { Db } from '../db.js';
 import { sql, type SqlFragment } from '../sql.js';
 import { EstimationInputError } from '../../estimation/result.js';
 import { fromNeighbourLists, type SpatialWeights } from '../../estimation/spatial/index.js';
-import { ROOK_MIN_KM, type NeighbourType } from './neighbours.js';
+import { DEFAULT_K, DEFAULT_KM, ROOK_MIN_KM, type NeighbourType } from './neighbours.js';
+
+export { DEFAULT_K, DEFAULT_KM };
 
 export interface StoredWeightsSpec {
   type: NeighbourType;
@@ -16,9 +18,6 @@ export interface StoredWeightsSpec {
   km?: number;
   style: 'W' | 'B';
 }
-
-export const DEFAULT_K = 4;
-export const DEFAULT_KM = 100;
 
 /**
  * Weights over the stored cities (all, or `codes`), ids in code order. Neighbours are sought among the chosen cities
