@@ -1,75 +1,46 @@
-// HTTP front: GraphQL at /graphql (Apollo Server 5 on node:http).
-import { ApolloServer, HeaderMap } from '@apollo/server';
+// HTTP front: one node:http server; each path family is a route module under src/http/, tried in order.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Db } from './db/db.js';
-import { buildGraphQLSchema } from './app.js';
-import { makeContext, type Context } from './resolvers/loaders.js';
-import { ogcResponse } from './ogc/features.js';
+import { graphqlRoute } from './http/graphql-route.js';
+import { ogcRoute } from './http/ogc-route.js';
+import { send, type RouteModule } from './http/route.js';
 
 export interface RunningServer {
   url: string;
+  /** http://localhost:PORT (no path) */
+  origin: string;
   stop(): Promise<void>;
 }
 
-async function readBody(req: http.IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
+const HOST_RE = /^[\w.:[\]-]+$/;
 
 export async function startHttp(db: Db, port: number): Promise<RunningServer> {
-  const apollo = new ApolloServer<Context>({
-    schema: await buildGraphQLSchema(),
-    introspection: true,
-    includeStacktraceInErrorResponses: process.env.AGGLOMERA_DEBUG === 'true',
-  });
-  await apollo.start();
+  // Order matters only where paths overlap; each module claims its own paths.
+  const modules: RouteModule[] = [
+    { route: ogcRoute },
+    await graphqlRoute(),
+  ];
   const server = http.createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
-      const ogc = req.method === 'GET' ? await ogcResponse(db, url, `http://${/^[\w.:[\]-]+$/.test(req.headers.host ?? '') ? req.headers.host : 'localhost'}`) : null;
-      if (ogc) {
-        res.writeHead(ogc.status, { 'content-type': ogc.contentType, 'access-control-allow-origin': '*' });
-        res.end(ogc.body);
-        return;
-      }
-      if (url.pathname !== '/graphql') {
-        res.writeHead(url.pathname === '/' ? 302 : 404, url.pathname === '/' ? { location: '/graphql' } : { 'content-type': 'text/plain' });
-        res.end(url.pathname === '/' ? '' : 'not found; GraphQL is at /graphql\n');
-        return;
-      }
-      const headers = new HeaderMap();
-      for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
-      const raw = req.method === 'POST' ? await readBody(req) : '';
-      let body: unknown = raw;
-      if (raw && (headers.get('content-type') ?? '').includes('application/json')) {
-        try { body = JSON.parse(raw); } catch { res.writeHead(400, { 'content-type': 'text/plain' }); res.end('request body is not valid JSON\n'); return; }
-      }
-      const result = await apollo.executeHTTPGraphQLRequest({
-        httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-        context: async () => makeContext(db),
-      });
-      const outHeaders: Record<string, string> = {};
-      for (const [k, v] of result.headers) outHeaders[k] = v;
-      res.writeHead(result.status ?? 200, outHeaders);
-      if (result.body.kind === 'complete') res.end(result.body.string);
-      else {
-        for await (const chunk of result.body.asyncIterator) res.write(chunk);
-        res.end();
-      }
+      const origin = `http://${HOST_RE.test(req.headers.host ?? '') ? req.headers.host : 'localhost'}`;
+      for (const m of modules) if (await m.route(req, res, { db, url, origin })) return;
+      if (url.pathname === '/') { res.writeHead(302, { location: '/graphql' }); res.end(); return; }
+      send(res, 404, 'text/plain', 'not found; GraphQL is at /graphql\n');
     } catch (e) {
-      res.writeHead(500, { 'content-type': 'text/plain' });
-      res.end(`internal error: ${(e as Error).message}\n`);
+      if (!res.headersSent) send(res, 500, 'text/plain', `internal error: ${(e as Error).message}\n`);
+      else res.destroy();
     }
   });
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, resolve));
   const { port: actual } = server.address() as AddressInfo;
   return {
     url: `http://localhost:${actual}/graphql`,
+    origin: `http://localhost:${actual}`,
     async stop() {
       await new Promise<void>((r) => server.close(() => r()));
-      await apollo.stop();
+      for (const m of modules) await m.stop?.();
     },
   };
 }

@@ -1,6 +1,7 @@
 // Per-request DataLoaders: every nested field of a page of cities resolves with one statement per field and argument set.
 import DataLoader from 'dataloader';
 import type { Db } from '../db/db.js';
+import { ANONYMOUS_READER, type Principal } from '../auth/roles.js';
 import { DEFAULT_RULE_SET } from '../domain/rules.js';
 import { boundaries, citiesByCodes, type CityRecord } from '../db/queries/cities.js';
 import { neighboursOf, type NeighbourRecord, type NeighbourType } from '../db/queries/neighbours.js';
@@ -101,6 +102,9 @@ export class Loaders {
 export interface Context {
   db: Db;
   loaders: Loaders;
+  /** Who is asking (API key's role); resolvers of protected operations call requireRole(ctx.principal, ...). */
+  principal: Principal;
 }
 
-export const makeContext = (db: Db, opts?: { batch?: boolean }): Context => ({ db, loaders: new Loaders(db, opts) });
+export const makeContext = (db: Db, opts?: { batch?: boolean; principal?: Principal }): Context =>
+  ({ db, loaders: new Loaders(db, opts), principal: opts?.principal ?? ANONYMOUS_READER });

@@ -31,7 +31,7 @@ export async function insertCities(db: Db, rows: CityRow[]): Promise<void> {
     // ST_MakeValid repairs self-touching rings left by simplification; only polygonal parts are kept.
     const inserted = await db.query(sql`
       INSERT INTO city (code, name, province, province_code, region, boundary, centroid, area_km2)
-      SELECT t.code, t.name, t.province, t.province_code, t.region::"Region", g.boundary,
+      SELECT t.code, t.name, t.province, t.province_code, t.region, g.boundary,
              ST_PointOnSurface(g.boundary), ST_Area(g.boundary::geography) / 1e6
       FROM unnest(${part.map((r) => r.code)}::text[], ${part.map((r) => r.name)}::text[],
                   ${part.map((r) => r.province)}::text[], ${part.map((r) => r.provinceCode)}::text[],

@@ -1,0 +1,31 @@
+// What every HTTP route module sees: the request, the response, and the shared things of this server.
+import type http from 'node:http';
+import type { Db } from '../db/db.js';
+
+export interface RouteContext {
+  db: Db;
+  /** Parsed request URL (path and query). */
+  url: URL;
+  /** Scheme + host the client used (for absolute links), e.g. http://127.0.0.1:4000 */
+  origin: string;
+}
+
+/** A route answers the request and returns true, or returns false to let the next route try. */
+export type Route = (req: http.IncomingMessage, res: http.ServerResponse, ctx: RouteContext) => Promise<boolean>;
+
+/** A route with a lifecycle (e.g. GraphQL's engine); `stop` is called when the server shuts down. */
+export interface RouteModule {
+  route: Route;
+  stop?(): Promise<void>;
+}
+
+export async function readBody(req: http.IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+export function send(res: http.ServerResponse, status: number, contentType: string, body: string | Buffer, headers: Record<string, string> = {}) {
+  res.writeHead(status, { 'content-type': contentType, ...headers });
+  res.end(body);
+}
