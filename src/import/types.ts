@@ -1,0 +1,81 @@
+// The contract of the one import core: every kind of import (CLI, HTTP, GraphQL) runs through `Importer.run` inside
+// one transaction and returns an ImportReport. A report with problems means nothing was written.
+import type { Db } from '../db/db.js';
+
+export type ImportKind = 'boundaries' | 'city-years' | 'firms' | 'firm-years';
+export const IMPORT_KINDS: readonly ImportKind[] = ['boundaries', 'city-years', 'firms', 'firm-years'];
+
+/** One bad row (or feature): where it is, what is wrong. `line` is the 1-based file line (CSV) or feature index + 1. */
+export interface RowProblem {
+  line: number;
+  column?: string;
+  value?: string;
+  reason: string;
+  /** feature id / unit code when known (boundaries) */
+  feature?: string;
+}
+
+export interface ImportOptions {
+  /** column / property holding the unit code (default per kind, e.g. "code") */
+  codeField?: string;
+  /** column / property holding the unit name */
+  nameField?: string;
+  /** column holding the year (city-years, firm-years) */
+  yearField?: string;
+  /** contiguity rule for imported units: exact (shared boundary points, as spdep poly2nb) or band (tolerance band) */
+  contiguity?: 'exact' | 'band';
+  /** replace what the file covers (its units / unit-years / firms) instead of upserting */
+  replace?: boolean;
+  /** validate and report, write nothing */
+  dryRun?: boolean;
+  /** make invalid polygons valid instead of refusing them */
+  repair?: boolean;
+  /** how many problems to list in full (the total is always counted) */
+  maxProblems?: number;
+}
+
+export interface ImportInput {
+  /** file name as given (used for the format: .csv, .geojson/.json, .zip, .shp) */
+  fileName: string;
+  /** the bytes; large CSV inputs are streamed from here */
+  body: AsyncIterable<Buffer> | Buffer;
+}
+
+export interface ImportCounts { inserted: number; updated: number; unchanged: number; deleted: number }
+
+export interface ImportReport {
+  id?: string;
+  kind: ImportKind;
+  fileName: string;
+  /** ok: written; rejected: bad input, nothing written; dry-run: valid, nothing written; failed: unexpected error */
+  status: 'ok' | 'rejected' | 'dry-run' | 'failed';
+  rowsRead: number;
+  counts: ImportCounts;
+  /** first `maxProblems` problems in full */
+  problems: RowProblem[];
+  /** all problems found */
+  problemCount: number;
+  /** names of analyst variables created or updated (city-years) */
+  variables?: string[];
+  /** derived data brought up to date (e.g. "neighbours: 9,244 pairs (exact)") */
+  derived?: string[];
+  warnings: string[];
+  startedAt: string;
+  finishedAt?: string;
+  dataVersion?: number;
+}
+
+export type Progress = (done: number, total?: number) => void;
+
+export interface Importer {
+  kind: ImportKind;
+  /** Runs inside the caller's transaction `tx`; throws ImportRejected when the input has problems. */
+  run(tx: Db, input: ImportInput, opts: ImportOptions, progress?: Progress): Promise<Omit<ImportReport, 'startedAt' | 'status' | 'fileName' | 'kind'>>;
+}
+
+/** Thrown by an importer when the input has bad rows: the transaction rolls back, the report lists them. */
+export class ImportRejected extends Error {
+  constructor(readonly problems: RowProblem[], readonly problemCount: number, readonly rowsRead: number) {
+    super(`${problemCount} bad row${problemCount === 1 ? '' : 's'}; nothing was written`);
+  }
+}
