@@ -1,7 +1,7 @@
 // First start: real city boundaries + the synthetic demo panel, in one transaction (all or nothing).
 import type { Db } from './db.js';
 import { insertNeighbourPairs, readNeighbourFile } from './queries/neighbours.js';
-import { getMeta, insertCities, insertCityYears, insertFirms, insertFirmYears, setMeta, type CityRow } from './queries/load.js';
+import { getMeta, insertCities, insertCityYears, insertFirms, insertFirmYears, locateFirmsAtUnits, setMeta, type CityRow } from './queries/load.js';
 import { loadCityFeatures } from '../demo/cities.js';
 import { generateDemo } from '../demo/generate.js';
 import { classifyAll } from '../domain/kinds.js';
@@ -21,6 +21,7 @@ export async function ensureDemoData(db: Db, opts: { seed?: number; log?: (m: st
     await insertCities(tx, cities);
     const links = await insertNeighbourPairs(tx, await readNeighbourFile());
     await insertFirms(tx, demo.firms);
+    await locateFirmsAtUnits(tx);
     await insertFirmYears(tx, demo.firmYears);
     await insertCityYears(tx, demo.cityYears);
     await classifyAll(tx); // firms' kinds per year under the current rule set, so the first query need not wait

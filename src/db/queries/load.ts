@@ -64,6 +64,11 @@ export async function insertFirms(db: Db, rows: FirmRow[]): Promise<void> {
   }
 }
 
+/** Firms without coordinates stand at their unit's interior point. */
+export async function locateFirmsAtUnits(db: Db): Promise<void> {
+  await db.query(sql`UPDATE firm f SET location = c.centroid FROM city c WHERE c.code = f.city_code AND f.location IS NULL`);
+}
+
 export interface FirmYearRow {
   firmId: number; year: number; revenue: number; employees: number; assets: number; leverage: number; rnd: number;
   patents: number; valuationUsd: number | null; revenueGrowth: number | null; intendedKind: string | null;
