@@ -5,6 +5,7 @@ import type { Db } from './db/db.js';
 import { graphqlRoute } from './http/graphql-route.js';
 import { ogcRoute } from './http/ogc-route.js';
 import { send, type RouteModule } from './http/route.js';
+import { ANONYMOUS_READER } from './auth/roles.js';
 
 export interface RunningServer {
   url: string;
@@ -25,7 +26,8 @@ export async function startHttp(db: Db, port: number): Promise<RunningServer> {
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
       const origin = `http://${HOST_RE.test(req.headers.host ?? '') ? req.headers.host : 'localhost'}`;
-      for (const m of modules) if (await m.route(req, res, { db, url, origin })) return;
+      const principal = ANONYMOUS_READER; // replaced by the API-key lookup
+      for (const m of modules) if (await m.route(req, res, { db, url, origin, principal })) return;
       if (url.pathname === '/') { res.writeHead(302, { location: '/graphql' }); res.end(); return; }
       send(res, 404, 'text/plain', 'not found; GraphQL is at /graphql\n');
     } catch (e) {

@@ -12,7 +12,7 @@ export async function graphqlRoute(): Promise<RouteModule> {
   });
   await apollo.start();
   return {
-    async route(req, res, { db, url }) {
+    async route(req, res, { db, url, principal }) {
       if (url.pathname !== '/graphql') return false;
       const headers = new HeaderMap();
       for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
@@ -23,7 +23,7 @@ export async function graphqlRoute(): Promise<RouteModule> {
       }
       const result = await apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-        context: async () => makeContext(db),
+        context: async () => makeContext(db, { principal }),
       });
       const outHeaders: Record<string, string> = {};
       for (const [k, v] of result.headers) outHeaders[k] = v;

@@ -1,6 +1,7 @@
 // What every HTTP route module sees: the request, the response, and the shared things of this server.
 import type http from 'node:http';
 import type { Db } from '../db/db.js';
+import type { Principal } from '../auth/roles.js';
 
 export interface RouteContext {
   db: Db;
@@ -8,6 +9,8 @@ export interface RouteContext {
   url: URL;
   /** Scheme + host the client used (for absolute links), e.g. http://127.0.0.1:4000 */
   origin: string;
+  /** Who is asking (from the request's API key); protected routes call requireRole(ctx.principal, ...). */
+  principal: Principal;
 }
 
 /** A route answers the request and returns true, or returns false to let the next route try. */
