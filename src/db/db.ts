@@ -23,6 +23,25 @@ class Counter {
   n = 0;
 }
 
+let lastPoolError: string | undefined;
+/** Last error of an idle pooled connection (for /ready and logs). */
+export const poolErrorSeen = () => lastPoolError;
+
+/** Errors meaning "the database is not there right now" rather than "this statement is wrong". */
+const UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004']);
+
+export class DatabaseUnavailableError extends Error {
+  readonly code = 'DATABASE_UNAVAILABLE';
+  constructor(cause: Error) { super(`database unavailable (${cause.message}); retry shortly`); }
+}
+
+function classify(e: unknown): never {
+  const code = (e as { code?: string }).code;
+  if (code && UNAVAILABLE.has(code)) throw new DatabaseUnavailableError(e as Error);
+  if (e instanceof Error && /Connection terminated|connection timeout|Client has encountered a connection error/i.test(e.message)) throw new DatabaseUnavailableError(e);
+  throw e;
+}
+
 class PgDb implements Db {
   readonly kind = 'postgres' as const;
   constructor(
@@ -34,7 +53,7 @@ class PgDb implements Db {
   async query<T>(q: SqlFragment): Promise<T[]> {
     const { text, values } = render(q);
     this.counter.n++;
-    const r = await this.client.query(text, values as unknown[]);
+    const r = await this.client.query(text, values as unknown[]).catch(classify);
     return r.rows as T[];
   }
   async execScript(script: string) {
@@ -43,7 +62,7 @@ class PgDb implements Db {
   }
   async transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
     if (this.inTx) return fn(this); // nested: join the open transaction
-    const c = await (this.client as pg.Pool).connect();
+    const c = await (this.client as pg.Pool).connect().catch(classify);
     try {
       await c.query('BEGIN');
       const r = await fn(new PgDb(c, this.counter, true));
@@ -130,6 +149,9 @@ export interface DbConfig {
 export async function openDb(cfg: DbConfig): Promise<Db> {
   if (cfg.databaseUrl) {
     const pool = new pg.Pool({ connectionString: cfg.databaseUrl, max: cfg.poolSize ?? 10 });
+    // An idle client whose server went away (restart, failover) emits 'error'; unhandled, that would end the process.
+    // The pool drops that client and the next query connects afresh, so the service recovers by itself.
+    pool.on('error', (e) => { lastPoolError = e.message; });
     const c = await pool.connect(); // fail fast with the server's own message
     c.release();
     return new PgDb(pool);
