@@ -125,11 +125,13 @@ export interface DbConfig {
   /** embedded data folder; absent → in memory */
   dataDir?: string;
   poolSize?: number;
+  /** PostgreSQL only: statements running longer are cancelled by the server (statement_timeout); absent or 0 → none. */
+  statementTimeoutMs?: number;
 }
 
 export async function openDb(cfg: DbConfig): Promise<Db> {
   if (cfg.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: cfg.databaseUrl, max: cfg.poolSize ?? 10 });
+    const pool = new pg.Pool({ connectionString: cfg.databaseUrl, max: cfg.poolSize ?? 10, ...(cfg.statementTimeoutMs ? { statement_timeout: cfg.statementTimeoutMs } : {}) });
     const c = await pool.connect(); // fail fast with the server's own message
     c.release();
     return new PgDb(pool);
