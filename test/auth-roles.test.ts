@@ -86,9 +86,9 @@ describe(`roles on every protected operation on ${dbKind}`, () => {
       }
     }
     expect((await query(server, PING, headersOf('revoked', 'x-api-key'))).status).toBe(401);
-    const ogc = await get(server, '/ogc/collections');
+    const ogc = await get(server, '/collections');
     expect(ogc.status).toBe(200);
-    const bad = await get(server, '/ogc/collections', headersOf('garbage'));
+    const bad = await get(server, '/collections', headersOf('garbage'));
     expect(bad.status).toBe(401);
     expect(bad.text).toContain('is not a known API key');
     expect(bad.headers.get('www-authenticate')).toBe('Bearer');
@@ -113,10 +113,10 @@ describe(`anonymous role as a setting on ${dbKind}`, () => {
       expect(r.status).toBe(401);
       expect(r.json.errors[0]).toMatchObject({ message: 'GraphQL needs an API key with the reader role (send "Authorization: Bearer <key>")', extensions: { code: 'UNAUTHENTICATED' } });
       expect((await query(closed, PING, headersOf('reader'))).json.data.dataset.cities).toBeGreaterThan(300);
-      const ogc = await get(closed, '/ogc/collections');
+      const ogc = await get(closed, '/collections');
       expect(ogc.status).toBe(401);
-      expect(ogc.text).toContain('GET /ogc/collections needs an API key with the reader role');
-      expect((await get(closed, '/ogc/collections', headersOf('reader'))).status).toBe(200);
+      expect(ogc.text).toContain('GET /collections needs an API key with the reader role');
+      expect((await get(closed, '/collections', headersOf('reader'))).status).toBe(200);
     } finally { await closed.stop(); setLimits(defaults); }
   });
 
