@@ -19,7 +19,7 @@ function keys(...args: string[]) {
 }
 
 describe(`agglomera keys on ${dbKind}`, () => {
-  it('creates (printing the key once), lists and revokes by prefix and by id', async () => {
+  it('creates (printing the key once), lists and revokes by prefix and by id', { timeout: 900_000 }, async () => {
     const name = `cli ${Date.now()}`;
     const a = keys('create', '--name', `${name} a`, '--role', 'analyst');
     expect(a.status, a.err).toBe(0);
@@ -58,7 +58,7 @@ describe(`agglomera keys on ${dbKind}`, () => {
     } finally { await db.close(); }
   });
 
-  it('refuses bad arguments with one line and exit code 2', () => {
+  it('refuses bad arguments with one line and exit code 2', { timeout: 600_000 }, () => {
     const bad = keys('create', '--name', 'x', '--role', 'root');
     expect(bad.status).toBe(2);
     expect(bad.err).toBe('agglomera: keys create needs --role reader|analyst|admin\n');
