@@ -10,6 +10,8 @@ export interface Config {
   demoSeed: number;
   /** Load demo data into an empty database at start-up. */
   loadDemo: boolean;
+  /** PostgreSQL statement_timeout of every pooled connection, ms (AGGLOMERA_STATEMENT_TIMEOUT_MS; 0 = none). */
+  statementTimeoutMs: number;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -17,8 +19,11 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be an integer 0-65535, got "${env.PORT}"`);
   const demoSeed = Number(env.AGGLOMERA_DEMO_SEED ?? 20260101);
   if (!Number.isInteger(demoSeed)) throw new Error(`AGGLOMERA_DEMO_SEED must be an integer, got "${env.AGGLOMERA_DEMO_SEED}"`);
+  const statementTimeoutMs = Number(env.AGGLOMERA_STATEMENT_TIMEOUT_MS ?? 60_000);
+  if (!Number.isInteger(statementTimeoutMs) || statementTimeoutMs < 0) throw new Error(`AGGLOMERA_STATEMENT_TIMEOUT_MS must be an integer >= 0, got "${env.AGGLOMERA_STATEMENT_TIMEOUT_MS}"`);
   return {
     port,
+    statementTimeoutMs,
     databaseUrl: env.DATABASE_URL || undefined,
     dataDir: path.resolve(env.AGGLOMERA_DATA_DIR ?? '.data/pglite'),
     demoSeed,

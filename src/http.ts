@@ -5,7 +5,9 @@ import type { Db } from './db/db.js';
 import { graphqlRoute } from './http/graphql-route.js';
 import { ogcRoute } from './http/ogc-route.js';
 import { send, type RouteModule } from './http/route.js';
-import { ANONYMOUS_READER } from './auth/roles.js';
+import { KeyStore } from './auth/keys.js';
+import { authenticate, capBody, cors } from './http/limits.js';
+import { limits } from './limits/settings.js';
 
 export interface RunningServer {
   url: string;
@@ -22,11 +24,15 @@ export async function startHttp(db: Db, port: number): Promise<RunningServer> {
     { route: ogcRoute },
     await graphqlRoute(),
   ];
+  const settings = limits();
+  const keys = new KeyStore(db, settings.keyCacheTtlMs);
   const server = http.createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
       const origin = `http://${HOST_RE.test(req.headers.host ?? '') ? req.headers.host : 'localhost'}`;
-      const principal = ANONYMOUS_READER; // replaced by the API-key lookup
+      if (cors(req, res, settings) || await capBody(req, res, url, settings)) return;
+      const principal = await authenticate(req, res, url, keys, settings);
+      if (!principal) return; // answered 401 / 403
       for (const m of modules) if (await m.route(req, res, { db, url, origin, principal })) return;
       if (url.pathname === '/') { res.writeHead(302, { location: '/graphql' }); res.end(); return; }
       send(res, 404, 'text/plain', 'not found; GraphQL is at /graphql\n');
@@ -43,6 +49,7 @@ export async function startHttp(db: Db, port: number): Promise<RunningServer> {
     async stop() {
       await new Promise<void>((r) => server.close(() => r()));
       for (const m of modules) await m.stop?.();
+      keys.close();
     },
   };
 }

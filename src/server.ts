@@ -2,6 +2,7 @@
 import { openStore } from './app.js';
 import { readConfig } from './config.js';
 import { startHttp } from './http.js';
+import { accessLine } from './limits/startup.js';
 
 const cfg = readConfig();
 const log = (m: string) => console.log(`[agglomera] ${m}`);
@@ -9,6 +10,7 @@ log(cfg.databaseUrl ? 'database: PostgreSQL from DATABASE_URL' : `database: embe
 const db = await openStore({ ...cfg, log });
 const server = await startHttp(db, cfg.port);
 log(`GraphQL ready at ${server.url}`);
+log(accessLine());
 
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.once(sig, async () => {

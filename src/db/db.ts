@@ -144,11 +144,13 @@ export interface DbConfig {
   /** embedded data folder; absent → in memory */
   dataDir?: string;
   poolSize?: number;
+  /** PostgreSQL only: statements running longer are cancelled by the server (statement_timeout); absent or 0 → none. */
+  statementTimeoutMs?: number;
 }
 
 export async function openDb(cfg: DbConfig): Promise<Db> {
   if (cfg.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: cfg.databaseUrl, max: cfg.poolSize ?? 10 });
+    const pool = new pg.Pool({ connectionString: cfg.databaseUrl, max: cfg.poolSize ?? 10, ...(cfg.statementTimeoutMs ? { statement_timeout: cfg.statementTimeoutMs } : {}) });
     // An idle client whose server went away (restart, failover) emits 'error'; unhandled, that would end the process.
     // The pool drops that client and the next query connects afresh, so the service recovers by itself.
     pool.on('error', (e) => { lastPoolError = e.message; });

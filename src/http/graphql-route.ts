@@ -2,10 +2,13 @@
 import { ApolloServer, HeaderMap } from '@apollo/server';
 import { buildGraphQLSchema } from '../app.js';
 import { makeContext, type Context } from '../resolvers/loaders.js';
+import { graphqlLimits } from '../limits/graphql.js';
 import { readBody, send, type RouteModule } from './route.js';
 
 export async function graphqlRoute(): Promise<RouteModule> {
+  const limits = graphqlLimits();
   const apollo = new ApolloServer<Context>({
+    parseOptions: limits.parseOptions, allowBatchedHttpRequests: limits.allowBatchedHttpRequests, plugins: limits.plugins,
     schema: await buildGraphQLSchema(),
     introspection: true,
     includeStacktraceInErrorResponses: process.env.AGGLOMERA_DEBUG === 'true',
@@ -21,6 +24,8 @@ export async function graphqlRoute(): Promise<RouteModule> {
       if (raw && (headers.get('content-type') ?? '').includes('application/json')) {
         try { body = JSON.parse(raw); } catch { send(res, 400, 'text/plain', 'request body is not valid JSON\n'); return true; }
       }
+      const tooMany = limits.refuseBatch(body);
+      if (tooMany) { send(res, 400, 'application/json', tooMany); return true; }
       const result = await apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
         context: async () => makeContext(db, { principal }),

@@ -18,6 +18,7 @@ import { analysisLoaders } from './analysisLoaders.js';
 import { badInput } from './errors.js';
 import type { Context } from './loaders.js';
 import { checkCode } from './validate.js';
+import { requireRole } from '../auth/roles.js';
 
 /** Drops null / undefined recursively and turns input class instances into plain objects. */
 function plain<T>(v: T): T {
@@ -212,6 +213,7 @@ export class AnalysisResolver {
 
   @Query(() => EstimateResult, { description: 'Fits a model spec on the stored panel (in a worker thread); cached by spec and data version.' })
   async estimate(@Ctx() ctx: Context, @Arg('spec', () => ModelSpecInput) spec: ModelSpecInput): Promise<EstimateResult> {
+    requireRole(ctx.principal, 'analyst', 'estimate');
     try {
       return toEstimateResult(await jobManager(ctx.db).run(toRequest(spec)));
     } catch (e) { userError(e, 'spec'); }
@@ -224,6 +226,7 @@ export class AnalysisResolver {
     @Arg('sample', () => SampleRulesInput, { nullable: true }) sample?: SampleRulesInput,
     @Arg('level', () => PanelLevel, { defaultValue: PanelLevel.CITY }) level: PanelLevel = PanelLevel.CITY,
   ): Promise<DescriptiveRow[]> {
+    requireRole(ctx.principal, 'analyst', 'descriptives');
     if (!variables.length) throw badInput('variables', 'name at least one variable');
     const req = toRequest({ estimator: 'ols', level, sample } as ModelSpecInput, 'sample');
     let panel;
@@ -250,6 +253,7 @@ export class AnalysisResolver {
     @Arg('title', () => String, { nullable: true }) title?: string,
     @Arg('controls', () => [String], { nullable: true, description: 'terms summarised as one "Controls: Yes/No" row' }) controls?: string[],
   ): Promise<string> {
+    requireRole(ctx.principal, 'analyst', 'regressionTable');
     if (!specs.length) throw badInput('specs', 'give at least one model spec');
     const m = jobManager(ctx.db);
     const reqs = specs.map((s, i) => toRequest(s, `specs.${i}`));
@@ -259,12 +263,14 @@ export class AnalysisResolver {
 
   @Query(() => Job, { nullable: true, description: 'A background estimate by id (null when unknown).' })
   job(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Job | null {
+    requireRole(ctx.principal, 'analyst', 'job');
     const j = jobManager(ctx.db).get(id);
     return j ? toJob(j) : null;
   }
 
   @Mutation(() => Job, { description: 'Queues an estimate; poll job(id) for status, progress and result.' })
   submitEstimate(@Ctx() ctx: Context, @Arg('spec', () => ModelSpecInput) spec: ModelSpecInput): Job {
+    requireRole(ctx.principal, 'analyst', 'submitEstimate');
     try {
       return toJob(jobManager(ctx.db).submit(toRequest(spec)));
     } catch (e) { userError(e, 'spec'); }
@@ -272,6 +278,7 @@ export class AnalysisResolver {
 
   @Mutation(() => Job, { description: 'Cancels a queued or running estimate (a finished job is returned unchanged).' })
   cancelJob(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Job {
+    requireRole(ctx.principal, 'analyst', 'cancelJob');
     const j = jobManager(ctx.db).cancel(id);
     if (!j) throw badInput('id', `no job with id ${id}`);
     return toJob(j);

@@ -3,6 +3,7 @@ import { graphql, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import { buildGraphQLSchema, openStore } from '../../src/app.js';
 import type { Db } from '../../src/db/db.js';
 import { makeContext } from '../../src/resolvers/loaders.js';
+import type { Principal } from '../../src/auth/roles.js';
 
 let store: Promise<{ db: Db; schema: GraphQLSchema }> | undefined;
 
@@ -16,10 +17,13 @@ export function getStore() {
   return store;
 }
 
+/** In-process tests call as an admin; roles and limits are tested over HTTP (test/auth-*, test/limits-*). */
+const TEST_PRINCIPAL: Principal = { role: 'admin', anonymousRole: 'reader', keyName: 'in-process test' };
+
 /** Runs a query with a fresh per-request context; returns the result and the statements it issued. */
-export async function gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>) {
+export async function gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, principal: Principal = TEST_PRINCIPAL) {
   const { db, schema } = await getStore();
   const before = db.statementCount;
-  const result = (await graphql({ schema, source: query, variableValues: variables, contextValue: makeContext(db) })) as ExecutionResult<T>;
+  const result = (await graphql({ schema, source: query, variableValues: variables, contextValue: makeContext(db, { principal }) })) as ExecutionResult<T>;
   return { ...result, statements: db.statementCount - before };
 }

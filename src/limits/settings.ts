@@ -1,0 +1,77 @@
+// Limits on what one request may ask for, and who may ask without a key. Read once from the environment
+// (documented in docs/security.md and the README); every value is a positive number or a listed word.
+import type { Role } from '../auth/roles.js';
+
+export interface LimitSettings {
+  /** Deepest field nesting of an operation (graphql-armor max-depth). */
+  maxDepth: number;
+  /** Aliased fields per operation (graphql-armor max-aliases). */
+  maxAliases: number;
+  /** Lexical tokens per document (graphql-js parse maxTokens). */
+  maxTokens: number;
+  /** Directives per operation (graphql-armor max-directives). */
+  maxDirectives: number;
+  /** Estimated cost per operation (graphql-query-complexity with the field costs in src/limits/cost.ts). */
+  maxCost: number;
+  /** Operations in one JSON-array (batched) request. */
+  maxBatch: number;
+  /** Wall-clock budget of one request; its unfinished fields are abandoned with a TIMEOUT error. */
+  requestTimeoutMs: number;
+  /** Largest response body; a bigger GraphQL result is refused with RESPONSE_TOO_LARGE. */
+  maxResponseBytes: number;
+  /** Largest request body of /graphql (413 beyond). */
+  maxBodyBytes: number;
+  /** Largest request body of every other route (uploads, imports; 413 beyond). */
+  maxUploadBytes: number;
+  /** Role of callers without a key; null: none (every route and operation needs a key). */
+  anonymousRole: Role | null;
+  /** Origins allowed by CORS: ['*'] or a list of exact origins. */
+  corsOrigins: string[];
+  /** How long a looked-up API key is trusted before it is read again (revocations by another process take this long). */
+  keyCacheTtlMs: number;
+}
+
+const MB = 1024 * 1024;
+
+function num(env: NodeJS.ProcessEnv, name: string, fallback: number, opts: { integer?: boolean; scale?: number } = {}): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback * (opts.scale ?? 1);
+  const v = Number(raw);
+  if (!Number.isFinite(v) || v <= 0 || (opts.integer !== false && !Number.isInteger(v))) {
+    throw new Error(`${name} must be a positive ${opts.integer === false ? 'number' : 'integer'}, got "${raw}"`);
+  }
+  return Math.round(v * (opts.scale ?? 1));
+}
+
+export function parseAnonymousRole(raw: string | undefined): Role | null {
+  const v = (raw ?? 'reader').trim().toLowerCase();
+  if (v === 'none') return null;
+  if (v === 'reader' || v === 'analyst' || v === 'admin') return v;
+  throw new Error(`AGGLOMERA_ANONYMOUS_ROLE must be none, reader, analyst or admin, got "${raw}"`);
+}
+
+export function readLimits(env: NodeJS.ProcessEnv = process.env): LimitSettings {
+  return {
+    maxDepth: num(env, 'AGGLOMERA_MAX_DEPTH', 10),
+    maxAliases: num(env, 'AGGLOMERA_MAX_ALIASES', 30),
+    maxTokens: num(env, 'AGGLOMERA_MAX_TOKENS', 5000),
+    maxDirectives: num(env, 'AGGLOMERA_MAX_DIRECTIVES', 20),
+    maxCost: num(env, 'AGGLOMERA_MAX_COST', 100_000),
+    maxBatch: num(env, 'AGGLOMERA_MAX_BATCH', 5),
+    requestTimeoutMs: num(env, 'AGGLOMERA_REQUEST_TIMEOUT_MS', 60_000),
+    maxResponseBytes: num(env, 'AGGLOMERA_MAX_RESPONSE_MB', 64, { integer: false, scale: MB }),
+    maxBodyBytes: num(env, 'AGGLOMERA_MAX_BODY_MB', 1, { integer: false, scale: MB }),
+    maxUploadBytes: num(env, 'AGGLOMERA_MAX_UPLOAD_MB', 256, { integer: false, scale: MB }),
+    anonymousRole: parseAnonymousRole(env.AGGLOMERA_ANONYMOUS_ROLE),
+    corsOrigins: (env.AGGLOMERA_CORS_ORIGINS ?? '*').split(',').map((s) => s.trim()).filter(Boolean),
+    keyCacheTtlMs: num(env, 'AGGLOMERA_KEY_CACHE_TTL_MS', 10_000),
+  };
+}
+
+/** The settings of this process (tests may replace it with setLimits before starting a server). */
+let current: LimitSettings | undefined;
+export const limits = (): LimitSettings => (current ??= readLimits());
+export function setLimits(patch: Partial<LimitSettings>): LimitSettings {
+  current = { ...limits(), ...patch };
+  return current;
+}
