@@ -38,6 +38,7 @@ export function graphiqlPage(endpoint = '/graphql'): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <title>Agglomera GraphQL IDE</title>
 <link rel="stylesheet" href="${GRAPHIQL_ASSETS}graphiql.css">
 <style>html, body, #graphiql { height: 100%; margin: 0; }</style>
