@@ -69,6 +69,7 @@ describe(`GraphQL IDE on ${dbKind}`, () => {
     expect(await gz.text()).toBe(js.text); // fetch inflates it
     expect((await get('/graphiql/nothing.js')).status).toBe(404);
     expect((await get('/graphiql/../package.json')).status).toBe(404);
+    expect((await get('/graphiql/%E0%A4%A')).status).toBe(404); // malformed escape
   });
 
   it('still answers programs at the same URL', async () => {

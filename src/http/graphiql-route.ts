@@ -75,7 +75,7 @@ export const graphiqlRoute: Route = async (req, res, { url }) => {
     return true;
   }
   if (!url.pathname.startsWith(GRAPHIQL_ASSETS)) return false;
-  const a = (await graphiqlAssets()).get(decodeURIComponent(url.pathname.slice(GRAPHIQL_ASSETS.length)));
+  const a = (await graphiqlAssets()).get(url.pathname.slice(GRAPHIQL_ASSETS.length)); // names are plain ASCII
   if (!a) { send(res, 404, 'text/plain', 'no such IDE file\n'); return true; }
   sendAsset(req, res, a);
   return true;
