@@ -1,6 +1,7 @@
 // The offline GraphQL IDE at /graphql: the page and every file it references load from this server with the right
 // content types, programs still get GraphQL at the same URL, and a real browser (playwright-core driving the system's
-// Chromium) renders GraphiQL, runs a typed query and shows the answer without any request leaving the origin.
+// Chromium) renders GraphiQL, runs a typed query and shows the answer, sends the Headers tab's headers, and no request
+// leaves the origin.
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttp, type RunningServer } from '../src/http.js';
@@ -121,6 +122,14 @@ describe(`GraphQL IDE on ${dbKind}`, () => {
       const shown = page.locator('.graphiql-response .view-lines');
       await expect.poll(() => text(shown), { timeout: 30_000 }).toMatch(/"synthetic":\s*true/);
       expect(JSON.parse(await text(shown))).toEqual({ data: { dataset: { synthetic: true } } });
+
+      // headers typed in the Headers tab (e.g. an API key) go with the request
+      await page.getByText('Headers', { exact: true }).click();
+      await page.locator('.graphiql-editor-tool .view-lines').last().click();
+      await page.keyboard.insertText('{"x-agglomera-test": "from the IDE"}');
+      const withHeader = page.waitForRequest((r) => r.url() === server.url && r.method() === 'POST');
+      await page.click('.graphiql-execute-button');
+      expect((await withHeader).headers()['x-agglomera-test']).toBe('from the IDE');
 
       expect(foreign).toEqual([]);
       for (const f of ['graphiql.js', 'graphiql.css', 'graphql.worker.js']) expect(requests.some((r) => r.endsWith(`/graphiql/${f}`)), f).toBe(true);

@@ -16,11 +16,12 @@ const endpoint = document.documentElement.dataset.endpoint ?? '/graphql';
   },
 };
 
-// POST with a JSON body: a non-simple content type, so Apollo's CSRF prevention lets the IDE through.
-async function fetcher(params: unknown) {
+// POST with a JSON body: a non-simple content type, so Apollo's CSRF prevention lets the IDE through. The headers
+// typed in the IDE's Headers tab (e.g. an API key) go with every request.
+async function fetcher(params: unknown, opts?: { headers?: Record<string, string> }) {
   const r = await fetch(endpoint, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' },
+    headers: { ...opts?.headers, 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' },
     body: JSON.stringify(params),
   });
   return r.json();
