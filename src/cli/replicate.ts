@@ -99,7 +99,7 @@ export async function runReplicate(argv: string[], out: (s: string) => void): Pr
   const opened = (Date.now() - t0) / 1000;
   try {
     const r = await replicate(db, dir);
-    out(`wrote ${r.tables.length} tables to ${dir} (report.md, report.html); store opened in ${opened.toFixed(1)} s, tables in ${r.seconds.toFixed(1)} s`);
+    out(`wrote ${r.tables.length} tables and ${r.maps.maps.length} maps to ${dir} (report.md, report.html); store opened in ${opened.toFixed(1)} s, tables in ${r.seconds.toFixed(1)} s`);
   } finally {
     await db.close();
   }
