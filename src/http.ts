@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Db } from './db/db.js';
 import { graphqlRoute } from './http/graphql-route.js';
+import { graphiqlRoute } from './http/graphiql-route.js';
 import { ogcRoute } from './http/ogc-route.js';
 import { send, type RouteModule } from './http/route.js';
 import { KeyStore } from './auth/keys.js';
@@ -22,6 +23,7 @@ export async function startHttp(db: Db, port: number): Promise<RunningServer> {
   // Order matters only where paths overlap; each module claims its own paths.
   const modules: RouteModule[] = [
     { route: ogcRoute },
+    { route: graphiqlRoute }, // before GraphQL: a browser's GET /graphql gets the IDE
     await graphqlRoute(),
   ];
   const settings = limits();

@@ -3,6 +3,7 @@ import { openStore } from './app.js';
 import { readConfig } from './config.js';
 import { startHttp } from './http.js';
 import { accessLine } from './limits/startup.js';
+import { graphiqlAssets } from './http/graphiql-bundle.js';
 
 const cfg = readConfig();
 const log = (m: string) => console.log(`[agglomera] ${m}`);
@@ -11,6 +12,8 @@ const db = await openStore({ ...cfg, log });
 const server = await startHttp(db, cfg.port);
 log(`GraphQL ready at ${server.url}`);
 log(accessLine());
+// the IDE's bundle (cached per install) is made ready in the background, so the first browser visit is quick
+graphiqlAssets().then(() => log(`GraphQL IDE ready at ${server.url} (open it in a browser)`), (e) => log(`GraphQL IDE unavailable: ${(e as Error).message}`));
 
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.once(sig, async () => {

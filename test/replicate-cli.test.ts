@@ -38,6 +38,13 @@ describe('agglomera replicate', () => {
     expect(md).toContain("Moran's I");
     const html = readFileSync(path.join(out, 'report.html'), 'utf8');
     expect(html.match(/<table class="regression">/g)!.length).toBeGreaterThanOrEqual(9);
+    // maps (test/report-maps.test.ts checks their content): inline, offline, also as files linked from report.md
+    expect(html.match(/<svg [^>]*class="map"/g)).toHaveLength(3);
+    expect(html).not.toMatch(/<script|<link|href=/);
+    for (const id of ['map-rta', 'map-nqp', 'map-lisa-nqp']) {
+      expect(readFileSync(path.join(out, `${id}.svg`), 'utf8')).toMatch(/^<svg [\s\S]*<\/svg>\n$/);
+      expect(md).toContain(`(${id}.svg)`);
+    }
     // stderr is not a TTY here: one line per table (after the panel), no carriage-return bar
     const lines = r.stderr.split('\n').filter((l) => / done in /.test(l));
     expect(lines).toHaveLength(8);

@@ -1,6 +1,6 @@
 // `agglomera replicate [--out DIR]`: runs the paper's pipeline on the loaded data (the same store as the server) and
-// writes report.md, report.html and one .md / .tex / .html file per table. Progress goes to stderr: a bar that
-// rewrites itself on a terminal, one line per table otherwise.
+// writes report.md, report.html (with maps), one .md / .tex / .html file per table and one .svg per map. Progress
+// goes to stderr: a bar that rewrites itself on a terminal, one line per table otherwise.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -8,14 +8,15 @@ import { openStore } from '../app.js';
 import { readConfig } from '../config.js';
 import type { Db } from '../db/db.js';
 import { cityPanel } from '../domain/index.js';
+import { mapsHtml, reportMaps, type ReportMaps } from '../report/maps.js';
 import { PAPER_TABLES, type PaperTable } from '../report/paper.js';
 import { HTML_STYLE, render, type Format } from '../report/table.js';
 import { UsageError } from './errors.js';
 
 export const REPLICATE_USAGE = `usage: agglomera replicate [--out DIR]
 
-  Runs the paper's tables 1-7 on the loaded data and writes DIR/report.md, DIR/report.html and
-  DIR/tableN.{md,tex,html} (default DIR: ./out).
+  Runs the paper's tables 1-7 on the loaded data and writes DIR/report.md, DIR/report.html (tables and maps),
+  DIR/tableN.{md,tex,html} and DIR/map-*.svg (default DIR: ./out).
   Data: the embedded database in AGGLOMERA_DATA_DIR (default .data/pglite; demo data loaded on first start)
   or DATABASE_URL, as the server.`;
 
@@ -52,7 +53,7 @@ function htmlPage(title: string, body: string): string {
   return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>${title}</title><style>body{max-width:1100px;margin:2em auto;padding:0 1em}\n${HTML_STYLE}</style></head>\n<body>\n<h1>${title}</h1>\n${body}</body></html>\n`;
 }
 
-export interface ReplicateOutcome { dir: string; tables: PaperTable[]; seconds: number }
+export interface ReplicateOutcome { dir: string; tables: PaperTable[]; maps: ReportMaps; seconds: number }
 
 /** Runs every table on `db`, writes the files into `dir`. */
 export async function replicate(db: Db, dir: string, p: Progress = progress(PAPER_TABLES.length + 1)): Promise<ReplicateOutcome> {
@@ -73,12 +74,15 @@ export async function replicate(db: Db, dir: string, p: Progress = progress(PAPE
     await writeFile(path.join(dir, `${out.id}.html`), htmlPage(out.table.title, renderAll(out, 'html')));
     p.done(spec.label, (Date.now() - t) / 1000);
   }
+  const maps = await reportMaps(db); // inline SVG in report.html, and one .svg file per map
+  for (const m of maps.maps) await writeFile(path.join(dir, `${m.id}.svg`), `${m.svg}\n`);
   p.finish();
   const title = 'Agglomera: replication of the paper\'s tables';
   const synthetic = 'Data: the loaded store (the demo panel is SYNTHETIC: real city boundaries, simulated firms and metrics with known true effects).';
-  await writeFile(path.join(dir, 'report.md'), `# ${title}\n\n${synthetic}\n\n${tables.map((x) => renderAll(x, 'markdown')).join('\n')}`);
-  await writeFile(path.join(dir, 'report.html'), htmlPage(title, `<p>${synthetic}</p>\n${tables.map((x) => renderAll(x, 'html')).join('\n')}`));
-  return { dir, tables, seconds: (Date.now() - t0) / 1000 };
+  const mapsMd = `## Maps, ${maps.year}\n\n${maps.maps.map((m) => `![${m.title}](${m.id}.svg)`).join('\n\n')}\n`;
+  await writeFile(path.join(dir, 'report.md'), `# ${title}\n\n${synthetic}\n\n${tables.map((x) => renderAll(x, 'markdown')).join('\n')}\n${mapsMd}`);
+  await writeFile(path.join(dir, 'report.html'), htmlPage(title, `<p>${synthetic}</p>\n${tables.map((x) => renderAll(x, 'html')).join('\n')}\n${mapsHtml(maps)}`));
+  return { dir, tables, maps, seconds: (Date.now() - t0) / 1000 };
 }
 
 export async function runReplicate(argv: string[], out: (s: string) => void): Promise<number> {
@@ -95,7 +99,7 @@ export async function runReplicate(argv: string[], out: (s: string) => void): Pr
   const opened = (Date.now() - t0) / 1000;
   try {
     const r = await replicate(db, dir);
-    out(`wrote ${r.tables.length} tables to ${dir} (report.md, report.html); store opened in ${opened.toFixed(1)} s, tables in ${r.seconds.toFixed(1)} s`);
+    out(`wrote ${r.tables.length} tables and ${r.maps.maps.length} maps to ${dir} (report.md, report.html); store opened in ${opened.toFixed(1)} s, tables in ${r.seconds.toFixed(1)} s`);
   } finally {
     await db.close();
   }

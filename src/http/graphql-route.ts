@@ -1,5 +1,7 @@
-// GraphQL at /graphql: Apollo Server 5 driven from node:http.
+// GraphQL at /graphql: Apollo Server 5 driven from node:http, GraphQL over HTTP conformant (graphql-http's audits:
+// test/graphql-http-audit.test.ts, docs/graphql-http.md). Browsers' GET is answered before this by graphiql-route.ts.
 import { ApolloServer, HeaderMap } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildGraphQLSchema } from '../app.js';
 import { makeContext, type Context } from '../resolvers/loaders.js';
 import { graphqlLimits } from '../limits/graphql.js';
@@ -12,6 +14,7 @@ export async function graphqlRoute(): Promise<RouteModule> {
     schema: await buildGraphQLSchema(),
     introspection: true,
     includeStacktraceInErrorResponses: process.env.AGGLOMERA_DEBUG === 'true',
+    plugins: [ApolloServerPluginLandingPageDisabled()], // its landing page loads from a CDN; ours is offline
   });
   await apollo.start();
   return {
@@ -32,9 +35,11 @@ export async function graphqlRoute(): Promise<RouteModule> {
       });
       const outHeaders: Record<string, string> = {};
       for (const [k, v] of result.headers) outHeaders[k] = v;
-      res.writeHead(result.status ?? 200, outHeaders);
-      if (result.body.kind === 'complete') res.end(result.body.string);
-      else {
+      if (result.body.kind === 'complete') {
+        res.writeHead(legacyJsonStatus(result.status ?? 200, outHeaders['content-type'], result.body.string), outHeaders);
+        res.end(result.body.string);
+      } else {
+        res.writeHead(result.status ?? 200, outHeaders);
         for await (const chunk of result.body.asyncIterator) res.write(chunk);
         res.end();
       }
@@ -42,4 +47,22 @@ export async function graphqlRoute(): Promise<RouteModule> {
     },
     stop: () => apollo.stop(),
   };
+}
+
+/** Errors of a well-formed request that GraphQL itself reports (unparsable document, invalid document, bad variables). */
+const DOCUMENT_ERRORS = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT']);
+
+/**
+ * GraphQL over HTTP: a client that accepts only legacy `application/json` gets 200 with the errors for document and
+ * variable errors (`application/graphql-response+json` clients keep Apollo's 400). HTTP-level faults stay 4xx.
+ */
+export function legacyJsonStatus(status: number, contentType: string | undefined, body: string): number {
+  if (status !== 400 || !contentType?.startsWith('application/json')) return status;
+  try {
+    const r = JSON.parse(body) as { data?: unknown; errors?: { extensions?: { code?: string } }[] };
+    const codes = r.errors?.map((e) => e.extensions?.code ?? '') ?? [];
+    return !('data' in r) && codes.length > 0 && codes.every((c) => DOCUMENT_ERRORS.has(c)) ? 200 : status;
+  } catch {
+    return status;
+  }
 }
