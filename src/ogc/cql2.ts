@@ -23,7 +23,7 @@ export type Expr =
   | { k: 'and' | 'or'; args: Expr[] }
   | { k: 'not'; arg: Expr }
   | { k: 'cmp'; op: CompOp; l: Scalar; r: Scalar }
-  | { k: 'like'; l: Scalar; pattern: string; not: boolean }
+  | { k: 'like'; l: Scalar; pattern: string; not: boolean; caseInsensitive: boolean }
   | { k: 'between'; l: Scalar; lo: Scalar; hi: Scalar; not: boolean }
   | { k: 'in'; l: Scalar; list: Scalar[]; not: boolean }
   | { k: 'isnull'; l: Scalar; not: boolean }
@@ -36,7 +36,7 @@ export class Cql2Error extends Error {
 
 type Tok = { t: 'id' | 'qid' | 'str' | 'num' | 'op' | 'punct' | 'end'; v: string; pos: number };
 
-const KEYWORDS = new Set(['AND', 'OR', 'NOT', 'LIKE', 'BETWEEN', 'IN', 'IS', 'NULL', 'TRUE', 'FALSE']);
+const KEYWORDS = new Set(['AND', 'OR', 'NOT', 'LIKE', 'ILIKE', 'BETWEEN', 'IN', 'IS', 'NULL', 'TRUE', 'FALSE']);
 const SPATIAL = new Set<string>(['S_INTERSECTS', 'S_DISJOINT', 'S_WITHIN', 'S_CONTAINS']);
 
 function tokenize(src: string): Tok[] {
@@ -165,10 +165,12 @@ class Parser {
       return { k: 'isnull', l, not };
     }
     const not = this.acceptKw('NOT');
-    if (this.acceptKw('LIKE')) {
+    // ILIKE (case-insensitive) is not CQL2 (which has CASEI), but GDAL's cql-text sends it
+    const like = this.acceptKw('LIKE') ? 'LIKE' : this.acceptKw('ILIKE') ? 'ILIKE' : null;
+    if (like) {
       const p = this.next();
-      if (p.t !== 'str') { this.i--; this.fail('LIKE expects a quoted pattern'); }
-      return { k: 'like', l, pattern: p.v, not };
+      if (p.t !== 'str') { this.i--; this.fail(`${like} expects a quoted pattern`); }
+      return { k: 'like', l, pattern: p.v, not, caseInsensitive: like === 'ILIKE' };
     }
     if (this.acceptKw('BETWEEN')) {
       const lo = this.scalar();
@@ -182,7 +184,7 @@ class Parser {
       this.expectPunct(')');
       return { k: 'in', l, list, not };
     }
-    return this.fail(not ? 'expected LIKE, BETWEEN or IN after NOT' : 'expected a comparison operator, IS, LIKE, BETWEEN or IN');
+    return this.fail(not ? 'expected LIKE, ILIKE, BETWEEN or IN after NOT' : 'expected a comparison operator, IS, LIKE, BETWEEN or IN');
   }
 
   private scalar(): Scalar {

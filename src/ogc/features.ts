@@ -252,7 +252,8 @@ export async function ogcResponse(db: Db, url: URL, base: string, accept?: strin
     if (path === '/api') {
       checkKnown(sp, new Set(['f']));
       if (sp.get('f') !== null && sp.get('f') !== 'json') throw new ParamError('f', 'the OpenAPI description is served as json only');
-      return jsonResp(openApi(base, COLLECTIONS.map((c) => c.id)), OPENAPI_T);
+      const snap = await ogcSnapshot(db);
+      return jsonResp(openApi(base, COLLECTIONS.map((c) => ({ id: c.id, queryables: c.props(snap).filter((p) => p.queryable) }))), OPENAPI_T);
     }
     const fmt = formatOf(sp, accept);
     const parts = path.split('/').slice(1).map(decodeURIComponent);

@@ -55,7 +55,9 @@ function pair(ix: PropIndex, l: Scalar, r: Scalar): [Operand, Operand] {
   let a = operand(ix, l);
   let b = operand(ix, r);
   const asDate = (o: Operand): Operand => {
-    if (o.literal?.k === 'str' && /^\d{4}-\d{2}-\d{2}$/.test(o.literal.v) && !Number.isNaN(Date.parse(o.literal.v))) return { sql: sql`${o.literal.v}::date`, family: 'date' };
+    // GDAL writes dates as '2010-01-01T' (or with a time): the day is what counts
+    const d = o.literal?.k === 'str' ? /^(\d{4}-\d{2}-\d{2})(T[\d:.]*Z?)?$/.exec(o.literal.v)?.[1] : undefined;
+    if (d && !Number.isNaN(Date.parse(d))) return { sql: sql`${d}::date`, family: 'date' };
     return o;
   };
   if (a.family === 'date') b = asDate(b);
@@ -83,7 +85,8 @@ export function compileFilter(e: Expr, ix: PropIndex): SqlFragment {
     case 'like': {
       const a = operand(ix, e.l);
       if (a.family !== 'string') throw new FilterError(`LIKE needs a string, ${describe(e.l)} is a ${a.family}`);
-      return sql`(${a.sql} ${e.not ? sql`NOT LIKE` : sql`LIKE`} ${e.pattern}::text)`;
+      const op = e.caseInsensitive ? (e.not ? sql`NOT ILIKE` : sql`ILIKE`) : (e.not ? sql`NOT LIKE` : sql`LIKE`);
+      return sql`(${a.sql} ${op} ${e.pattern}::text)`;
     }
     case 'between': {
       const [a, lo] = pair(ix, e.l, e.lo);

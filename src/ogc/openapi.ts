@@ -1,5 +1,8 @@
-// The hand-written OpenAPI 3.0 description of the OGC API at /ogc/api (clients such as GDAL read the limit's
-// default and maximum from it).
+// The hand-written OpenAPI 3.0 description of the OGC API at /ogc/api. Clients read more than documentation from it:
+// GDAL takes the limit's maximum, and decides which filters it sends to the server from the parameters of
+// /collections/{id}/items (a queryable listed there; "cql-text" in filter-lang's enum), so each collection's items
+// path is spelled out with its queryables.
+import type { Prop } from './collections.js';
 import { DEFAULT_LIMIT, MAX_LIMIT } from './features.js';
 
 const ref = (name: string) => ({ $ref: `#/components/parameters/${name}` });
@@ -10,7 +13,11 @@ const errors = {
   404: { description: 'no such collection or feature', content: { 'application/json': { schema: { $ref: '#/components/schemas/exception' } } } },
 };
 
-export function openApi(base: string, collectionIds: readonly string[]): object {
+const TYPES = { string: { type: 'string' }, number: { type: 'number' }, integer: { type: 'integer' }, boolean: { type: 'boolean' }, date: { type: 'string', format: 'date' } } as const;
+
+export function openApi(base: string, collections: readonly { id: string; queryables: readonly Prop[] }[]): object {
+  const collectionIds = collections.map((c) => c.id);
+  const itemParams = ['bbox', 'bbox-crs', 'limit', 'offset', 'datetime', 'filter', 'filter-lang', 'filter-crs', 'f'];
   const ok = (description: string, content: object) => ({ 200: { description, content }, ...errors });
   return {
     openapi: '3.0.3',
@@ -32,10 +39,22 @@ export function openApi(base: string, collectionIds: readonly string[]): object 
         get: {
           summary: 'features of a collection; any queryable may also be given as ?name=value (equality)',
           operationId: 'getFeatures',
-          parameters: ['collectionId', 'bbox', 'bbox-crs', 'limit', 'offset', 'datetime', 'filter', 'filter-lang', 'filter-crs', 'simplify', 'f'].map(ref),
+          parameters: ['collectionId', ...itemParams, 'simplify'].map(ref),
           responses: ok('a page of features', geoContent),
         },
       },
+      ...Object.fromEntries(collections.map((c) => [`/collections/${c.id}/items`, {
+        get: {
+          summary: `features of ${c.id}; each queryable may be given as ?name=value (equality)`,
+          operationId: `getFeatures_${c.id}`,
+          parameters: [
+            ...itemParams.map(ref),
+            ...(c.id === 'cities' ? [ref('simplify')] : []),
+            ...c.queryables.map((q) => ({ name: q.name, in: 'query', required: false, schema: TYPES[q.type], description: q.title })),
+          ],
+          responses: ok('a page of features', geoContent),
+        },
+      }])),
       '/collections/{collectionId}/items/{featureId}': {
         get: { summary: 'one feature', operationId: 'getFeature', parameters: [ref('collectionId'), ref('featureId'), ref('datetime'), ref('simplify'), ref('f')], responses: ok('the feature', geoContent) },
       },
@@ -52,7 +71,7 @@ export function openApi(base: string, collectionIds: readonly string[]): object 
         offset: { name: 'offset', in: 'query', required: false, schema: { type: 'integer', minimum: 0, default: 0 } },
         datetime: { name: 'datetime', in: 'query', required: false, schema: { type: 'string' }, description: 'a year, date or date-time (its year), or an interval (its latest year with data); default: the latest year' },
         filter: { name: 'filter', in: 'query', required: false, schema: { type: 'string' }, description: 'CQL2 text on the queryables' },
-        'filter-lang': { name: 'filter-lang', in: 'query', required: false, schema: { type: 'string', enum: ['cql2-text'], default: 'cql2-text' } },
+        'filter-lang': { name: 'filter-lang', in: 'query', required: false, schema: { type: 'string', enum: ['cql2-text', 'cql-text'], default: 'cql2-text' }, description: 'cql-text: the same text encoding (older clients, GDAL before 3.7)' },
         simplify: { name: 'simplify', in: 'query', required: false, schema: { type: 'number', minimum: 0, maximum: 1 }, description: 'cities: simplification tolerance in degrees' },
       },
       schemas: {
