@@ -4,7 +4,8 @@ export class ParamError extends Error {
 }
 
 export const CRS84 = 'http://www.opengis.net/def/crs/OGC/1.3/CRS84';
-const CRS84_ALIASES = new Set([CRS84, 'https://www.opengis.net/def/crs/OGC/1.3/CRS84', '[OGC:CRS84]', 'OGC:CRS84', 'http://www.opengis.net/def/crs/EPSG/0/4326', 'EPSG:4326', '[EPSG:4326]']);
+// EPSG:4326 is not an alias: its axis order is latitude, longitude
+const CRS84_ALIASES = new Set([CRS84, 'https://www.opengis.net/def/crs/OGC/1.3/CRS84', '[OGC:CRS84]', 'OGC:CRS84']);
 
 export function intParam(sp: URLSearchParams, name: string, dflt: number, min: number, max: number): number {
   const raw = sp.get(name);
@@ -26,7 +27,7 @@ export function bboxParam(sp: URLSearchParams): [number, number, number, number]
   return [x1, y1, x2, y2];
 }
 
-/** bbox-crs / filter-crs / crs: only CRS84 (EPSG:4326 in longitude-latitude order) is served. */
+/** bbox-crs / filter-crs / crs: only CRS84 (longitude, latitude) is served. */
 export function crsParam(sp: URLSearchParams, name: string) {
   const raw = sp.get(name);
   if (raw === null || raw === '' || CRS84_ALIASES.has(raw.trim())) return;
