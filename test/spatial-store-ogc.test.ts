@@ -96,7 +96,7 @@ describe(`OGC API - Features on ${dbKind}`, () => {
 
   it('rejects bad parameters with 400 naming the parameter', async () => {
     const cases: [string, string][] = [
-      ['bbox=1,2,3', 'bbox'], ['bbox=120,40,110,30', 'bbox'], ['limit=0', 'limit'], ['limit=5000', 'limit'], ['offset=-1', 'offset'],
+      ['bbox=1,2,3', 'bbox'], ['bbox=120,40,110,30', 'bbox'], ['limit=0', 'limit'], ['limit=2.5', 'limit'], ['offset=-1', 'offset'],
       ['year=2035', 'year'], ['year=abc', 'year'], ['simplify=2', 'simplify'], ['colour=red', 'colour'], ['f=xml', 'f'],
       ['datetime=1990', 'datetime'], ['datetime=2019/2010', 'datetime'], ['datetime=../..', 'datetime'], ['datetime=yesterday', 'datetime'],
       ['bbox-crs=EPSG:3857&bbox=1,2,3,4', 'bbox-crs'], ['filter=gdp%20%3E', 'filter'], ['filter=gdp>1&filter-lang=cql2-json', 'filter-lang'],
@@ -107,6 +107,10 @@ describe(`OGC API - Features on ${dbKind}`, () => {
       expect(r.status, q).toBe(400);
       expect(r.body).toMatchObject({ code: 'InvalidParameterValue', parameter: param });
     }
+    // a limit above the maximum is clamped, not refused (Part 1, /req/core/fc-limit-response-1)
+    const big = (await get('/collections/cities/items?limit=5000&simplify=0.1')).body as Page;
+    expect(big.numberReturned).toBe(338);
+    expect(big.links.find((l) => l.rel === 'self')!.href).toContain('limit=1000');
     expect((await get('/collections/towns')).status).toBe(404);
     expect((await get('/collections/towns')).body.code).toBe('NotFound');
     expect((await get('/collections/cities/items/no%20such')).status).toBe(404);

@@ -214,7 +214,8 @@ async function items(db: Db, base: string, c: CollectionDef, sp: URLSearchParams
     return htmlResp(page(`${c.id} ${f.id} (${year})`, featureView(f), links));
   }
   const where = conditions(sp, props, standard);
-  const limit = intParam(sp, 'limit', DEFAULT_LIMIT, 1, MAX_LIMIT);
+  // Part 1: a limit above the maximum is not an error, the maximum is used
+  const limit = Math.min(intParam(sp, 'limit', DEFAULT_LIMIT, 1, Number.MAX_SAFE_INTEGER), MAX_LIMIT);
   const offset = intParam(sp, 'offset', 0, 0, 10_000_000);
   const r = await featurePage(db, c, { ctx, props, where, limit, offset, simplify });
   const path = `/collections/${c.id}/items`;

@@ -115,6 +115,7 @@ export function propertyEquals(ix: PropIndex, name: string, raw: string): SqlFra
   const c = col(index);
   switch (prop.type) {
     case 'string':
+      if (prop.enum && !prop.enum.includes(raw)) throw new FilterError(`expects one of ${prop.enum.join(', ')}, got "${raw}"`);
       return sql`(${c} = ${raw}::text)`;
     case 'number': case 'integer': {
       const v = Number(raw);
