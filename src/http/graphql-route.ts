@@ -10,11 +10,11 @@ import { readBody, send, type RouteModule } from './route.js';
 export async function graphqlRoute(): Promise<RouteModule> {
   const limits = graphqlLimits();
   const apollo = new ApolloServer<Context>({
-    parseOptions: limits.parseOptions, allowBatchedHttpRequests: limits.allowBatchedHttpRequests, plugins: limits.plugins,
+    parseOptions: limits.parseOptions, allowBatchedHttpRequests: limits.allowBatchedHttpRequests,
     schema: await buildGraphQLSchema(),
     introspection: true,
     includeStacktraceInErrorResponses: process.env.AGGLOMERA_DEBUG === 'true',
-    plugins: [ApolloServerPluginLandingPageDisabled()], // its landing page loads from a CDN; ours is offline
+    plugins: [...limits.plugins, ApolloServerPluginLandingPageDisabled()], // Apollo's landing page loads from a CDN; ours is offline
   });
   await apollo.start();
   return {

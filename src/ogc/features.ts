@@ -1,155 +1,277 @@
-// A small read-only OGC API - Features (Part 1: Core, GeoJSON) over the stored cities, for GIS clients (QGIS, GDAL
-// "OAPIF:" driver, web maps). Routes: /ogc (landing page), /conformance, /collections, /collections/cities,
-// /collections/cities/items?bbox=&limit=&offset=&year=&simplify=, /collections/cities/items/{code}.
-// Framework free: returns the response to write, or null when the path is not one of these.
+// A read-only OGC API - Features server (Part 1 Core + GeoJSON + HTML + OpenAPI 3.0; Part 3 filtering with CQL2
+// text and queryables) over the stored cities and firms, for QGIS, GDAL ("OAPIF:") and web maps. Everything lives
+// under /ogc; the old root paths (/conformance, /collections...) answer 308 to their /ogc twins. Framework free:
+// returns the response to write, or null when the path is not ours. Details and choices: docs/ogc.md.
 import type { Db } from '../db/db.js';
-import { cityExtent, cityItems, type ItemsQuery } from './items.js';
+import { sql, type SqlFragment } from '../db/sql.js';
+import { COLLECTIONS, type CollectionDef, type Prop } from './collections.js';
+import { Cql2Error, parseCql2 } from './cql2.js';
+import { compileFilter, FilterError, GEOMETRY_PROPERTY, GEOM_COL, propertyEquals, propIndex } from './filter.js';
+import { a, esc, featuresTable, featureView, linkList, page, table, type Link } from './html.js';
+import { featurePage, type Feature } from './items.js';
+import { ogcSnapshot, type OgcSnapshot } from './measures.js';
+import { openApi } from './openapi.js';
+import { bboxParam, checkKnown, CRS84, crsParam, formatOf, intParam, ParamError, simplifyParam, yearParam, type Format } from './params.js';
 
-export interface OgcResponse { status: number; contentType: string; body: string }
+export interface OgcResponse { status: number; contentType: string; body: string; headers?: Record<string, string> }
 
-export const OGC_PATHS = /^\/(ogc\/?|conformance|collections(\/.*)?)$/;
 export const DEFAULT_LIMIT = 10;
 export const MAX_LIMIT = 1000;
-const ITEM_PARAMS = new Set(['bbox', 'limit', 'offset', 'year', 'simplify', 'f']);
-const ONE_ITEM_PARAMS = new Set(['year', 'simplify', 'f']);
+export const BASE = '/ogc';
 
-const CONFORMANCE = [
+const OGC_REL = 'http://www.opengis.net/def/rel/ogc/1.0';
+export const CONFORMANCE = [
   'http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core',
   'http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson',
+  'http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html',
+  'http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30',
+  'http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter',
+  'http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter',
+  'http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables',
+  'http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters',
+  'http://www.opengis.net/spec/cql2/1.0/conf/cql2-text',
+  'http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2',
+  'http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators',
+  'http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions',
+  'http://www.opengis.net/spec/cql2/1.0/conf/property-property',
 ];
 
-class ParamError extends Error {
-  constructor(readonly param: string, message: string, readonly status = 400) { super(`${param}: ${message}`); }
+const GEOJSON = 'application/geo+json';
+const JSON_T = 'application/json';
+const HTML_T = 'text/html';
+const OPENAPI_T = 'application/vnd.oai.openapi+json;version=3.0';
+const ROOT_PATHS = /^\/(conformance|collections)(\/.*)?$/;
+const STANDARD_ITEM_PARAMS = ['f', 'bbox', 'bbox-crs', 'crs', 'limit', 'offset', 'datetime', 'year', 'filter', 'filter-lang', 'filter-crs'];
+const ONE_ITEM_PARAMS = ['f', 'crs', 'datetime', 'year'];
+
+class NotFound extends Error {}
+
+const jsonResp = (body: unknown, type = JSON_T, status = 200): OgcResponse => ({ status, contentType: type, body: JSON.stringify(body) });
+const htmlResp = (html: string, status = 200): OgcResponse => ({ status, contentType: `${HTML_T}; charset=utf-8`, body: html });
+
+/** Link to `path` (under /ogc) with the query `params` and f=json|html. */
+function href(base: string, path: string, f: Format | null, params?: URLSearchParams): string {
+  const p = new URLSearchParams(params);
+  if (f) p.set('f', f); else p.delete('f');
+  const q = p.toString();
+  return `${base}${BASE}${path}${q ? `?${q}` : ''}`;
 }
 
-const json = (status: number, body: unknown, contentType = 'application/json'): OgcResponse => ({ status, contentType, body: JSON.stringify(body) });
-
-function intParam(sp: URLSearchParams, name: string, dflt: number | undefined, min: number, max: number): number | undefined {
-  const raw = sp.get(name);
-  if (raw === null || raw === '') return dflt;
-  const v = Number(raw);
-  if (!/^-?\d+$/.test(raw.trim()) || !Number.isInteger(v) || v < min || v > max) throw new ParamError(name, `must be an integer from ${min} to ${max}, got "${raw}"`);
-  return v;
+/** self + alternate links of a resource served as JSON (of `jsonType`) and HTML. */
+function selfAlt(base: string, path: string, fmt: Format, jsonType: string, params?: URLSearchParams): Link[] {
+  const json = { href: href(base, path, 'json', params), type: jsonType, title: 'as JSON' };
+  const html = { href: href(base, path, 'html', params), type: HTML_T, title: 'as HTML' };
+  return fmt === 'json' ? [{ ...json, rel: 'self' }, { ...html, rel: 'alternate' }] : [{ ...html, rel: 'self' }, { ...json, rel: 'alternate' }];
 }
 
-function bboxParam(sp: URLSearchParams): [number, number, number, number] | undefined {
-  const raw = sp.get('bbox');
-  if (raw === null || raw === '') return undefined;
-  const v = raw.split(',').map((s) => Number(s.trim()));
-  if (v.length !== 4 || v.some((x) => !Number.isFinite(x))) throw new ParamError('bbox', `expects minLon,minLat,maxLon,maxLat (4 numbers, CRS84), got "${raw}"`);
-  const [x1, y1, x2, y2] = v;
-  if (![x1, x2].every((x) => x >= -180 && x <= 180) || ![y1, y2].every((y) => y >= -90 && y <= 90)) throw new ParamError('bbox', 'longitudes must lie within [-180, 180] and latitudes within [-90, 90]');
-  if (x1 > x2 || y1 > y2) throw new ParamError('bbox', 'min must not exceed max (boxes across the antimeridian are not supported)');
-  return [x1, y1, x2, y2];
-}
-
-function simplifyParam(sp: URLSearchParams): number {
-  const raw = sp.get('simplify');
-  if (raw === null || raw === '') return 0;
-  const v = Number(raw);
-  if (!Number.isFinite(v) || v < 0 || v > 1) throw new ParamError('simplify', `tolerance must be within [0, 1] degrees, got "${raw}"`);
-  return v;
-}
-
-function checkKnown(sp: URLSearchParams, allowed: Set<string>) {
-  for (const k of sp.keys()) if (!allowed.has(k)) throw new ParamError(k, `unknown query parameter; allowed: ${[...allowed].join(', ')}`);
-  const f = sp.get('f');
-  if (f !== null && !['json', 'geojson'].includes(f)) throw new ParamError('f', `only json / geojson are served, got "${f}"`);
-}
-
-function collection(base: string, extent?: Awaited<ReturnType<typeof cityExtent>>) {
-  return {
-    id: 'cities',
-    title: 'Prefecture-level cities of China',
-    description: 'Real outlines with city attributes; ?year= adds that year\'s city-year metrics (SYNTHETIC demo data). ?simplify= (degrees) lightens outlines.',
-    itemType: 'feature',
-    crs: ['http://www.opengis.net/def/crs/OGC/1.3/CRS84'],
-    ...(extent ? {
-      extent: {
-        spatial: { bbox: [extent.bbox], crs: 'http://www.opengis.net/def/crs/OGC/1.3/CRS84' },
-        ...(extent.years ? { temporal: { interval: [[`${extent.years[0]}-01-01T00:00:00Z`, `${extent.years[1]}-12-31T23:59:59Z`]] } } : {}),
-      },
-    } : {}),
-    links: [
-      { href: `${base}/collections/cities`, rel: 'self', type: 'application/json', title: 'this collection' },
-      { href: `${base}/collections/cities/items`, rel: 'items', type: 'application/geo+json', title: 'cities' },
-    ],
-  };
-}
-
-async function items(db: Db, base: string, sp: URLSearchParams, code?: string): Promise<OgcResponse> {
-  checkKnown(sp, code ? ONE_ITEM_PARAMS : ITEM_PARAMS);
-  const q: ItemsQuery = {
-    bbox: code ? undefined : bboxParam(sp),
-    limit: code ? 1 : intParam(sp, 'limit', DEFAULT_LIMIT, 1, MAX_LIMIT)!,
-    offset: code ? 0 : intParam(sp, 'offset', 0, 0, 1_000_000)!,
-    year: intParam(sp, 'year', undefined, 1900, 2100),
-    simplify: simplifyParam(sp),
-    code,
-  };
-  if (code !== undefined && !/^[1-8]\d{5}$/.test(code)) throw new ParamError('featureId', `"${code}" is not a 6-digit city code`, 404);
-  const page = await cityItems(db, q);
-  if (q.year !== undefined && page.yearRows === 0) throw new ParamError('year', `no city-year data for ${q.year}`);
-  if (code !== undefined) {
-    if (!page.features.length) throw new ParamError('featureId', `no city with code ${code}`, 404);
-    const f = page.features[0] as Record<string, unknown>;
-    return json(200, { ...f, links: [
-      { href: `${base}/collections/cities/items/${code}`, rel: 'self', type: 'application/geo+json' },
-      { href: `${base}/collections/cities`, rel: 'collection', type: 'application/json' },
-    ] }, 'application/geo+json');
-  }
-  const link = (rel: string, offset: number) => {
-    const p = new URLSearchParams(sp);
-    p.set('offset', String(offset));
-    p.set('limit', String(q.limit));
-    return { href: `${base}/collections/cities/items?${p}`, rel, type: 'application/geo+json' };
-  };
-  const links = [link('self', q.offset)];
-  if (q.offset + page.features.length < page.matched) links.push(link('next', q.offset + q.limit));
-  if (q.offset > 0) links.push(link('prev', Math.max(0, q.offset - q.limit)));
-  links.push({ href: `${base}/collections/cities`, rel: 'collection', type: 'application/json' });
-  return json(200, {
-    type: 'FeatureCollection',
-    numberMatched: page.matched,
-    numberReturned: page.features.length,
-    timeStamp: new Date().toISOString(),
-    features: page.features,
+function landing(base: string, fmt: Format): OgcResponse {
+  const links: Link[] = [
+    ...selfAlt(base, '', fmt, JSON_T),
+    { href: `${base}${BASE}/api`, rel: 'service-desc', type: OPENAPI_T, title: 'OpenAPI 3.0 description' },
+    { href: href(base, '/conformance', 'json'), rel: 'conformance', type: JSON_T, title: 'conformance classes' },
+    { href: href(base, '/conformance', 'json'), rel: `${OGC_REL}/conformance`, type: JSON_T, title: 'conformance classes' },
+    { href: href(base, '/collections', 'json'), rel: 'data', type: JSON_T, title: 'collections' },
+    { href: href(base, '/collections', 'json'), rel: `${OGC_REL}/data`, type: JSON_T, title: 'collections' },
+  ];
+  const doc = {
+    title: 'Agglomera - OGC API - Features',
+    description: 'Chinese prefecture-level cities (real outlines) with city-year metrics, NQP, RTA and firm counts, and the innovative firms (SYNTHETIC demo data). GraphQL at /graphql.',
     links,
-  }, 'application/geo+json');
+  };
+  if (fmt === 'json') return jsonResp(doc);
+  return htmlResp(page(doc.title, `<p>${esc(doc.description)}</p>${linkList(links)}`
+    + `<p>Collections: ${COLLECTIONS.map((c) => `<a href="${esc(href(base, `/collections/${c.id}`, 'html'))}">${esc(c.id)}</a>`).join(', ')}</p>`, links));
 }
 
-/** Answers an OGC API - Features request; `base` is the server origin (e.g. http://localhost:4000). */
-export async function ogcResponse(db: Db, url: URL, base: string): Promise<OgcResponse | null> {
-  const path = url.pathname.replace(/\/+$/, '') || '/';
-  if (!OGC_PATHS.test(path) && path !== '/ogc') return null;
+function conformance(base: string, fmt: Format): OgcResponse {
+  const links = selfAlt(base, '/conformance', fmt, JSON_T);
+  if (fmt === 'json') return jsonResp({ conformsTo: CONFORMANCE, links });
+  return htmlResp(page('Conformance', `<ul>${CONFORMANCE.map((c) => `<li><code>${esc(c)}</code></li>`).join('')}</ul>`, links));
+}
+
+function collectionDoc(base: string, c: CollectionDef, snap: OgcSnapshot, fmt: Format) {
+  const bbox = c.bbox(snap);
+  const years = c.years(snap);
+  return {
+    id: c.id,
+    title: c.title,
+    description: c.description,
+    itemType: 'feature',
+    crs: [CRS84],
+    storageCrs: CRS84,
+    extent: {
+      ...(bbox ? { spatial: { bbox: [bbox], crs: CRS84 } } : {}),
+      ...(years.length ? { temporal: { interval: [[`${years[0]}-01-01T00:00:00Z`, `${years[years.length - 1]}-12-31T23:59:59Z`]], trs: 'http://www.opengis.net/def/uom/ISO-8601/0/Gregorian' } } : {}),
+    },
+    links: [
+      ...selfAlt(base, `/collections/${c.id}`, fmt, JSON_T),
+      { href: href(base, `/collections/${c.id}/items`, 'json'), rel: 'items', type: GEOJSON, title: `${c.id} as GeoJSON` },
+      { href: href(base, `/collections/${c.id}/items`, 'html'), rel: 'items', type: HTML_T, title: `${c.id} as HTML` },
+      { href: href(base, `/collections/${c.id}/queryables`, 'json'), rel: `${OGC_REL}/queryables`, type: 'application/schema+json', title: 'queryables' },
+    ] as Link[],
+  };
+}
+
+function collections(base: string, snap: OgcSnapshot, fmt: Format): OgcResponse {
+  const links = selfAlt(base, '/collections', fmt, JSON_T);
+  const docs = COLLECTIONS.map((c) => collectionDoc(base, c, snap, 'json'));
+  if (fmt === 'json') return jsonResp({ links, collections: docs });
+  return htmlResp(page('Collections', table(['collection', 'description', 'items'], COLLECTIONS.map((c) => [
+    a(href(base, `/collections/${c.id}`, 'html'), c.title), c.description, a(href(base, `/collections/${c.id}/items`, 'html'), 'items'),
+  ])), links));
+}
+
+function collection(base: string, c: CollectionDef, snap: OgcSnapshot, fmt: Format): OgcResponse {
+  const doc = collectionDoc(base, c, snap, fmt);
+  if (fmt === 'json') return jsonResp(doc);
+  const years = c.years(snap);
+  return htmlResp(page(c.title, `<p>${esc(c.description)}</p>`
+    + `<p>Extent: ${esc(JSON.stringify(c.bbox(snap)))}; years ${esc(years.length ? `${years[0]}-${years[years.length - 1]}` : 'none')}</p>`
+    + linkList(doc.links), doc.links));
+}
+
+const schemaOf = (p: Prop) => ({
+  title: p.title,
+  ...(p.type === 'date' ? { type: 'string', format: 'date' } : { type: p.type }),
+  ...(p.enum ? { enum: p.enum } : {}),
+});
+
+function queryables(base: string, c: CollectionDef, snap: OgcSnapshot, fmt: Format): OgcResponse {
+  const props = c.props(snap).filter((p) => p.queryable);
+  const geometry = { title: 'geometry', format: `geometry-${c.geometryType.toLowerCase()}`, $ref: `https://geojson.org/schema/${c.geometryType}.json` };
+  const doc = {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    $id: href(base, `/collections/${c.id}/queryables`, null),
+    type: 'object',
+    title: c.title,
+    properties: { [GEOMETRY_PROPERTY]: geometry, ...Object.fromEntries(props.map((p) => [p.name, schemaOf(p)])) },
+    additionalProperties: false,
+  };
+  if (fmt === 'json') return jsonResp(doc, 'application/schema+json');
+  const links = selfAlt(base, `/collections/${c.id}/queryables`, fmt, 'application/schema+json');
+  return htmlResp(page(`Queryables of ${c.id}`, table(['name', 'type', 'title'], [
+    [GEOMETRY_PROPERTY, c.geometryType, 'geometry (S_INTERSECTS, S_DISJOINT, S_WITHIN, S_CONTAINS)'],
+    ...props.map((p) => [p.name, p.type, p.title]),
+  ]), links));
+}
+
+/** bbox, filter and ?property=value of an items request as SQL conditions over the base rows. */
+function conditions(sp: URLSearchParams, props: readonly Prop[], standard: ReadonlySet<string>): SqlFragment[] {
+  const ix = propIndex(props);
+  const where: SqlFragment[] = [];
+  crsParam(sp, 'bbox-crs');
+  crsParam(sp, 'filter-crs');
+  crsParam(sp, 'crs');
+  const bbox = bboxParam(sp);
+  if (bbox) where.push(sql`COALESCE(ST_Intersects(${GEOM_COL}, ST_MakeEnvelope(${bbox[0]}::float8, ${bbox[1]}::float8, ${bbox[2]}::float8, ${bbox[3]}::float8, 4326)), FALSE)`);
+  const lang = sp.get('filter-lang');
+  // GDAL and older clients say cql-text for the same text encoding
+  if (lang !== null && lang !== 'cql2-text' && lang !== 'cql-text') throw new ParamError('filter-lang', `only cql2-text is supported, got "${lang}"`);
+  const filter = sp.get('filter');
+  if (filter !== null) {
+    try {
+      where.push(compileFilter(parseCql2(filter), ix));
+    } catch (e) {
+      if (e instanceof Cql2Error || e instanceof FilterError) throw new ParamError('filter', e.message);
+      throw e;
+    }
+  } else if (lang !== null) {
+    throw new ParamError('filter-lang', 'given without filter');
+  }
+  for (const [name, raw] of sp) {
+    if (standard.has(name)) continue;
+    try {
+      where.push(propertyEquals(ix, name, raw));
+    } catch (e) {
+      if (e instanceof FilterError) throw new ParamError(name, e.message);
+      throw e;
+    }
+  }
+  return where;
+}
+
+async function items(db: Db, base: string, c: CollectionDef, sp: URLSearchParams, fmt: Format, featureId?: string): Promise<OgcResponse> {
+  const snap = await ogcSnapshot(db);
+  const props = c.props(snap);
+  const one = featureId !== undefined;
+  const standard = new Set([...(one ? ONE_ITEM_PARAMS : STANDARD_ITEM_PARAMS), ...c.extraParams]);
+  const queryableNames = props.filter((p) => p.queryable).map((p) => p.name).filter((n) => !standard.has(n));
+  checkKnown(sp, one ? standard : new Set([...standard, ...queryableNames]), one ? '' : ' (and the queryables as ?name=value)');
+  const year = yearParam(sp, c.years(snap));
+  const simplify = c.extraParams.includes('simplify') ? simplifyParam(sp) : 0;
+  const ctx = { year, measures: snap.byYear.get(year), snap };
+  if (one) {
+    crsParam(sp, 'crs');
+    if (!c.idPattern.test(featureId)) throw new NotFound(`"${featureId}" is not a feature id of ${c.id}`);
+    const r = await featurePage(db, c, { ctx, props, where: [], limit: 1, offset: 0, simplify, id: featureId });
+    if (!r.features.length) throw new NotFound(`no feature ${featureId} in ${c.id}${c.id === 'firms' ? ` with a firm-year in ${year}` : ''}`);
+    const f = r.features[0];
+    const links = [
+      ...selfAlt(base, `/collections/${c.id}/items/${encodeURIComponent(featureId)}`, fmt, GEOJSON, sp),
+      { href: href(base, `/collections/${c.id}`, 'json'), rel: 'collection', type: JSON_T, title: c.title },
+    ];
+    if (fmt === 'json') return jsonResp({ ...f, links }, GEOJSON);
+    return htmlResp(page(`${c.id} ${f.id} (${year})`, featureView(f), links));
+  }
+  const where = conditions(sp, props, standard);
+  // Part 1: a limit above the maximum is not an error, the maximum is used
+  const limit = Math.min(intParam(sp, 'limit', DEFAULT_LIMIT, 1, Number.MAX_SAFE_INTEGER), MAX_LIMIT);
+  const offset = intParam(sp, 'offset', 0, 0, 10_000_000);
+  const r = await featurePage(db, c, { ctx, props, where, limit, offset, simplify });
+  const path = `/collections/${c.id}/items`;
+  const at = (o: number) => { const p = new URLSearchParams(sp); p.set('limit', String(limit)); p.set('offset', String(o)); return p; };
+  const links: Link[] = selfAlt(base, path, fmt, GEOJSON, at(offset));
+  const ft = fmt === 'json' ? GEOJSON : HTML_T;
+  if (offset + r.features.length < r.matched) links.push({ href: href(base, path, fmt, at(offset + limit)), rel: 'next', type: ft, title: 'next page' });
+  if (offset > 0) links.push({ href: href(base, path, fmt, at(Math.max(0, offset - limit))), rel: 'prev', type: ft, title: 'previous page' });
+  links.push({ href: href(base, `/collections/${c.id}`, 'json'), rel: 'collection', type: JSON_T, title: c.title });
+  if (fmt === 'json') {
+    return jsonResp({
+      type: 'FeatureCollection', numberMatched: r.matched, numberReturned: r.features.length, timeStamp: new Date().toISOString(),
+      features: r.features, links,
+    }, GEOJSON);
+  }
+  const itemHref = (id: Feature['id']) => href(base, `${path}/${encodeURIComponent(String(id))}`, 'html', sp.has('datetime') || sp.has('year') ? new URLSearchParams({ datetime: String(year) }) : undefined);
+  return htmlResp(page(`${c.title} (${year})`, `<p>${r.matched} matched, ${r.features.length} shown from ${offset + 1}.</p>${featuresTable(r.features, itemHref)}`, links));
+}
+
+function exception(status: number, code: string, description: string, parameter?: string): OgcResponse {
+  return jsonResp({ code, description, ...(parameter ? { parameter } : {}) }, JSON_T, status);
+}
+
+/**
+ * Answers an OGC API - Features request (`base`: the server origin, e.g. http://localhost:4000), or null when the
+ * path is not ours. `accept` is the request's Accept header (HTML for browsers).
+ */
+export async function ogcResponse(db: Db, url: URL, base: string, accept?: string): Promise<OgcResponse | null> {
+  const raw = url.pathname.replace(/\/+$/, '') || '/';
+  if (ROOT_PATHS.test(raw)) return { status: 308, contentType: 'text/plain', body: `moved to ${BASE}${url.pathname}\n`, headers: { location: `${base}${BASE}${url.pathname}${url.search}` } };
+  if (raw !== BASE && !raw.startsWith(`${BASE}/`)) return null;
+  const path = raw.slice(BASE.length) || '/';
+  const sp = url.searchParams;
   try {
-    if (path === '/ogc') {
-      return json(200, {
-        title: 'Agglomera - OGC API - Features',
-        description: 'Chinese prefecture-level cities (real outlines) with city-year metrics (SYNTHETIC demo data). GraphQL at /graphql.',
-        links: [
-          { href: `${base}/ogc`, rel: 'self', type: 'application/json', title: 'this document' },
-          { href: `${base}/conformance`, rel: 'conformance', type: 'application/json' },
-          { href: `${base}/collections`, rel: 'data', type: 'application/json' },
-        ],
-      });
+    if (path === '/api') {
+      checkKnown(sp, new Set(['f']));
+      if (sp.get('f') !== null && sp.get('f') !== 'json') throw new ParamError('f', 'the OpenAPI description is served as json only');
+      const snap = await ogcSnapshot(db);
+      return jsonResp(openApi(base, COLLECTIONS.map((c) => ({ id: c.id, queryables: c.props(snap).filter((p) => p.queryable) }))), OPENAPI_T);
     }
-    if (path === '/conformance') return json(200, { conformsTo: CONFORMANCE });
-    if (path === '/collections') {
-      return json(200, {
-        links: [{ href: `${base}/collections`, rel: 'self', type: 'application/json' }],
-        collections: [collection(base, await cityExtent(db))],
-      });
-    }
-    if (path === '/collections/cities') return json(200, collection(base, await cityExtent(db)));
-    if (path === '/collections/cities/items') return await items(db, base, url.searchParams);
-    const one = /^\/collections\/cities\/items\/([^/]+)$/.exec(path);
-    if (one) return await items(db, base, url.searchParams, decodeURIComponent(one[1]));
-    return json(404, { code: 'NotFound', description: `no such resource ${path}; the collection is /collections/cities` });
+    const fmt = formatOf(sp, accept);
+    const parts = path.split('/').slice(1).map(decodeURIComponent);
+    if (path === '/') { checkKnown(sp, new Set(['f'])); return landing(base, fmt); }
+    if (path === '/conformance') { checkKnown(sp, new Set(['f'])); return conformance(base, fmt); }
+    if (parts[0] !== 'collections') throw new NotFound(`no resource ${BASE}${path}; see ${BASE}`);
+    if (parts.length === 1) { checkKnown(sp, new Set(['f'])); return collections(base, await ogcSnapshot(db), fmt); }
+    const c = COLLECTIONS.find((x) => x.id === parts[1]);
+    if (!c) throw new NotFound(`no collection "${parts[1]}"; collections: ${COLLECTIONS.map((x) => x.id).join(', ')}`);
+    if (parts.length === 2) { checkKnown(sp, new Set(['f'])); return collection(base, c, await ogcSnapshot(db), fmt); }
+    if (parts.length === 3 && parts[2] === 'queryables') { checkKnown(sp, new Set(['f'])); return queryables(base, c, await ogcSnapshot(db), fmt); }
+    if (parts[2] === 'items' && parts.length <= 4) return await items(db, base, c, sp, fmt, parts[3]);
+    throw new NotFound(`no resource ${BASE}${path}`);
   } catch (e) {
-    if (e instanceof ParamError) {
-      return json(e.status, { code: e.status === 404 ? 'NotFound' : 'InvalidParameterValue', parameter: e.param, description: e.message });
-    }
+    if (e instanceof ParamError) return exception(e.status, e.status === 404 ? 'NotFound' : 'InvalidParameterValue', e.message, e.param);
+    if (e instanceof NotFound) return exception(404, 'NotFound', e.message);
+    if (e instanceof URIError) return exception(404, 'NotFound', 'malformed path');
     throw e;
   }
 }
