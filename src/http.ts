@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Db } from './db/db.js';
 import { graphqlRoute } from './http/graphql-route.js';
 import { ogcRoute } from './http/ogc-route.js';
+import { webRoute } from './http/web-route.js';
 import { send, type RouteModule } from './http/route.js';
 import { ANONYMOUS_READER } from './auth/roles.js';
 
@@ -21,6 +22,7 @@ export async function startHttp(db: Db, port: number): Promise<RunningServer> {
   const modules: RouteModule[] = [
     { route: ogcRoute },
     await graphqlRoute(),
+    { route: webRoute },
   ];
   const server = http.createServer(async (req, res) => {
     try {
@@ -28,7 +30,6 @@ export async function startHttp(db: Db, port: number): Promise<RunningServer> {
       const origin = `http://${HOST_RE.test(req.headers.host ?? '') ? req.headers.host : 'localhost'}`;
       const principal = ANONYMOUS_READER; // replaced by the API-key lookup
       for (const m of modules) if (await m.route(req, res, { db, url, origin, principal })) return;
-      if (url.pathname === '/') { res.writeHead(302, { location: '/graphql' }); res.end(); return; }
       send(res, 404, 'text/plain', 'not found; GraphQL is at /graphql\n');
     } catch (e) {
       if (!res.headersSent) send(res, 500, 'text/plain', `internal error: ${(e as Error).message}\n`);
