@@ -55,7 +55,7 @@ export function renderCity({ city, year, record, metric, importedValue, lisa, by
     const k = !l ? 'OUT' : l.pValue < 0.05 ? l.quadrant : 'NS';
     tag.replaceChildren(
       el('span', { className: 'swatch', style: `background:${LISA[k].color}` }),
-      el('span', { textContent: `${LISA[k].label}${l ? ` · p = ${l.pValue < 0.001 ? '< 0.001' : fmt(l.pValue)}` : ''}` }),
+      el('span', { textContent: `${LISA[k].label}${l ? ` · p ${l.pValue < 0.001 ? '< 0.001' : `= ${fmt(l.pValue)}`}` : ''}` }),
     );
     tag.dataset.cluster = k;
     tag.hidden = false;
