@@ -34,7 +34,12 @@ interface Asset { type: string; body: Buffer; gzip: Buffer; cache: string }
 
 function load(dir: string, accept: RegExp, cache: string): Map<string, Asset> {
   const out = new Map<string, Asset>();
-  for (const name of readdirSync(dir)) {
+  let names: string[];
+  try { names = readdirSync(dir); } catch {
+    console.warn(`[agglomera] map page: ${dir} is missing; / answers 404`);
+    return out;
+  }
+  for (const name of names) {
     if (!accept.test(name)) continue;
     const body = readFileSync(join(dir, name));
     out.set(name, { type: TYPES[name.slice(name.lastIndexOf('.') + 1)], body, gzip: gzipSync(body), cache });
