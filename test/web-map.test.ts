@@ -106,6 +106,7 @@ describe.skipIf(!RUN)(`map page in chromium on ${dbKind}`, () => {
       if (near(shot.at(p.x, p.y), rgb(want))) ok++;
       else wrong.push(`${code}: ${shot.at(p.x, p.y).join(',')} ≠ ${want}`);
     }
+    console.info(`pixels: ${ok} of ${n} cities show the expected colour at their interior point`);
     return { ok, n, wrong };
   }
 
