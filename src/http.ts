@@ -5,6 +5,7 @@ import type { Db } from './db/db.js';
 import { graphqlRoute } from './http/graphql-route.js';
 import { graphiqlRoute } from './http/graphiql-route.js';
 import { ogcRoute } from './http/ogc-route.js';
+import { webRoute } from './http/web-route.js';
 import { send, type RouteModule } from './http/route.js';
 import { KeyStore } from './auth/keys.js';
 import { authenticate, capBody, cors } from './http/limits.js';
@@ -25,6 +26,7 @@ export async function startHttp(db: Db, port: number): Promise<RunningServer> {
     { route: ogcRoute },
     { route: graphiqlRoute }, // before GraphQL: a browser's GET /graphql gets the IDE
     await graphqlRoute(),
+    { route: webRoute },
   ];
   const settings = limits();
   const keys = new KeyStore(db, settings.keyCacheTtlMs);
@@ -36,7 +38,6 @@ export async function startHttp(db: Db, port: number): Promise<RunningServer> {
       const principal = await authenticate(req, res, url, keys, settings);
       if (!principal) return; // answered 401 / 403
       for (const m of modules) if (await m.route(req, res, { db, url, origin, principal })) return;
-      if (url.pathname === '/') { res.writeHead(302, { location: '/graphql' }); res.end(); return; }
       send(res, 404, 'text/plain', 'not found; GraphQL is at /graphql\n');
     } catch (e) {
       if (!res.headersSent) send(res, 500, 'text/plain', `internal error: ${(e as Error).message}\n`);
