@@ -63,7 +63,7 @@ describe(`roles on every protected operation on ${dbKind}`, () => {
         if (c === 'revoked' || c === 'garbage' || c === 'malformed') {
           expect(r.status, c).toBe(401);
           expect(err.extensions.code, c).toBe('UNAUTHENTICATED');
-          expect(err.message).toMatch(c === 'revoked' ? /has been revoked/ : c === 'garbage' ? /not a known API key/ : /is not an API key/);
+          expect(err.message).toMatch(c === 'revoked' ? /has been revoked/ : c === 'garbage' ? /not a known API key/ : /is malformed/);
         } else if (c === 'none') {
           expect(err.extensions.code, c).toBe('UNAUTHENTICATED');
           expect(err.message).toBe(`${op.name} needs an API key with the ${op.role} role (send "Authorization: Bearer <key>")`);

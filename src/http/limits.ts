@@ -79,7 +79,7 @@ export function requestKey(req: http.IncomingMessage): string | null {
   return (Array.isArray(x) ? x[0] : x)?.trim() || null;
 }
 
-const WHY = { unknown: 'is not a known API key', revoked: 'has been revoked', malformed: 'is not an API key (keys look like agk_ followed by 43 characters)' };
+const WHY = { unknown: 'is not a known API key', revoked: 'has been revoked', malformed: 'is malformed (keys are agk_ followed by 43 characters)' };
 
 /**
  * The principal of the request, or null after answering 401 (a key that is wrong or revoked: never silently anonymous)
