@@ -4,6 +4,9 @@ import type { AddressInfo } from 'node:net';
 import type { Db } from './db/db.js';
 import { graphqlRoute } from './http/graphql-route.js';
 import { ogcRoute } from './http/ogc-route.js';
+import { opsRoute } from './http/ops-route.js';
+import { RequestOps } from './ops/request.js';
+import { logger } from './ops/log.js';
 import { send, type RouteModule } from './http/route.js';
 import { ANONYMOUS_READER } from './auth/roles.js';
 
@@ -12,17 +15,22 @@ export interface RunningServer {
   /** http://localhost:PORT (no path) */
   origin: string;
   stop(): Promise<void>;
+  /** SIGTERM: stop accepting, let in-flight requests finish (at most `ms`), close connections. */
+  drain(ms: number): Promise<{ drained: boolean; left: number }>;
 }
 
 const HOST_RE = /^[\w.:[\]-]+$/;
 
 export async function startHttp(db: Db, port: number): Promise<RunningServer> {
   // Order matters only where paths overlap; each module claims its own paths.
+  const ops = new RequestOps();
   const modules: RouteModule[] = [
+    { route: opsRoute(ops) },
     { route: ogcRoute },
     await graphqlRoute(),
   ];
   const server = http.createServer(async (req, res) => {
+    ops.track(req, res);
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
       const origin = `http://${HOST_RE.test(req.headers.host ?? '') ? req.headers.host : 'localhost'}`;
@@ -31,6 +39,7 @@ export async function startHttp(db: Db, port: number): Promise<RunningServer> {
       if (url.pathname === '/') { res.writeHead(302, { location: '/graphql' }); res.end(); return; }
       send(res, 404, 'text/plain', 'not found; GraphQL is at /graphql\n');
     } catch (e) {
+      logger.error({ err: e, path: req.url }, 'request failed');
       if (!res.headersSent) send(res, 500, 'text/plain', `internal error: ${(e as Error).message}\n`);
       else res.destroy();
     }
@@ -41,8 +50,9 @@ export async function startHttp(db: Db, port: number): Promise<RunningServer> {
     url: `http://localhost:${actual}/graphql`,
     origin: `http://localhost:${actual}`,
     async stop() {
-      await new Promise<void>((r) => server.close(() => r()));
+      if (server.listening) await new Promise<void>((r) => server.close(() => r()));
       for (const m of modules) await m.stop?.();
     },
+    drain: (ms) => ops.drain(server, ms),
   };
 }

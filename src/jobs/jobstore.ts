@@ -147,6 +147,15 @@ export async function recoverStale(db: Db, o: { staleSeconds: number; maxAttempt
   });
 }
 
+/** A stopping process hands its active jobs back (attempt not counted); the heartbeat is set stale for the sweep. */
+export async function releaseHeld(db: Db, worker: string): Promise<{ id: string; attempts: number }[]> {
+  return db.query(sql`
+    UPDATE estimate_job SET status = 'QUEUED', progress = 0, worker = NULL, started_at = NULL,
+      attempts = CASE WHEN status = 'RUNNING' THEN greatest(attempts - 1, 0) ELSE attempts END,
+      heartbeat_at = '-infinity'::timestamptz
+    WHERE worker = ${worker} AND status IN ('QUEUED', 'RUNNING') RETURNING id, attempts`);
+}
+
 export async function jobCounts(db: Db): Promise<Record<JobStatus, number>> {
   const rows = await db.query<{ status: JobStatus; n: number }>(sql`SELECT status, count(*)::int AS n FROM estimate_job GROUP BY status`);
   const out: Record<JobStatus, number> = { QUEUED: 0, RUNNING: 0, DONE: 0, FAILED: 0, CANCELLED: 0 };

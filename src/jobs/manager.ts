@@ -9,7 +9,7 @@ import type { Db } from '../db/db.js';
 import { EstimationInputError } from '../estimation/result.js';
 import { AnalysisInputError, cacheKey, checkRequest, prepareEstimate, requestPath, type AnalysisRequest, type AnalysisResult } from './analysis.js';
 import {
-  cachedResult, cancelJob, claimJob, finishJob, getJob, heartbeat, insertJob, jsonText, listJobs, recoverStale, setProgress, statusOf, storeResult,
+  cachedResult, cancelJob, claimJob, finishJob, getJob, heartbeat, insertJob, jsonText, listJobs, recoverStale, releaseHeld, setProgress, statusOf, storeResult,
   type Job, type JobError, type JobRow, type JobStatus,
 } from './jobstore.js';
 import { checkSize, LimitError, LIMIT_SETTINGS, readLimits, timeLimitMessage, type EstimateLimits } from './limits.js';
@@ -150,6 +150,7 @@ export class JobManager {
       if (hit) { await finishJob(this.db, id, 'DONE', { result: hit, cached: true }); return; }
       const p = await prepareEstimate(this.db, req);
       checkSize(p.spec, p.panel, limits);
+      if (this.closed) throw new CancelledError();
       await setProgress(this.db, id, 0.25);
       const result = await this.runInPool(p, limits, run, () => void setProgress(this.db, id, 0.5).catch(() => undefined));
       const full: AnalysisResult = JSON.parse(jsonText({ ...result, level: p.level, sampleReport: p.panel.report, dataVersion, cacheKey: key }));
@@ -249,14 +250,24 @@ export class JobManager {
     return { queued: this.localQueue.length, running: this.running.size };
   }
 
-  /** Stops taking jobs; running ones are cancelled here and re-queued by the next sweep (theirs or another process's). */
+  /**
+   * Stops taking jobs. Jobs held here (queued locally or running) are stopped and handed back: QUEUED, the attempt
+   * not counted, free for the next process (at once with the shared queue; at the next start or sweep otherwise).
+   */
   async close(): Promise<void> {
+    if (this.closed) return;
     this.closed = true;
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
-    await this.queue?.close();
+    await this.started?.catch(() => undefined);
     for (const r of this.running.values()) r.cancel?.();
     await Promise.all([...this.settled.values()]);
+    this.localQueue.length = 0;
+    const released = await releaseHeld(this.db, this.worker);
+    if (this.queue) {
+      for (const j of released) await this.queue.add(j.id, j.attempts, `-r${Date.now()}`).catch(() => undefined);
+      await this.queue.close();
+    }
     if (managers.get(this.db) === this) managers.delete(this.db);
   }
 }

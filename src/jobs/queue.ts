@@ -23,9 +23,10 @@ export class JobQueue {
     await this.worker.waitUntilReady();
   }
 
-  /** One BullMQ job per attempt of a stored job: re-adding the same attempt is a no-op while it is still queued. */
-  async add(id: string, attempt: number): Promise<void> {
-    await this.queue.add('estimate', { id }, { jobId: `${id}-a${attempt}`, removeOnComplete: true, removeOnFail: true });
+  /** One BullMQ job per attempt of a stored job: re-adding the same attempt is a no-op while it is still queued (a
+   * tag makes a new one; a duplicate is harmless: only one process can claim the stored job). */
+  async add(id: string, attempt: number, tag = ''): Promise<void> {
+    await this.queue.add('estimate', { id }, { jobId: `${id}-a${attempt}${tag}`, removeOnComplete: true, removeOnFail: true });
   }
 
   async counts(): Promise<{ waiting: number; active: number }> {
