@@ -86,17 +86,17 @@ export async function claimJob(db: Db, id: string, worker: string): Promise<JobR
   return r ? fromRow(r) : null;
 }
 
-export async function setProgress(db: Db, id: string, progress: number): Promise<void> {
-  await db.query(sql`UPDATE estimate_job SET progress = ${progress}, heartbeat_at = now() WHERE id = ${id} AND status = 'RUNNING'`);
+export async function setProgress(db: Db, id: string, worker: string, progress: number): Promise<void> {
+  await db.query(sql`UPDATE estimate_job SET progress = ${progress}, heartbeat_at = now() WHERE id = ${id} AND status = 'RUNNING' AND worker = ${worker}`);
 }
 
-/** RUNNING → a final status; false when the job had been cancelled (or re-queued) meanwhile. */
-export async function finishJob(db: Db, id: string, status: 'DONE' | 'FAILED' | 'CANCELLED', o: { result?: unknown; error?: JobError; cached?: boolean }): Promise<boolean> {
+/** RUNNING (here) → a final status; false when the job had been cancelled or taken over meanwhile. */
+export async function finishJob(db: Db, id: string, worker: string, status: 'DONE' | 'FAILED' | 'CANCELLED', o: { result?: unknown; error?: JobError; cached?: boolean }): Promise<boolean> {
   const rows = await db.query(sql`
     UPDATE estimate_job SET status = ${status}, progress = ${status === 'DONE' ? 1 : sql`progress`},
       result = ${o.result === undefined ? null : jsonText(o.result)}::jsonb, error = ${o.error ? jsonText(o.error) : null}::jsonb,
       cached = ${o.cached ?? false}, finished_at = now()
-    WHERE id = ${id} AND status = 'RUNNING' RETURNING id`);
+    WHERE id = ${id} AND status = 'RUNNING' AND worker = ${worker} RETURNING id`);
   return rows.length === 1;
 }
 
@@ -108,11 +108,11 @@ export async function cancelJob(db: Db, id: string, error?: JobError): Promise<J
   return getJob(db, id);
 }
 
-/** Which of these jobs are no longer active (cancelled elsewhere, or finished). */
-export async function statusOf(db: Db, ids: string[]): Promise<Map<string, JobStatus>> {
+/** Status and holder of these jobs (a running job cancelled or taken over elsewhere is stopped here). */
+export async function statusOf(db: Db, ids: string[]): Promise<Map<string, { status: JobStatus; worker: string | null }>> {
   if (!ids.length) return new Map();
-  const rows = await db.query<{ id: string; status: JobStatus }>(sql`SELECT id, status FROM estimate_job WHERE id = ANY(${ids}::text[])`);
-  return new Map(rows.map((r) => [r.id, r.status]));
+  const rows = await db.query<{ id: string; status: JobStatus; worker: string | null }>(sql`SELECT id, status, worker FROM estimate_job WHERE id = ANY(${ids}::text[])`);
+  return new Map(rows.map((r) => [r.id, { status: r.status, worker: r.worker }]));
 }
 
 /** This worker is alive: refresh the heartbeat of the active jobs it holds. */

@@ -84,8 +84,8 @@ export class JobManager {
         this.queue = new JobQueue(this.opts.redisUrl, this.pool.size, (id) => this.execute(id), this.opts.queuePrefix);
         await this.queue.ready();
       }
-      // the embedded database has one process by construction: whatever is active is an orphan
-      await this.sweep(this.db.kind === 'embedded' ? 0 : this.staleSeconds);
+      // the embedded database has one process by construction: what nobody heartbeated for a few seconds is an orphan
+      await this.sweep(this.db.kind === 'embedded' ? Math.min(5, this.staleSeconds) : this.staleSeconds);
       const poll = this.opts.pollMs ?? 1000;
       this.timers.push(setInterval(() => void this.tick().catch(() => undefined), poll).unref());
       this.timers.push(setInterval(() => void this.sweep(this.staleSeconds).catch(() => undefined), Math.max(1000, this.staleSeconds * 500)).unref());
@@ -105,7 +105,10 @@ export class JobManager {
     await heartbeat(this.db, this.worker);
     const ids = [...this.running.keys()];
     const st = await statusOf(this.db, ids);
-    for (const id of ids) if (st.get(id) !== 'RUNNING') this.running.get(id)?.cancel?.();
+    for (const id of ids) {
+      const s = st.get(id);
+      if (s?.status !== 'RUNNING' || s.worker !== this.worker) this.running.get(id)?.cancel?.();
+    }
   }
 
   private async dispatch(id: string, attempts: number) {
@@ -147,15 +150,15 @@ export class JobManager {
       const req = row.request;
       const { key, dataVersion } = await cacheKey(this.db, req);
       const hit = await cachedResult(this.db, key);
-      if (hit) { await finishJob(this.db, id, 'DONE', { result: hit, cached: true }); return; }
+      if (hit) { await finishJob(this.db, id, this.worker, 'DONE', { result: hit, cached: true }); return; }
       const p = await prepareEstimate(this.db, req);
       checkSize(p.spec, p.panel, limits);
       if (this.closed) throw new CancelledError();
-      await setProgress(this.db, id, 0.25);
-      const result = await this.runInPool(p, limits, run, () => void setProgress(this.db, id, 0.5).catch(() => undefined));
+      await setProgress(this.db, id, this.worker, 0.25);
+      const result = await this.runInPool(p, limits, run, () => void setProgress(this.db, id, this.worker, 0.5).catch(() => undefined));
       const full: AnalysisResult = JSON.parse(jsonText({ ...result, level: p.level, sampleReport: p.panel.report, dataVersion, cacheKey: key }));
       await storeResult(this.db, key, dataVersion, full);
-      await finishJob(this.db, id, 'DONE', { result: full });
+      await finishJob(this.db, id, this.worker, 'DONE', { result: full });
     } catch (e) {
       await this.fail(id, row, e, run, limits).catch(() => undefined);
     } finally {
@@ -167,14 +170,14 @@ export class JobManager {
 
   private async fail(id: string, row: JobRow, e: unknown, run: Running, limits: EstimateLimits) {
     if (e instanceof CancelledError) {
-      if (run.timedOut) await finishJob(this.db, id, 'CANCELLED', { error: { message: timeLimitMessage(limits), path: null, limit: LIMIT_SETTINGS.maxSeconds } });
+      if (run.timedOut) await finishJob(this.db, id, this.worker, 'CANCELLED', { error: { message: timeLimitMessage(limits), path: null, limit: LIMIT_SETTINGS.maxSeconds } });
       return; // cancelled by cancelJob: the row already says so
     }
-    if (e instanceof LimitError) { await finishJob(this.db, id, 'CANCELLED', { error: { message: e.message, path: e.path, limit: e.limit } }); return; }
+    if (e instanceof LimitError) { await finishJob(this.db, id, this.worker, 'CANCELLED', { error: { message: e.message, path: e.path, limit: e.limit } }); return; }
     const error: JobError = e instanceof EstimationInputError
       ? { message: e.message, path: requestPath(e, row.request.spec.estimator) }
       : { message: `internal error: ${(e as Error).message}`, path: null };
-    await finishJob(this.db, id, 'FAILED', { error });
+    await finishJob(this.db, id, this.worker, 'FAILED', { error });
   }
 
   /** The estimate in a worker thread, stopped when cancelled or past the time limit. */
