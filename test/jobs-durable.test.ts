@@ -2,7 +2,7 @@
 // sweep (bounded attempts), a cancel from another manager stops the run, the result cache is a table, and the row /
 // instrument / time bounds cancel a job (naming the setting) or refuse a synchronous estimate with BAD_USER_INPUT.
 import { randomUUID } from 'node:crypto';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '../src/db/sql.js';
 import type { AnalysisRequest } from '../src/jobs/analysis.js';
 import { cacheKey, prepareEstimate, runPrepared } from '../src/jobs/analysis.js';
@@ -31,9 +31,12 @@ async function manager(o: ConstructorParameters<typeof JobManager>[1] = {}) {
   managers.push(m);
   return m;
 }
+beforeAll(async () => { await getStore(); }); // the demo load belongs to the hook's budget, not a test's
 afterAll(async () => { for (const m of managers) await m.close(); });
+// estimates run in worker threads shared by the machine's other work: give each test room
+const SLOW = { timeout: 300_000 };
 
-describe('durable jobs', () => {
+describe('durable jobs', SLOW, () => {
   it('a finished job is a row: another manager (a restarted process) reads the same result', async () => {
     const a = await manager();
     const req = fe();
@@ -127,7 +130,7 @@ describe('durable jobs', () => {
   });
 });
 
-describe('estimate bounds', () => {
+describe('estimate bounds', SLOW, () => {
   it('settings: documented defaults, environment overrides, bad values named', () => {
     expect(readLimits({})).toEqual(DEFAULT_LIMITS);
     expect(readLimits({ AGGLOMERA_ESTIMATE_MAX_ROWS: '100', AGGLOMERA_ESTIMATE_MAX_SECONDS: '0.5' })).toEqual({ ...DEFAULT_LIMITS, maxRows: 100, maxSeconds: 0.5 });

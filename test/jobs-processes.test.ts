@@ -53,7 +53,7 @@ class Server {
       s.waitFor((l) => typeof l.msg === 'string' && l.msg.startsWith('GraphQL ready')),
       s.exited.then((c) => { throw new Error(`server exited with ${c} before it was ready`); }),
     ]);
-    s.origin = new URL(String(ready.url)).origin;
+    s.origin = new URL(String(ready.url)).origin.replace('localhost', '127.0.0.1');
     s.worker = String(ready.worker);
     return s;
   }

@@ -60,6 +60,7 @@ export class JobManager {
   private readonly localQueue: string[] = [];
   private localBusy = 0;
   private readonly settled = new Map<string, Promise<void>>();
+  private readonly executing = new Set<Promise<void>>();
   private queue?: JobQueue;
   private timers: NodeJS.Timeout[] = [];
   private started?: Promise<void>;
@@ -137,8 +138,15 @@ export class JobManager {
     return view(row);
   }
 
-  /** Runs a claimed job to its end; every outcome is written to its row. Never throws. */
-  async execute(id: string): Promise<void> {
+  /** Claims and runs a job to its end; every outcome is written to its row. Never throws. */
+  execute(id: string): Promise<void> {
+    const p = this.claimAndRun(id);
+    this.executing.add(p);
+    return p.finally(() => this.executing.delete(p));
+  }
+
+  private async claimAndRun(id: string): Promise<void> {
+    if (this.closed) return;
     const row = await claimJob(this.db, id, this.worker).catch(() => null);
     if (!row) return;
     let resolveSettled!: () => void;
@@ -147,6 +155,7 @@ export class JobManager {
     this.running.set(id, run);
     const limits = this.limits();
     try {
+      if (this.closed) throw new CancelledError(); // claimed while closing: close() hands it back
       const req = row.request;
       const { key, dataVersion } = await cacheKey(this.db, req);
       const hit = await cachedResult(this.db, key);
@@ -263,9 +272,11 @@ export class JobManager {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     await this.started?.catch(() => undefined);
-    for (const r of this.running.values()) r.cancel?.();
-    await Promise.all([...this.settled.values()]);
     this.localQueue.length = 0;
+    for (const r of this.running.values()) r.cancel?.();
+    // BullMQ's worker waits for its processors, which end at once now (closed): then nothing here is claiming
+    await this.queue?.closeWorker();
+    await Promise.all([...this.executing]);
     const released = await releaseHeld(this.db, this.worker);
     if (this.queue) {
       for (const j of released) await this.queue.add(j.id, j.attempts, `-r${Date.now()}`).catch(() => undefined);

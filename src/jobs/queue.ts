@@ -34,6 +34,11 @@ export class JobQueue {
     return { waiting: (c.waiting ?? 0) + (c.delayed ?? 0) + (c.prioritized ?? 0), active: c.active ?? 0 };
   }
 
+  /** Stops taking jobs (waits for the running processors); the queue stays open for hand-backs. */
+  async closeWorker(): Promise<void> {
+    await this.worker.close();
+  }
+
   async close(): Promise<void> {
     await this.worker.close();
     await this.queue.close();
