@@ -2,7 +2,7 @@
 // sweep (bounded attempts), a cancel from another manager stops the run, the result cache is a table, and the row /
 // instrument / time bounds cancel a job (naming the setting) or refuse a synchronous estimate with BAD_USER_INPUT.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sql } from '../src/db/sql.js';
 import type { AnalysisRequest } from '../src/jobs/analysis.js';
 import { cacheKey, prepareEstimate, runPrepared } from '../src/jobs/analysis.js';
@@ -111,7 +111,8 @@ describe('durable jobs', SLOW, () => {
     expect(c.status).toBe('CANCELLED');
     const end = (await a.wait(j.id))!;
     expect(end).toMatchObject({ status: 'CANCELLED', result: null });
-    expect(a.load.running).toBe(0);
+    // the holder notices at its next status check and stops its worker thread
+    await vi.waitFor(() => expect(a.load.running).toBe(0), { timeout: 60_000, interval: 50 });
     expect(await b.cancel('no-such-job')).toBeNull();
   });
 

@@ -83,6 +83,8 @@ function freshConnection(origin: string, p: string): Promise<number> {
   });
 }
 
+// child processes start, load and estimate on a machine that may be busy: room for each test
+const SLOW = { timeout: 600_000 };
 const started: Server[] = [];
 const start = async (env: Record<string, string | undefined>) => { const s = await Server.start(env); started.push(s); return s; };
 afterAll(async () => { await Promise.all(started.map((s) => s.stop())); });
@@ -102,7 +104,7 @@ async function poll(s: Server, id: string) {
   }
 }
 
-describe(`server process (${DATABASE_URL ? 'PostgreSQL' : 'embedded'})`, () => {
+describe(`server process (${DATABASE_URL ? 'PostgreSQL' : 'embedded'})`, SLOW, () => {
   const dataDir = path.join(os.tmpdir(), `agglomera-jobs-test-${process.pid}`);
   const env = DATABASE_URL ? { DATABASE_URL, REDIS_URL: undefined } : { DATABASE_URL: undefined, REDIS_URL: undefined, AGGLOMERA_DATA_DIR: dataDir };
   afterAll(() => { if (!DATABASE_URL) rmSync(dataDir, { recursive: true, force: true }); });
@@ -142,7 +144,7 @@ describe(`server process (${DATABASE_URL ? 'PostgreSQL' : 'embedded'})`, () => {
   });
 });
 
-describe.skipIf(!DATABASE_URL)('two server processes on one PostgreSQL + Redis (BullMQ)', () => {
+describe.skipIf(!DATABASE_URL)('two server processes on one PostgreSQL + Redis (BullMQ)', SLOW, () => {
   it('a job submitted to one is finished by either and readable from both; a stopping process hands its job over', async () => {
     const env = { DATABASE_URL, REDIS_URL, AGGLOMERA_QUEUE_PREFIX: `agglomera-test-${randomUUID().slice(0, 8)}` };
     const a = await start(env);
