@@ -61,7 +61,7 @@ describe('health and readiness', () => {
     expect(r.ready).toBe(false);
     expect(r.reason).toMatch(/^database unreachable: /);
     expect(await readiness(db, { draining: true })).toEqual({ ready: false, reason: 'shutting down' });
-  });
+  }, 600_000); // a second embedded database boots slowly on a busy machine
 });
 
 describe('request ids', () => {
