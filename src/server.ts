@@ -28,9 +28,10 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.on(sig, async () => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal: sig }, 'draining: no new connections');
     try {
-      const d = await server.drain(drainSeconds * 1000);
+      const draining = server.drain(drainSeconds * 1000); // closes the listening socket before it returns
+      logger.info({ signal: sig }, 'draining: no new connections');
+      const d = await draining;
       logger.info(d, d.drained ? 'in-flight requests finished' : `drain wait over: ${d.left} request(s) cut`);
       await server.stop();
       await jobs.close();
