@@ -6,6 +6,9 @@ import { graphqlRoute } from './http/graphql-route.js';
 import { graphiqlRoute } from './http/graphiql-route.js';
 import { ogcRoute } from './http/ogc-route.js';
 import { webRoute } from './http/web-route.js';
+import { opsRoute } from './http/ops-route.js';
+import { RequestOps } from './ops/request.js';
+import { logger } from './ops/log.js';
 import { send, type RouteModule } from './http/route.js';
 import { KeyStore } from './auth/keys.js';
 import { authenticate, capBody, cors } from './http/limits.js';
@@ -16,13 +19,17 @@ export interface RunningServer {
   /** http://localhost:PORT (no path) */
   origin: string;
   stop(): Promise<void>;
+  /** SIGTERM: stop accepting, let in-flight requests finish (at most `ms`), close connections. */
+  drain(ms: number): Promise<{ drained: boolean; left: number }>;
 }
 
 const HOST_RE = /^[\w.:[\]-]+$/;
 
 export async function startHttp(db: Db, port: number): Promise<RunningServer> {
   // Order matters only where paths overlap; each module claims its own paths.
+  const ops = new RequestOps();
   const modules: RouteModule[] = [
+    { route: opsRoute(ops) },
     { route: ogcRoute },
     { route: graphiqlRoute }, // before GraphQL: a browser's GET /graphql gets the IDE
     await graphqlRoute(),
@@ -31,6 +38,7 @@ export async function startHttp(db: Db, port: number): Promise<RunningServer> {
   const settings = limits();
   const keys = new KeyStore(db, settings.keyCacheTtlMs);
   const server = http.createServer(async (req, res) => {
+    ops.track(req, res);
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
       const origin = `http://${HOST_RE.test(req.headers.host ?? '') ? req.headers.host : 'localhost'}`;
@@ -40,6 +48,7 @@ export async function startHttp(db: Db, port: number): Promise<RunningServer> {
       for (const m of modules) if (await m.route(req, res, { db, url, origin, principal })) return;
       send(res, 404, 'text/plain', 'not found; GraphQL is at /graphql\n');
     } catch (e) {
+      logger.error({ err: e, path: req.url }, 'request failed');
       if (!res.headersSent) send(res, 500, 'text/plain', `internal error: ${(e as Error).message}\n`);
       else res.destroy();
     }
@@ -50,9 +59,10 @@ export async function startHttp(db: Db, port: number): Promise<RunningServer> {
     url: `http://localhost:${actual}/graphql`,
     origin: `http://localhost:${actual}`,
     async stop() {
-      await new Promise<void>((r) => server.close(() => r()));
+      if (server.listening) await new Promise<void>((r) => server.close(() => r()));
       for (const m of modules) await m.stop?.();
       keys.close();
     },
+    drain: (ms) => ops.drain(server, ms),
   };
 }

@@ -1,24 +1,52 @@
-// `npm start`: GraphQL on PORT (default 4000) over the embedded database, or DATABASE_URL when set.
+// `npm start`: GraphQL on PORT (default 4000) over the embedded database, or DATABASE_URL when set; estimate jobs in
+// this process's worker threads, or through the BullMQ queue shared by every process when REDIS_URL is set.
+// SIGTERM / SIGINT: stop accepting, drain in-flight requests (AGGLOMERA_DRAIN_SECONDS), stop the job workers, close
+// the database, exit 0.
 import { openStore } from './app.js';
 import { readConfig } from './config.js';
 import { startHttp } from './http.js';
 import { accessLine } from './limits/startup.js';
 import { graphiqlAssets } from './http/graphiql-bundle.js';
+import { jobCounts } from './jobs/jobstore.js';
+import { jobManager } from './jobs/manager.js';
+import { sharedPool } from './jobs/pool.js';
+import { logger } from './ops/log.js';
+import { setJobSource } from './ops/metrics.js';
 
 const cfg = readConfig();
-const log = (m: string) => console.log(`[agglomera] ${m}`);
+const drainSeconds = Number(process.env.AGGLOMERA_DRAIN_SECONDS ?? 25);
+if (!(drainSeconds >= 0)) throw new Error(`AGGLOMERA_DRAIN_SECONDS must be a number of seconds >= 0, got "${process.env.AGGLOMERA_DRAIN_SECONDS}"`);
+const log = (m: string) => logger.info(m);
 log(cfg.databaseUrl ? 'database: PostgreSQL from DATABASE_URL' : `database: embedded PGlite + PostGIS in ${cfg.dataDir}`);
 const db = await openStore({ ...cfg, log });
+const jobs = jobManager(db);
+if (process.env.AGGLOMERA_RUN_JOBS !== 'false') await jobs.start();
+setJobSource(async () => ({ store: await jobCounts(db), local: jobs.load }));
 const server = await startHttp(db, cfg.port);
-log(`GraphQL ready at ${server.url}`);
+logger.info({ url: server.url, jobs: jobs.mode, worker: jobs.worker }, `GraphQL ready at ${server.url}`);
 log(accessLine());
 // the IDE's bundle (cached per install) is made ready in the background, so the first browser visit is quick
 graphiqlAssets().then(() => log(`GraphQL IDE ready at ${server.url} (open it in a browser)`), (e) => log(`GraphQL IDE unavailable: ${(e as Error).message}`));
 
+let stopping = false;
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(sig, async () => {
-    await server.stop();
-    await db.close();
-    process.exit(0);
+  process.on(sig, async () => {
+    if (stopping) return;
+    stopping = true;
+    try {
+      const draining = server.drain(drainSeconds * 1000); // closes the listening socket before it returns
+      logger.info({ signal: sig }, 'draining: no new connections');
+      const d = await draining;
+      logger.info(d, d.drained ? 'in-flight requests finished' : `drain wait over: ${d.left} request(s) cut`);
+      await server.stop();
+      await jobs.close();
+      await sharedPool().close();
+      await db.close();
+      logger.info('stopped');
+      process.exit(0);
+    } catch (e) {
+      logger.error({ err: e }, 'shutdown failed');
+      process.exit(1);
+    }
   });
 }

@@ -1,129 +1,305 @@
-// Background estimate jobs: submit → id; poll status / progress / result; cancel. The panel is assembled on the main
-// thread (it reads the store), the estimate runs in the worker pool. Results are cached by the hash of the request
-// and the data version, so a repeated request after no data change is answered at once.
+// Durable background estimates: submit → a row in estimate_job (QUEUED) → a worker claims it (RUNNING) → DONE /
+// FAILED / CANCELLED with the result or error in the row. Without REDIS_URL this process runs its own jobs through
+// the worker-thread pool; with it, jobs go through a BullMQ queue that every process serves (queue.ts). Results are
+// cached in estimate_result by the hash of the request and the data version. Each process heartbeats the jobs it
+// holds; a sweep re-queues (or, past AGGLOMERA_JOB_MAX_ATTEMPTS, fails) the jobs of a process that stopped.
 import { randomUUID } from 'node:crypto';
+import os from 'node:os';
 import type { Db } from '../db/db.js';
 import { EstimationInputError } from '../estimation/result.js';
 import { AnalysisInputError, cacheKey, checkRequest, prepareEstimate, requestPath, type AnalysisRequest, type AnalysisResult } from './analysis.js';
+import {
+  cachedResult, cancelJob, claimJob, finishJob, getJob, heartbeat, insertJob, jsonText, listJobs, recoverStale, releaseHeld, setProgress, statusOf, storeResult,
+  type Job, type JobError, type JobRow, type JobStatus,
+} from './jobstore.js';
+import { checkSize, LimitError, LIMIT_SETTINGS, readLimits, timeLimitMessage, type EstimateLimits } from './limits.js';
 import { CancelledError, sharedPool, type EstimatePool } from './pool.js';
+import type { JobQueue } from './queue.js';
 
-export type JobStatus = 'QUEUED' | 'RUNNING' | 'DONE' | 'FAILED' | 'CANCELLED';
+export type { Job, JobStatus } from './jobstore.js';
 
-export interface Job {
-  id: string;
-  status: JobStatus;
-  /** 0 queued, 0.25 panel assembled, 0.5 estimating in a worker, 1 finished */
-  progress: number;
-  result: AnalysisResult | null;
-  error: { message: string; path: string | null } | null;
-  cached: boolean;
-  submittedAt: Date;
-  finishedAt: Date | null;
+export interface JobManagerOptions {
+  pool?: EstimatePool;
+  /** BullMQ over this Redis; absent → this process's own pool */
+  redisUrl?: string;
+  /** key prefix of the BullMQ queue (tests use their own) */
+  queuePrefix?: string;
+  /** runs per job before an interrupted one is failed (AGGLOMERA_JOB_MAX_ATTEMPTS, default 2) */
+  maxAttempts?: number;
+  /** a job whose process sent no heartbeat for this long is taken over (AGGLOMERA_JOB_STALE_SECONDS, default 30) */
+  staleSeconds?: number;
+  /** heartbeat + cancellation check period */
+  pollMs?: number;
+  /** estimate bounds; absent → read from the environment at each job */
+  limits?: EstimateLimits;
 }
 
-const MAX_CACHE = 200;
-const MAX_JOBS = 1000;
+export function jobOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): JobManagerOptions {
+  const num = (name: string, def: number) => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return def;
+    const v = Number(raw);
+    if (!Number.isFinite(v) || v <= 0) throw new Error(`${name} must be a positive number, got "${raw}"`);
+    return v;
+  };
+  return {
+    redisUrl: env.REDIS_URL || undefined,
+    queuePrefix: env.AGGLOMERA_QUEUE_PREFIX || undefined,
+    maxAttempts: num('AGGLOMERA_JOB_MAX_ATTEMPTS', 2),
+    staleSeconds: num('AGGLOMERA_JOB_STALE_SECONDS', 30),
+  };
+}
+
+interface Running { cancel?: () => boolean; timedOut?: boolean }
 
 export class JobManager {
-  private readonly jobs = new Map<string, Job & { cancel?: () => boolean; done: Promise<void> }>();
-  private readonly cache = new Map<string, AnalysisResult>();
-  constructor(private readonly db: Db, private readonly pool: EstimatePool = sharedPool()) {}
+  /** this process's name in estimate_job.worker */
+  readonly worker = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  private readonly pool: EstimatePool;
+  private readonly running = new Map<string, Running>();
+  private readonly localQueue: string[] = [];
+  private localBusy = 0;
+  private readonly settled = new Map<string, Promise<void>>();
+  private readonly executing = new Set<Promise<void>>();
+  private queue?: JobQueue;
+  private timers: NodeJS.Timeout[] = [];
+  private started?: Promise<void>;
+  private closed = false;
+  readonly maxAttempts: number;
+  readonly staleSeconds: number;
 
-  /** Checks the spec now (bad input throws AnalysisInputError), then runs in the background. */
-  submit(req: AnalysisRequest): Job {
+  constructor(private readonly db: Db, private readonly opts: JobManagerOptions = jobOptionsFromEnv()) {
+    this.pool = opts.pool ?? sharedPool();
+    this.maxAttempts = opts.maxAttempts ?? 2;
+    this.staleSeconds = opts.staleSeconds ?? 30;
+  }
+
+  get mode(): 'local' | 'redis' { return this.opts.redisUrl ? 'redis' : 'local'; }
+  private limits(): EstimateLimits { return this.opts.limits ?? readLimits(); }
+
+  /** Starts the queue worker, the heartbeat and the sweep; recovers interrupted jobs. Idempotent. */
+  start(): Promise<void> {
+    this.started ??= (async () => {
+      if (this.opts.redisUrl) {
+        const { JobQueue } = await import('./queue.js');
+        this.queue = new JobQueue(this.opts.redisUrl, this.pool.size, (id) => this.execute(id), this.opts.queuePrefix);
+        await this.queue.ready();
+      }
+      // the embedded database has one process by construction: what nobody heartbeated for a few seconds is an orphan
+      await this.sweep(this.db.kind === 'embedded' ? Math.min(5, this.staleSeconds) : this.staleSeconds);
+      const poll = this.opts.pollMs ?? 1000;
+      this.timers.push(setInterval(() => void this.tick().catch(() => undefined), poll).unref());
+      this.timers.push(setInterval(() => void this.sweep(this.staleSeconds).catch(() => undefined), Math.max(1000, this.staleSeconds * 500)).unref());
+    })();
+    return this.started;
+  }
+
+  /** Re-queues or fails the jobs of processes that stopped heartbeating. */
+  async sweep(staleSeconds: number): Promise<{ requeued: string[]; failed: string[] }> {
+    const r = await recoverStale(this.db, { staleSeconds, maxAttempts: this.maxAttempts, worker: this.queue ? null : this.worker, except: this.worker });
+    for (const id of r.requeued) await this.dispatch(id, (await getJob(this.db, id))?.attempts ?? 0);
+    return r;
+  }
+
+  /** Heartbeat of the jobs held here; jobs cancelled elsewhere (another process's cancelJob) stop here. */
+  private async tick() {
+    await heartbeat(this.db, this.worker);
+    const ids = [...this.running.keys()];
+    const st = await statusOf(this.db, ids);
+    for (const id of ids) {
+      const s = st.get(id);
+      if (s?.status !== 'RUNNING' || s.worker !== this.worker) this.running.get(id)?.cancel?.();
+    }
+  }
+
+  private async dispatch(id: string, attempts: number) {
+    if (this.queue) await this.queue.add(id, attempts);
+    else {
+      this.localQueue.push(id);
+      this.pumpLocal();
+    }
+  }
+
+  private pumpLocal() {
+    while (!this.closed && this.localBusy < this.pool.size && this.localQueue.length) {
+      const id = this.localQueue.shift()!;
+      this.localBusy++;
+      void this.execute(id).finally(() => { this.localBusy--; this.pumpLocal(); });
+    }
+  }
+
+  /** Checks the spec now (bad input throws AnalysisInputError), stores the job, queues it. */
+  async submit(req: AnalysisRequest, ownerKeyId: string | null = null): Promise<Job> {
     checkRequest(req);
-    const id = randomUUID();
-    let finish!: () => void;
-    const job = Object.assign(
-      { id, status: 'QUEUED' as JobStatus, progress: 0, result: null, error: null, cached: false, submittedAt: new Date(), finishedAt: null },
-      { done: new Promise<void>((r) => { finish = r; }) },
-    ) as Job & { cancel?: () => boolean; done: Promise<void> };
-    this.jobs.set(id, job);
-    this.trim();
-    void this.execute(job, req).finally(finish);
-    return this.view(job);
+    await this.start();
+    const { key, dataVersion } = await cacheKey(this.db, req);
+    const row = await insertJob(this.db, { id: randomUUID(), request: req, cacheKey: key, dataVersion, ownerKeyId, worker: this.queue ? null : this.worker });
+    await this.dispatch(row.id, 0);
+    return view(row);
   }
 
-  private trim() {
-    if (this.jobs.size <= MAX_JOBS) return;
-    for (const [k, j] of this.jobs) {
-      if (this.jobs.size <= MAX_JOBS) break;
-      if (j.status !== 'QUEUED' && j.status !== 'RUNNING') this.jobs.delete(k);
-    }
+  /** Claims and runs a job to its end; every outcome is written to its row. Never throws. */
+  execute(id: string): Promise<void> {
+    const p = this.claimAndRun(id);
+    this.executing.add(p);
+    return p.finally(() => this.executing.delete(p));
   }
 
-  private async execute(job: Job & { cancel?: () => boolean }, req: AnalysisRequest) {
-    const cancelled = () => job.status === 'CANCELLED';
-    const end = (status: JobStatus, patch: Partial<Job>) => {
-      if (cancelled()) return;
-      Object.assign(job, { status, finishedAt: new Date(), ...patch });
-    };
+  private async claimAndRun(id: string): Promise<void> {
+    if (this.closed) return;
+    const row = await claimJob(this.db, id, this.worker).catch(() => null);
+    if (!row) return;
+    let resolveSettled!: () => void;
+    this.settled.set(id, new Promise<void>((r) => { resolveSettled = r; }));
+    const run: Running = {};
+    this.running.set(id, run);
+    const limits = this.limits();
     try {
+      if (this.closed) throw new CancelledError(); // claimed while closing: close() hands it back
+      const req = row.request;
       const { key, dataVersion } = await cacheKey(this.db, req);
-      const hit = this.cache.get(key);
-      if (hit) { end('DONE', { progress: 1, result: hit, cached: true }); return; }
-      if (cancelled()) return;
+      const hit = await cachedResult(this.db, key);
+      if (hit) { await finishJob(this.db, id, this.worker, 'DONE', { result: hit, cached: true }); return; }
       const p = await prepareEstimate(this.db, req);
-      if (cancelled()) return;
-      job.progress = 0.25;
-      const h = this.pool.run(p.spec, p.panel, p.weights, () => { if (job.status === 'QUEUED') { job.status = 'RUNNING'; job.progress = 0.5; } });
-      job.cancel = h.cancel;
-      const r = await h.promise;
-      const result: AnalysisResult = { ...r, level: p.level, sampleReport: p.panel.report, dataVersion, cacheKey: key };
-      this.cache.set(key, result);
-      if (this.cache.size > MAX_CACHE) this.cache.delete(this.cache.keys().next().value!);
-      end('DONE', { progress: 1, result });
+      checkSize(p.spec, p.panel, limits);
+      if (this.closed) throw new CancelledError();
+      await setProgress(this.db, id, this.worker, 0.25);
+      const result = await this.runInPool(p, limits, run, () => void setProgress(this.db, id, this.worker, 0.5).catch(() => undefined));
+      const full: AnalysisResult = JSON.parse(jsonText({ ...result, level: p.level, sampleReport: p.panel.report, dataVersion, cacheKey: key }));
+      await storeResult(this.db, key, dataVersion, full);
+      await finishJob(this.db, id, this.worker, 'DONE', { result: full });
     } catch (e) {
-      if (e instanceof CancelledError) return;
-      if (e instanceof EstimationInputError) end('FAILED', { error: { message: e.message, path: requestPath(e, req.spec.estimator) } });
-      else end('FAILED', { error: { message: `internal error: ${(e as Error).message}`, path: null } });
+      await this.fail(id, row, e, run, limits).catch(() => undefined);
+    } finally {
+      this.running.delete(id);
+      this.settled.delete(id);
+      resolveSettled();
     }
   }
 
-  get(id: string): Job | null {
-    const j = this.jobs.get(id);
-    return j ? this.view(j) : null;
-  }
-
-  /** Resolves when the job has finished (any final status). */
-  async wait(id: string): Promise<Job | null> {
-    const j = this.jobs.get(id);
-    if (!j) return null;
-    await j.done;
-    return this.view(j);
-  }
-
-  /** Cancels a queued or running job; false when it had already finished. */
-  cancel(id: string): Job | null {
-    const j = this.jobs.get(id);
-    if (!j) return null;
-    if (j.status === 'QUEUED' || j.status === 'RUNNING') {
-      j.status = 'CANCELLED';
-      j.finishedAt = new Date();
-      j.cancel?.();
+  private async fail(id: string, row: JobRow, e: unknown, run: Running, limits: EstimateLimits) {
+    if (e instanceof CancelledError) {
+      if (run.timedOut) await finishJob(this.db, id, this.worker, 'CANCELLED', { error: { message: timeLimitMessage(limits), path: null, limit: LIMIT_SETTINGS.maxSeconds } });
+      return; // cancelled by cancelJob: the row already says so
     }
-    return this.view(j);
+    if (e instanceof LimitError) { await finishJob(this.db, id, this.worker, 'CANCELLED', { error: { message: e.message, path: e.path, limit: e.limit } }); return; }
+    const error: JobError = e instanceof EstimationInputError
+      ? { message: e.message, path: requestPath(e, row.request.spec.estimator) }
+      : { message: `internal error: ${(e as Error).message}`, path: null };
+    await finishJob(this.db, id, this.worker, 'FAILED', { error });
   }
 
-  /** Runs a request to completion (used by the synchronous `estimate` query): same cache, same worker pool. */
+  /** The estimate in a worker thread, stopped when cancelled or past the time limit. */
+  private async runInPool(p: Awaited<ReturnType<typeof prepareEstimate>>, limits: EstimateLimits, run: Running, onStart?: () => void) {
+    let timer: NodeJS.Timeout | undefined;
+    const h = this.pool.run(p.spec, p.panel, p.weights, () => {
+      onStart?.();
+      timer = setTimeout(() => { run.timedOut = true; h.cancel(); }, limits.maxSeconds * 1000);
+    });
+    run.cancel = h.cancel;
+    try {
+      return await h.promise;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async get(id: string): Promise<Job | null> {
+    const r = await getJob(this.db, id);
+    return r ? view(r) : null;
+  }
+
+  async list(o: { status?: JobStatus[]; ownerKeyId?: string | null; first?: number } = {}): Promise<Job[]> {
+    return (await listJobs(this.db, { ...o, first: Math.min(Math.max(o.first ?? 50, 1), 500) })).map(view);
+  }
+
+  /** Resolves when the job has reached a final status (polls the store: another process may run it). */
+  async wait(id: string, pollMs = 100): Promise<Job | null> {
+    for (;;) {
+      const j = await this.get(id);
+      if (!j || (j.status !== 'QUEUED' && j.status !== 'RUNNING')) return j;
+      const local = this.settled.get(id);
+      await (local ? Promise.race([local, sleep(pollMs * 10)]) : sleep(pollMs));
+    }
+  }
+
+  /** Cancels a queued or running job (a finished one is returned unchanged); null when unknown. */
+  async cancel(id: string): Promise<Job | null> {
+    const r = await cancelJob(this.db, id);
+    if (!r) return null;
+    this.running.get(id)?.cancel?.();
+    return view(r);
+  }
+
+  /**
+   * The synchronous `estimate`: same cache, same pool and bounds, no job row. Over a bound it throws an
+   * AnalysisInputError whose message names the setting.
+   */
   async run(req: AnalysisRequest): Promise<AnalysisResult> {
-    const job = this.submit(req);
-    const done = (await this.wait(job.id))!;
-    if (done.status === 'DONE') return done.result!;
-    if (done.error?.path) throw new AnalysisInputError(done.error.message, done.error.path);
-    throw new Error(done.error?.message ?? `estimate ${done.status.toLowerCase()}`);
+    checkRequest(req);
+    const limits = this.limits();
+    const { key, dataVersion } = await cacheKey(this.db, req);
+    const hit = await cachedResult(this.db, key);
+    if (hit) return hit;
+    const p = await prepareEstimate(this.db, req);
+    const run: Running = {};
+    try {
+      checkSize(p.spec, p.panel, limits);
+      const r = await this.runInPool(p, limits, run);
+      const full: AnalysisResult = JSON.parse(jsonText({ ...r, level: p.level, sampleReport: p.panel.report, dataVersion, cacheKey: key }));
+      await storeResult(this.db, key, dataVersion, full);
+      return full;
+    } catch (e) {
+      if (e instanceof LimitError) throw new AnalysisInputError(e.message, e.path);
+      if (e instanceof CancelledError && run.timedOut) throw new AnalysisInputError(`${timeLimitMessage(limits)}; submit it with submitEstimate or raise the limit`, 'spec');
+      if (e instanceof EstimationInputError) throw new AnalysisInputError(e.message, requestPath(e, p.spec.estimator));
+      throw e;
+    }
   }
 
-  private view(j: Job): Job {
-    const { id, status, progress, result, error, cached, submittedAt, finishedAt } = j;
-    return { id, status, progress, result, error, cached, submittedAt, finishedAt };
+  /** Active jobs held by this process (queued locally or running). */
+  get load(): { queued: number; running: number } {
+    return { queued: this.localQueue.length, running: this.running.size };
+  }
+
+  /**
+   * Stops taking jobs. Jobs held here (queued locally or running) are stopped and handed back: QUEUED, the attempt
+   * not counted, free for the next process (at once with the shared queue; at the next start or sweep otherwise).
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    await this.started?.catch(() => undefined);
+    this.localQueue.length = 0;
+    for (const r of this.running.values()) r.cancel?.();
+    // BullMQ's worker waits for its processors, which end at once now (closed): then nothing here is claiming
+    await this.queue?.closeWorker();
+    await Promise.all([...this.executing]);
+    const released = await releaseHeld(this.db, this.worker);
+    if (this.queue) {
+      for (const j of released) await this.queue.add(j.id, j.attempts, `-r${Date.now()}`).catch(() => undefined);
+      await this.queue.close();
+    }
+    if (managers.get(this.db) === this) managers.delete(this.db);
   }
 }
 
-const managers = new WeakMap<Db, JobManager>();
-/** One job manager per store handle (jobs outlive the request that submitted them). */
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function view(r: JobRow): Job {
+  const { id, status, progress, result, error, cached, attempts, ownerKeyId, submittedAt, startedAt, finishedAt } = r;
+  return { id, status, progress, result, error, cached, attempts, ownerKeyId, submittedAt, startedAt, finishedAt };
+}
+
+const managers = new Map<Db, JobManager>();
+/** One job manager per store handle (settings from the environment); started on first use. */
 export function jobManager(db: Db): JobManager {
   let m = managers.get(db);
   if (!m) { m = new JobManager(db); managers.set(db, m); }
   return m;
 }
+
+/** Every manager of this process (for the metrics and shutdown). */
+export function allManagers(): JobManager[] { return [...managers.values()]; }

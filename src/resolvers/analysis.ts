@@ -10,7 +10,7 @@ import { jobManager, type Job as JobRecord } from '../jobs/manager.js';
 import { cityFirmKinds } from '../jobs/store.js';
 import { regressionTable } from '../report/index.js';
 import {
-  AgglomerationFilter, AgglomerationIndex, AgglomerationValue, DescriptiveRow, EstimateResult, FirmKindResult, Job,
+  AgglomerationFilter, AgglomerationIndex, AgglomerationValue, DescriptiveRow, EstimateResult, FirmKindResult, Job, JobStatusEnum,
   ModelSpecInput, NqpWeightsResult, PanelLevel, RtaOptionsInput, SampleRulesInput, TableFormat,
 } from '../schema/analysis.js';
 import { City, Firm } from '../schema/types.js';
@@ -91,8 +91,8 @@ function toJob(j: JobRecord): Job {
   return {
     id: j.id, status: j.status as Job['status'], progress: j.progress, cached: j.cached,
     result: j.result ? toEstimateResult(j.result) : null,
-    error: j.error ? { message: j.error.message, field: j.error.path ? argumentPath(j.error.path, 'spec') : null } : null,
-    submittedAt: j.submittedAt.toISOString(), finishedAt: j.finishedAt?.toISOString() ?? null,
+    error: j.error ? { message: j.error.message, field: j.error.path ? argumentPath(j.error.path, 'spec') : null, limit: j.error.limit ?? null } : null,
+    submittedAt: j.submittedAt.toISOString(), finishedAt: j.finishedAt?.toISOString() ?? null, attempts: j.attempts,
   };
 }
 
@@ -262,24 +262,36 @@ export class AnalysisResolver {
   }
 
   @Query(() => Job, { nullable: true, description: 'A background estimate by id (null when unknown).' })
-  job(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Job | null {
+  async job(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<Job | null> {
     requireRole(ctx.principal, 'analyst', 'job');
-    const j = jobManager(ctx.db).get(id);
+    const j = await jobManager(ctx.db).get(id);
     return j ? toJob(j) : null;
   }
 
+  @Query(() => [Job], { description: "Background estimates, newest first: the caller's own (by API key), or everyone's without a key." })
+  async jobs(
+    @Ctx() ctx: Context,
+    @Arg('status', () => [JobStatusEnum], { nullable: true }) status?: JobStatusEnum[],
+    @Arg('first', () => Int, { defaultValue: 50 }) first = 50,
+  ): Promise<Job[]> {
+    requireRole(ctx.principal, 'analyst', 'jobs');
+    if (first < 1 || first > 500) throw badInput('first', `must be 1-500, got ${first}`);
+    const owner = ctx.principal?.keyId;
+    return (await jobManager(ctx.db).list({ status: status ?? undefined, first, ...(owner ? { ownerKeyId: owner } : {}) })).map(toJob);
+  }
+
   @Mutation(() => Job, { description: 'Queues an estimate; poll job(id) for status, progress and result.' })
-  submitEstimate(@Ctx() ctx: Context, @Arg('spec', () => ModelSpecInput) spec: ModelSpecInput): Job {
+  async submitEstimate(@Ctx() ctx: Context, @Arg('spec', () => ModelSpecInput) spec: ModelSpecInput): Promise<Job> {
     requireRole(ctx.principal, 'analyst', 'submitEstimate');
     try {
-      return toJob(jobManager(ctx.db).submit(toRequest(spec)));
+      return toJob(await jobManager(ctx.db).submit(toRequest(spec), ctx.principal?.keyId ?? null));
     } catch (e) { userError(e, 'spec'); }
   }
 
   @Mutation(() => Job, { description: 'Cancels a queued or running estimate (a finished job is returned unchanged).' })
-  cancelJob(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Job {
+  async cancelJob(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<Job> {
     requireRole(ctx.principal, 'analyst', 'cancelJob');
-    const j = jobManager(ctx.db).cancel(id);
+    const j = await jobManager(ctx.db).cancel(id);
     if (!j) throw badInput('id', `no job with id ${id}`);
     return toJob(j);
   }

@@ -250,6 +250,7 @@ export class EstimateResult {
 export class JobError {
   @Field(() => String) message!: string;
   @Field(() => String, { nullable: true, description: 'the spec field at fault, e.g. spec.formula' }) field!: string | null;
+  @Field(() => String, { nullable: true, description: 'the setting whose bound the job exceeded, e.g. AGGLOMERA_ESTIMATE_MAX_ROWS' }) limit!: string | null;
 }
 
 @ObjectType({ description: 'A background estimate.' })
@@ -262,6 +263,7 @@ export class Job {
   @Field(() => Boolean, { description: 'answered from the result cache (same spec, same data version)' }) cached!: boolean;
   @Field(() => String) submittedAt!: string;
   @Field(() => String, { nullable: true }) finishedAt!: string | null;
+  @Field(() => Int, { description: 'runs started (a job interrupted by a stopped process is run again, bounded)' }) attempts!: number;
 }
 
 @ObjectType()
