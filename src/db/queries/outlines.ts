@@ -8,7 +8,7 @@
 import type { Db } from '../db.js';
 import { sql } from '../sql.js';
 import { GEOMETRY_CHUNK } from './load.js';
-import { countVertices, multiPolygonJson, simplifyMultiPolygon, type MultiPolygonCoords } from '../../tiles/simplify-outline.js';
+import { multiPolygonJson, simplifyMultiPolygon, type MultiPolygonCoords } from '../../tiles/simplify-outline.js';
 
 /** Stored tolerances in degrees; 0 is the boundary itself (kept for the tiles' high zooms and for GraphQL). */
 export const OUTLINE_TOLERANCES: readonly number[] = [0, 0.001, 0.005, 0.01, 0.02, 0.05];
@@ -64,8 +64,6 @@ export async function refreshOutlines(db: Db, codes?: readonly string[]): Promis
         const invalid = await insertOutlines(tx, pending);
         rows += pending.length - invalid.length;
         retried += invalid.filter((p) => p.round === 0).length;
-        const last = invalid.find((p) => p.round > MAX_HALVINGS);
-        if (last) throw new Error(`refreshOutlines: the boundary of ${last.code} is not a valid MultiPolygon`);
         pending = invalid.map((p) => ({ ...p, round: p.round + 1 }));
       }
     }
@@ -73,23 +71,28 @@ export async function refreshOutlines(db: Db, codes?: readonly string[]): Promis
   });
 }
 
-/** Inserts one batch; returns the pairs PostGIS found invalid (their rows are removed again). */
+/**
+ * Inserts one batch; returns the pairs PostGIS found invalid (their rows are removed again). Outlines are stored as
+ * sent (5 decimals, ~1 m); tolerance 0 and the last resort after MAX_HALVINGS take the stored boundary itself.
+ */
 async function insertOutlines(db: Db, batch: Pending[]): Promise<Pending[]> {
-  const shapes = batch.map((p) => p.round > MAX_HALVINGS ? p.source : simplifyMultiPolygon(p.source, p.tolerance / 2 ** p.round));
+  const texts = batch.map((p) => p.tolerance === 0 || p.round > MAX_HALVINGS ? null
+    : multiPolygonJson(simplifyMultiPolygon(p.source, p.tolerance / 2 ** p.round)));
   const stored = await db.query<{ code: string; tolerance: number; valid: boolean }>(sql`
     INSERT INTO city_outline (city_code, tolerance, outline, outline_3857, geojson, vertices)
-    SELECT t.code, t.tolerance, g.outline, ST_Transform(g.outline, 3857), t.text, t.vertices
-    FROM unnest(${batch.map((p) => p.code)}::text[], ${batch.map((p) => p.tolerance)}::float8[],
-                ${shapes.map((s) => JSON.stringify({ type: 'MultiPolygon', coordinates: s }))}::text[],
-                ${shapes.map(multiPolygonJson)}::text[], ${shapes.map(countVertices)}::int[])
-           AS t(code, tolerance, full_json, text, vertices)
-    CROSS JOIN LATERAL (SELECT ST_SetSRID(ST_GeomFromGeoJSON(t.full_json), 4326)::geometry(MultiPolygon, 4326) AS outline) g
-    RETURNING city_code AS code, tolerance, (ST_IsValidDetail(outline)).valid AS valid`);
+    SELECT t.code, t.tolerance, g.outline, ST_Transform(g.outline, 3857), coalesce(t.text, ST_AsGeoJSON(g.outline, 5)), ST_NPoints(g.outline)
+    FROM unnest(${batch.map((p) => p.code)}::text[], ${batch.map((p) => p.tolerance)}::float8[], ${texts}::text[]) AS t(code, tolerance, text)
+    JOIN city c ON c.code = t.code
+    CROSS JOIN LATERAL (SELECT CASE WHEN t.text IS NULL THEN c.boundary
+                                    ELSE ST_SetSRID(ST_GeomFromGeoJSON(t.text), 4326)::geometry(MultiPolygon, 4326) END AS outline) g
+    RETURNING city_code AS code, tolerance, CASE WHEN tolerance = 0 THEN true ELSE (ST_IsValidDetail(outline)).valid END AS valid`);
   if (stored.length !== batch.length) {
     throw new Error(`refreshOutlines: the database stored ${stored.length} of ${batch.length} outlines (first unit ${batch[0].code}); nothing was kept`);
   }
   const bad = new Set(stored.filter((r) => !r.valid).map((r) => `${r.code}|${r.tolerance}`));
   const invalid = batch.filter((p) => bad.has(`${p.code}|${p.tolerance}`));
+  const last = invalid.find((p) => p.round > MAX_HALVINGS);
+  if (last) throw new Error(`refreshOutlines: the boundary of ${last.code} is not a valid MultiPolygon`);
   if (invalid.length) {
     const removed = await db.query(sql`
       DELETE FROM city_outline o USING unnest(${invalid.map((p) => p.code)}::text[], ${invalid.map((p) => p.tolerance)}::float8[]) AS t(code, tolerance)
