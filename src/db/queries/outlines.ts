@@ -115,11 +115,32 @@ export async function fillMissingOutlines(db: Db, log?: (m: string) => void): Pr
   return r.units;
 }
 
-/** Stored outlines (GeoJSON text) of some units at a stored tolerance; units without one are simply absent. */
-export async function storedOutlines(db: Db, codes: readonly string[], tolerance: number): Promise<{ code: string; geojson: string }[]> {
-  return db.query(sql`
-    SELECT city_code AS code, geojson FROM city_outline
-    WHERE tolerance = ${tolerance}::float8 AND city_code = ANY(${[...codes]}::text[])`);
+/** Parsed stored outlines per database handle and tolerance, valid for one geometry version. */
+const parsed = new WeakMap<Db, Map<number, { version: string; byCode: Map<string, object> }>>();
+
+/**
+ * Stored outlines of some units at a stored tolerance as parsed GeoJSON; units without one are absent. One statement:
+ * it reads the geometry version and only the outlines this process has not parsed under that version, so a warm
+ * query over all units moves a few bytes instead of megabytes of text to parse again.
+ */
+export async function storedOutlineObjects(db: Db, codes: readonly string[], tolerance: number): Promise<Map<string, object>> {
+  let perTolerance = parsed.get(db);
+  if (!perTolerance) parsed.set(db, (perTolerance = new Map()));
+  const cached = perTolerance.get(tolerance);
+  const missing = cached ? codes.filter((c) => !cached.byCode.has(c)) : [...codes];
+  const rows = await db.query<{ version: string; code: string | null; geojson: string | null }>(sql`
+    SELECT m.value AS version, o.city_code AS code, o.geojson
+    FROM dataset_meta m
+    LEFT JOIN city_outline o ON o.tolerance = ${tolerance}::float8
+     AND o.city_code = ANY(CASE WHEN m.value = ${cached?.version ?? ''} THEN ${missing}::text[] ELSE ${[...codes]}::text[] END)
+    WHERE m.key = 'geometry_version'`);
+  const version = rows[0]?.version ?? '';
+  const entry = cached && cached.version === version ? cached : { version, byCode: new Map<string, object>() };
+  perTolerance.set(tolerance, entry);
+  for (const r of rows) if (r.code !== null && r.geojson !== null) entry.byCode.set(r.code, JSON.parse(r.geojson));
+  const out = new Map<string, object>();
+  for (const c of codes) { const g = entry.byCode.get(c); if (g) out.set(c, g); }
+  return out;
 }
 
 /** dataset_meta's data_version and geometry_version (bumped by triggers), read together. */
