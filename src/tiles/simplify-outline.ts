@@ -39,8 +39,6 @@ export function simplifyMultiPolygon(coords: MultiPolygonCoords, tolerance: numb
   return [largest];
 }
 
-export const countVertices = (coords: MultiPolygonCoords) => coords.reduce((s, p) => s + p.reduce((t, r) => t + r.length, 0), 0);
-
 /** GeoJSON text with coordinates rounded to 5 decimals (~1 m), as ST_AsGeoJSON(g, 5) would send them. */
 export function multiPolygonJson(coords: MultiPolygonCoords): string {
   const r = (v: number) => Math.round(v * 1e5) / 1e5;
