@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-const all = ['graphql', 'estimation', 'gmm', 'spatial'];
+const all = ['graphql', 'estimation', 'gmm', 'spatial', 'outlines'];
 const chosen = process.argv.slice(2).length ? process.argv.slice(2) : all;
 for (const name of chosen) {
   const file = `bench/${name}.ts`;

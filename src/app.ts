@@ -5,6 +5,7 @@ import type { GraphQLSchema } from 'graphql';
 import { openDb, type Db, type DbConfig } from './db/db.js';
 import { migrate } from './db/migrate.js';
 import { ensureDemoData } from './db/seed.js';
+import { fillMissingOutlines } from './db/queries/outlines.js';
 import { CityResolver, FirmResolver } from './resolvers/city.js';
 import { QueryResolver } from './resolvers/query.js';
 import { LocalMoranResolver, SpatialResolver } from './resolvers/spatial.js';
@@ -20,5 +21,6 @@ export async function openStore(cfg: DbConfig & { demoSeed?: number; loadDemo?: 
   const applied = await migrate(db);
   if (applied.length) cfg.log?.(`applied migrations: ${applied.join(', ')}`);
   if (cfg.loadDemo !== false) await ensureDemoData(db, { seed: cfg.demoSeed, log: cfg.log });
+  await fillMissingOutlines(db, cfg.log); // stores loaded before city_outline existed, units imported since
   return db;
 }

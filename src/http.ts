@@ -9,6 +9,7 @@ import { webRoute } from './http/web-route.js';
 import { opsRoute } from './http/ops-route.js';
 import { RequestOps } from './ops/request.js';
 import { logger } from './ops/log.js';
+import { tilesRoute } from './http/tiles-route.js';
 import { send, type RouteModule } from './http/route.js';
 import { KeyStore } from './auth/keys.js';
 import { authenticate, capBody, cors } from './http/limits.js';
@@ -32,6 +33,7 @@ export async function startHttp(db: Db, port: number): Promise<RunningServer> {
     { route: opsRoute(ops) },
     { route: ogcRoute },
     { route: graphiqlRoute }, // before GraphQL: a browser's GET /graphql gets the IDE
+    { route: tilesRoute },
     await graphqlRoute(),
     { route: webRoute },
   ];

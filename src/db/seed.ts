@@ -1,6 +1,7 @@
 // First start: real city boundaries + the synthetic demo panel, in one transaction (all or nothing).
 import type { Db } from './db.js';
 import { insertNeighbourPairs, readNeighbourFile } from './queries/neighbours.js';
+import { refreshOutlines } from './queries/outlines.js';
 import { getMeta, insertCities, insertCityYears, insertFirms, insertFirmYears, locateFirmsAtUnits, setMeta, type CityRow } from './queries/load.js';
 import { loadCityFeatures } from '../demo/cities.js';
 import { generateDemo } from '../demo/generate.js';
@@ -20,6 +21,7 @@ export async function ensureDemoData(db: Db, opts: { seed?: number; log?: (m: st
   await db.transaction(async (tx) => {
     await insertCities(tx, cities);
     const links = await insertNeighbourPairs(tx, await readNeighbourFile());
+    await refreshOutlines(tx); // simplified outlines for GraphQL and the vector tiles (src/db/queries/outlines.ts)
     await insertFirms(tx, demo.firms);
     await locateFirmsAtUnits(tx);
     await insertFirmYears(tx, demo.firmYears);

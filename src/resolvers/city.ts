@@ -19,7 +19,7 @@ export class CityResolver {
   ): Promise<object | null> {
     if (!Number.isFinite(simplify) || simplify < 0 || simplify > 1) throw badInput('simplify', `tolerance must be within [0, 1] degrees, got ${simplify}`);
     const g = await ctx.loaders.boundary(city.code, simplify);
-    return g ? JSON.parse(g) : null;
+    return typeof g === 'string' ? JSON.parse(g) : g;
   }
 
   @FieldResolver(() => GeoJSONScalar, { description: 'Interior point as a GeoJSON Point.' })

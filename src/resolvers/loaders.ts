@@ -56,8 +56,9 @@ export class Loaders {
     this.cities().prime(c.code, c);
   }
 
-  boundary(code: string, tolerance: number): Promise<string | null> {
-    return this.loader<string, string | null>('boundary', tolerance, async (codes) => {
+  /** GeoJSON text, or the parsed object when it comes from the precomputed outlines. */
+  boundary(code: string, tolerance: number): Promise<string | object | null> {
+    return this.loader<string, string | object | null>('boundary', tolerance, async (codes) => {
       const m = new Map((await boundaries(this.db, codes, tolerance)).map((r) => [r.code, r.geojson]));
       return codes.map((c) => m.get(c) ?? null);
     }).load(code);

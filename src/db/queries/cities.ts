@@ -1,6 +1,7 @@
 // City lookups and spatial filters. Every filter is a parameterised fragment; all geometry work happens in PostGIS.
 import type { Db } from '../db.js';
 import { join, sql, type SqlFragment } from '../sql.js';
+import { isStoredTolerance, storedOutlineObjects } from './outlines.js';
 
 export interface CityRecord {
   code: string;
@@ -79,8 +80,20 @@ export async function citiesByCodes(db: Db, codes: readonly string[]): Promise<C
   return db.query<CityRecord>(sql`SELECT ${columns} FROM city c WHERE c.code = ANY(${[...codes]}::text[])`);
 }
 
-/** Boundaries as GeoJSON, optionally simplified (degrees) with topology preserved per city. */
-export async function boundaries(db: Db, codes: readonly string[], tolerance: number): Promise<{ code: string; geojson: string }[]> {
+/**
+ * Boundaries as GeoJSON (text, or already parsed when precomputed), optionally simplified (degrees) with topology
+ * preserved per city: the precomputed outline when `tolerance` is a stored one (src/db/queries/outlines.ts), else
+ * (and for units not yet outlined) computed here.
+ */
+export async function boundaries(db: Db, codes: readonly string[], tolerance: number): Promise<{ code: string; geojson: string | object }[]> {
+  if (!isStoredTolerance(tolerance)) return computedBoundaries(db, codes, tolerance);
+  const stored = await storedOutlineObjects(db, codes, tolerance);
+  const rows = [...stored].map(([code, geojson]) => ({ code, geojson }));
+  if (stored.size === codes.length) return rows;
+  return [...rows, ...(await computedBoundaries(db, codes.filter((c) => !stored.has(c)), tolerance))];
+}
+
+async function computedBoundaries(db: Db, codes: readonly string[], tolerance: number): Promise<{ code: string; geojson: string }[]> {
   return db.query(sql`
     SELECT c.code, ST_AsGeoJSON(${tolerance > 0 ? sql`ST_Multi(ST_SimplifyPreserveTopology(c.boundary, ${tolerance}::float8))` : sql`c.boundary`}, 5) AS geojson
     FROM city c WHERE c.code = ANY(${[...codes]}::text[])`);
