@@ -45,7 +45,8 @@ class Server {
   }
 
   static async start(env: Record<string, string | undefined>): Promise<Server> {
-    const e: NodeJS.ProcessEnv = { ...process.env, PORT: '0', AGGLOMERA_LOG_LEVEL: 'debug', AGGLOMERA_DRAIN_SECONDS: '120', ...env };
+    // Jobs need the analyst role; these processes grant it to callers without a key (roles are tested in test/auth-roles.test.ts).
+    const e: NodeJS.ProcessEnv = { ...process.env, PORT: '0', AGGLOMERA_LOG_LEVEL: 'debug', AGGLOMERA_DRAIN_SECONDS: '120', AGGLOMERA_ANONYMOUS_ROLE: 'analyst', ...env };
     delete e.VITEST;
     for (const [k, v] of Object.entries(env)) if (v === undefined) delete e[k];
     const s = new Server(spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: ROOT, env: e, stdio: ['ignore', 'pipe', 'pipe'] }));
