@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import type { Db } from '../db/db.js';
 import { cityPanel, dataVersion, DomainInputError, firmPanel, type Panel, type RtaOptions, type SampleSpec } from '../domain/index.js';
 import { estimate, validateSpec } from '../estimation/estimate.js';
+import { buildDesign } from '../estimation/design.js';
 import { evalWhere, PanelIndex } from '../estimation/frame.js';
 import { parseFormula } from '../estimation/formula.js';
 import { EstimationInputError, type EstimationResult } from '../estimation/result.js';
@@ -142,6 +143,16 @@ export async function prepareEstimate(db: Db, req: AnalysisRequest): Promise<Pre
     } catch (e) {
       if (e instanceof EstimationInputError) fail('spec.sample.where', e.message);
       throw e;
+    }
+    // rows missing a formula variable (NULL in the store) leave the weights too; the estimator reports them dropped
+    if (spec.formula) {
+      try {
+        const complete = new Set(buildDesign(panel, parseFormula(spec.formula), { where: spec.sample?.where }).rows);
+        const k0 = keep;
+        keep = Array.from({ length: panel.nrows }, (_, i) => complete.has(i) && (!k0 || Boolean(k0[i])));
+      } catch (e) {
+        if (!(e instanceof EstimationInputError)) throw e; // the estimator names the same error later
+      }
     }
     const codes = panel.columns.city as (string | null)[];
     const ids = [...new Set(codes.filter((c, i) => c !== null && (!keep || keep[i])) as string[])].sort();
