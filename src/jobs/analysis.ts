@@ -120,6 +120,25 @@ export interface PreparedEstimate {
   level: Level;
   panel: Panel;
   weights?: SpatialWeights;
+  /** what the store's missing values (NULL) removed from the estimation sample */
+  warnings: string[];
+}
+
+/** Per panel variable named in the spec: rows (within sample.where) where it is missing, hence dropped. */
+function missingWarnings(panel: Panel, spec: ModelSpec): string[] {
+  const text = [spec.formula ?? '', ...Object.values(spec.mediation ?? {}).flat().filter((x) => typeof x === 'string')].join(' ');
+  let keep: ArrayLike<boolean | number> | null = null;
+  try {
+    keep = spec.sample?.where ? evalWhere(panel, spec.sample.where, spec.panel ? new PanelIndex(panel, spec.panel.id, spec.panel.time) : undefined) : null;
+  } catch { return []; }
+  const out: string[] = [];
+  for (const [name, c] of Object.entries(panel.columns)) {
+    if (!(c instanceof Float64Array) || !new RegExp(`(^|[^A-Za-z0-9_.])${name}($|[^A-Za-z0-9_])`).test(text)) continue;
+    let n = 0;
+    for (let i = 0; i < c.length; i++) if ((!keep || keep[i]) && !Number.isFinite(c[i])) n++;
+    if (n) out.push(`${name}: ${n} of ${keep ? Array.from(keep).filter(Boolean).length : c.length} panel rows missing (NULL in the store), dropped from the estimation sample`);
+  }
+  return out;
 }
 
 /** Builds everything an estimate needs from the store; the estimate itself is `runPrepared` (pure). */
@@ -166,7 +185,7 @@ export async function prepareEstimate(db: Db, req: AnalysisRequest): Promise<Pre
     }
     spec.weights = { ...spec.weights, id: 'city' };
   }
-  return { spec, level, panel, weights };
+  return { spec, level, panel, weights, warnings: missingWarnings(panel, spec) };
 }
 
 /** The pure part: the estimation library on a prepared frame (what the worker threads run). */
@@ -185,5 +204,5 @@ export async function estimateOnStore(db: Db, req: AnalysisRequest): Promise<Ana
     if (e instanceof EstimationInputError) fail(requestPath(e, p.spec.estimator), e.message);
     throw e;
   }
-  return { ...r, level: p.level, sampleReport: p.panel.report, dataVersion: v, cacheKey: key };
+  return { ...r, warnings: [...p.warnings, ...r.warnings], level: p.level, sampleReport: p.panel.report, dataVersion: v, cacheKey: key };
 }

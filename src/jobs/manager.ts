@@ -69,7 +69,7 @@ export class JobManager {
       const h = this.pool.run(p.spec, p.panel, p.weights, () => { if (job.status === 'QUEUED') { job.status = 'RUNNING'; job.progress = 0.5; } });
       job.cancel = h.cancel;
       const r = await h.promise;
-      const result: AnalysisResult = { ...r, level: p.level, sampleReport: p.panel.report, dataVersion, cacheKey: key };
+      const result: AnalysisResult = { ...r, warnings: [...p.warnings, ...r.warnings], level: p.level, sampleReport: p.panel.report, dataVersion, cacheKey: key };
       this.cache.set(key, result);
       if (this.cache.size > MAX_CACHE) this.cache.delete(this.cache.keys().next().value!);
       end('DONE', { progress: 1, result });
