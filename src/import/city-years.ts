@@ -114,6 +114,8 @@ async function run(tx: Db, input: ImportInput, opts: ImportOptions, progress?: P
   if (!rowsRead) { problems.add({ line: 2, reason: 'no data rows' }); reject(); }
 
   const S = stage.ref;
+  await tx.query(sql`CREATE INDEX ON ${S} (code, year)`);
+  await tx.query(sql`ANALYZE ${S}`); // temporary tables get no statistics otherwise
   // unknown units, one problem per line
   const max = problems.max;
   const unknown = await tx.query<{ line: number; code: string; total: number }>(sql`
@@ -136,21 +138,22 @@ async function run(tx: Db, input: ImportInput, opts: ImportOptions, progress?: P
   const metricDiff: SqlFragment = metrics.length
     ? sql([metrics.map((m) => `w."${m}" IS DISTINCT FROM cy."${m}"`).join(' OR ')])
     : sql`FALSE`;
+  // set-based (no correlated subqueries): per unit-year, did a metric or a variable change, and what replace removes
   const [c] = await tx.query<{ inserted: number; updated: number; unchanged: number; deleted: number }>(sql`
     WITH w AS (${wide}),
+    vd AS (SELECT s.code, s.year, bool_or(v.city_code IS NULL OR v.value IS DISTINCT FROM s.value) AS changed
+           FROM ${S} s LEFT JOIN city_variable v ON v.city_code = s.code AND v.year = s.year AND v.name = s.name
+           WHERE s.name = ANY(${variables}::text[]) GROUP BY s.code, s.year),
+    gone AS (SELECT v.city_code AS code, v.year, count(*)::int AS n FROM city_variable v JOIN w ON v.city_code = w.code AND v.year = w.year
+             WHERE ${replace}::bool AND NOT v.name = ANY(${variables}::text[]) GROUP BY v.city_code, v.year),
     k AS (
-      SELECT w.code, w.year, cy.city_code IS NULL AS new,
-             (${metricDiff})
-             OR EXISTS (SELECT 1 FROM ${S} s LEFT JOIN city_variable v ON v.city_code = s.code AND v.year = s.year AND v.name = s.name
-                        WHERE s.code = w.code AND s.year = w.year AND s.name = ANY(${variables}::text[])
-                          AND (v.city_code IS NULL OR v.value IS DISTINCT FROM s.value))
-             OR (${replace}::bool AND EXISTS (SELECT 1 FROM city_variable v WHERE v.city_code = w.code AND v.year = w.year
-                                               AND NOT v.name = ANY(${variables}::text[]))) AS changed
-      FROM w LEFT JOIN city_year cy ON cy.city_code = w.code AND cy.year = w.year)
+      SELECT cy.city_code IS NULL AS new, (${metricDiff}) OR coalesce(vd.changed, FALSE) OR gone.n IS NOT NULL AS changed
+      FROM w LEFT JOIN city_year cy ON cy.city_code = w.code AND cy.year = w.year
+      LEFT JOIN vd ON vd.code = w.code AND vd.year = w.year
+      LEFT JOIN gone ON gone.code = w.code AND gone.year = w.year)
     SELECT count(*) FILTER (WHERE new)::int AS inserted, count(*) FILTER (WHERE NOT new AND changed)::int AS updated,
            count(*) FILTER (WHERE NOT new AND NOT changed)::int AS unchanged,
-           (SELECT count(*) FROM city_variable v JOIN w ON v.city_code = w.code AND v.year = w.year
-             WHERE ${replace}::bool AND NOT v.name = ANY(${variables}::text[]))::int AS deleted
+           (SELECT coalesce(sum(n), 0) FROM gone)::int AS deleted
     FROM k`);
 
   const counts = { inserted: c.inserted, updated: c.updated, unchanged: c.unchanged, deleted: c.deleted };

@@ -135,3 +135,56 @@ export function headerIndex(header: string[], problems: Problems): Map<string, n
 
 /** Rows per batch written to the database (bounds memory whatever the file size). */
 export const BATCH_ROWS = 5_000;
+
+export type FieldType = 'int' | 'float' | 'text' | 'bool' | 'date';
+
+/** A column of a fixed-layout CSV (firms, firm-years): its stored name, accepted header names, type and rules. */
+export interface FieldSpec {
+  name: string;
+  headers: string[];
+  type: FieldType;
+  /** the column must be in the header and every row must have a value */
+  required?: boolean;
+  /** value when the column is absent or the cell is empty */
+  default?: unknown;
+  /** inclusive lower / upper bounds of numbers */
+  min?: number;
+  max?: number;
+}
+
+const TYPE_WORDS: Record<FieldType, string> = {
+  int: 'an integer', float: 'a number', text: 'text', bool: 'true or false', date: 'a date YYYY-MM-DD',
+};
+
+/** Finds each field's column in the header (null when absent); problems for absent required columns. */
+export function locateFields(header: string[], fields: FieldSpec[], problems: Problems): (number | null)[] {
+  return fields.map((f) => {
+    const i = header.findIndex((h) => f.headers.includes(h));
+    if (i < 0 && f.required) problems.add({ line: 1, column: f.headers[0], reason: `no '${f.headers[0]}' column${f.headers.length > 1 ? ` (also accepted: ${f.headers.slice(1).join(', ')})` : ''}` });
+    return i < 0 ? null : i;
+  });
+}
+
+/** One record's values by field, or null when a cell is bad (each bad cell reported). */
+export function readFields(rec: CsvRecord, header: string[], fields: FieldSpec[], at: (number | null)[], problems: Problems): unknown[] | null {
+  let ok = true;
+  const out = fields.map((f, j) => {
+    const i = at[j];
+    const raw = i === null ? undefined : rec.values[i];
+    const bad = (reason: string) => { problems.add({ line: rec.line, column: header[i!], value: raw, reason }); ok = false; return null; };
+    if (isMissing(raw)) return f.required ? bad(`missing ${f.name} (required)`) : f.default ?? null;
+    let v: unknown;
+    switch (f.type) {
+      case 'text': v = raw!.trim(); break;
+      case 'bool': v = parseBool(raw); break;
+      case 'date': v = parseDate(raw); break;
+      case 'int': { const x = parseNumber(raw); v = typeof x === 'number' && Number.isInteger(x) ? x : undefined; break; }
+      case 'float': v = parseNumber(raw); break;
+    }
+    if (v === undefined) return bad(`not ${TYPE_WORDS[f.type]}`);
+    if (typeof v === 'number' && ((f.min !== undefined && v < f.min) || (f.max !== undefined && v > f.max)))
+      return bad(`${f.name} must be ${f.min !== undefined ? `at least ${f.min}` : ''}${f.min !== undefined && f.max !== undefined ? ' and ' : ''}${f.max !== undefined ? `at most ${f.max}` : ''}`);
+    return v;
+  });
+  return ok ? out : null;
+}
