@@ -48,7 +48,7 @@ export async function runImport(
       const before = await currentDataVersion(tx);
       const r = await importer.run(tx, input, { ...opts, maxProblems }, progress);
       if (opts.dryRun) throw new DryRunRollback(r);
-      const changed = r.counts.inserted + r.counts.updated + r.counts.deleted > 0;
+      const changed = r.changed === true || r.counts.inserted + r.counts.updated + r.counts.deleted > 0;
       const derived = [...(r.derived ?? [])];
       if (changed) {
         derived.push(...await refreshDerived(tx, kind, r.touchedCodes ?? []));
@@ -60,6 +60,7 @@ export async function runImport(
       const dataVersion = changed && after === before ? await bumpDataVersion(tx) : after;
       const rep: ImportReport = { ...base, ...r, derived, status: 'ok', dataVersion, finishedAt: new Date().toISOString() };
       delete (rep as { touchedCodes?: unknown }).touchedCodes;
+      delete (rep as { changed?: unknown }).changed;
       rep.id = await logImport(tx, rep, opts, actor);
       return rep;
     });
@@ -68,6 +69,7 @@ export async function runImport(
     if (e instanceof DryRunRollback) {
       report = { ...base, ...e.result, status: 'dry-run', finishedAt: new Date().toISOString() };
       delete (report as { touchedCodes?: unknown }).touchedCodes;
+      delete (report as { changed?: unknown }).changed;
     } else if (e instanceof ImportRejected) {
       report = {
         ...base, status: 'rejected', rowsRead: e.rowsRead, counts: { ...ZERO },

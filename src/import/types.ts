@@ -90,6 +90,8 @@ export interface ImportActor {
 export type ImporterResult = Omit<ImportReport, 'startedAt' | 'status' | 'fileName' | 'kind'> & {
   /** units whose outlines were written (boundaries): the core refreshes what is derived from them */
   touchedCodes?: string[];
+  /** the store changed although the counts show no inserted / updated / deleted row (e.g. only derived rows) */
+  changed?: boolean;
 };
 
 export interface Importer {
