@@ -9,9 +9,10 @@ import { CityResolver, FirmResolver } from './resolvers/city.js';
 import { QueryResolver } from './resolvers/query.js';
 import { LocalMoranResolver, SpatialResolver } from './resolvers/spatial.js';
 import { ANALYSIS_RESOLVERS } from './resolvers/analysis.js';
+import { ImportResolver } from './resolvers/imports.js';
 
 export async function buildGraphQLSchema(): Promise<GraphQLSchema> {
-  return buildSchema({ resolvers: [QueryResolver, CityResolver, FirmResolver, SpatialResolver, LocalMoranResolver, ...ANALYSIS_RESOLVERS], validate: false });
+  return buildSchema({ resolvers: [QueryResolver, CityResolver, FirmResolver, SpatialResolver, LocalMoranResolver, ...ANALYSIS_RESOLVERS, ImportResolver], validate: false });
 }
 
 export async function openStore(cfg: DbConfig & { demoSeed?: number; loadDemo?: boolean; log?: (m: string) => void }): Promise<Db> {
