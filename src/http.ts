@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Db } from './db/db.js';
 import { graphqlRoute } from './http/graphql-route.js';
 import { ogcRoute } from './http/ogc-route.js';
+import { importRoute } from './http/import-route.js';
 import { send, type RouteModule } from './http/route.js';
 import { ANONYMOUS_READER } from './auth/roles.js';
 
@@ -20,6 +21,7 @@ export async function startHttp(db: Db, port: number): Promise<RunningServer> {
   // Order matters only where paths overlap; each module claims its own paths.
   const modules: RouteModule[] = [
     { route: ogcRoute },
+    { route: importRoute },
     await graphqlRoute(),
   ];
   const server = http.createServer(async (req, res) => {

@@ -10,6 +10,7 @@ commands:
   weights    spatial neighbours of a GeoJSON file
   replicate  run the paper's tables 1-7 on the loaded data into --out DIR (default ./out)
   export-panel  write the stored city (or firm) panel after the sample rules as CSV
+  import     import boundaries, city-years, firms or firm-years from a file (see 'agglomera import --help')
 
 Run 'agglomera <command> --help' for the options of a command.
 
@@ -42,6 +43,8 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./replicate.js')).runReplicate(rest, out);
     case 'export-panel':
       return (await import('./export.js')).runExport(rest, out);
+    case 'import':
+      return (await import('./import.js')).runImportCli(rest, out);
     default:
       throw new UsageError(`unknown command '${cmd}'\n${USAGE}`);
   }

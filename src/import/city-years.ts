@@ -182,3 +182,6 @@ async function run(tx: Db, input: ImportInput, opts: ImportOptions, progress?: P
 }
 
 export const cityYearsImporter: Importer = { kind: 'city-years', run };
+
+/** Registered by the import core (src/import/registry.ts loads this module for its kind). */
+export const importer = cityYearsImporter;

@@ -120,7 +120,7 @@ export class Problems {
   }
 }
 
-export const DEFAULT_MAX_PROBLEMS = 100;
+export { DEFAULT_MAX_PROBLEMS } from './types.js';
 
 /** Index of each header name; problems for duplicate and empty header names (line 1). */
 export function headerIndex(header: string[], problems: Problems): Map<string, number> {

@@ -68,3 +68,6 @@ async function run(tx: Db, input: ImportInput, opts: ImportOptions, progress?: P
 }
 
 export const firmYearsImporter: Importer = { kind: 'firm-years', run };
+
+/** Registered by the import core (src/import/registry.ts loads this module for its kind). */
+export const importer = firmYearsImporter;

@@ -90,3 +90,6 @@ async function run(tx: Db, input: ImportInput, opts: ImportOptions, progress?: P
 }
 
 export const firmsImporter: Importer = { kind: 'firms', run };
+
+/** Registered by the import core (src/import/registry.ts loads this module for its kind). */
+export const importer = firmsImporter;
