@@ -138,7 +138,7 @@ describe('a CSV column the schema has never seen, used everywhere', () => {
     expect(g.nobs).toBe(lib.nobs);
     expectSame(g, lib);
     expect(Math.abs(g.params.rho - lib.params.rho!)).toBeLessThanOrEqual(1e-10);
-    console.log(`SAR 2019: n ${g.nobs} (of 338; rows with NA dropped), rho ${g.params.rho.toFixed(5)}, greenspace ${g.coefficients[1].estimate.toFixed(5)}`);
+    console.log(`SAR 2019: n ${g.nobs} (of 338; rows with NA dropped), rho ${g.params.rho.toFixed(5)}, ${g.coefficients.map((c: any) => `${c.term} ${c.estimate.toFixed(5)}`).join(", ")}`);
   });
 
   it('spatialAutocorrelation and descriptives take the imported column', async () => {
