@@ -57,7 +57,9 @@ beforeAll(async () => {
   db = await freshStore('import_panel_counties');
   schema = await buildGraphQLSchema();
   dir = mkdtempSync(path.join(os.tmpdir(), 'agglomera-counties-'));
-  writeFileSync(path.join(dir, 'counties.geojson'), JSON.stringify(counties));
+  // features in code order, the order of the stored units (the weights' row order on both sides)
+  const sorted = { ...counties, features: [...counties.features].sort((p, q) => (String(p.properties.GEOID) < String(q.properties.GEOID) ? -1 : 1)) };
+  writeFileSync(path.join(dir, 'counties.geojson'), JSON.stringify(sorted));
   const rng = mulberry32(3231);
   const ids = counties.features.map((f) => String(f.properties.GEOID)).sort();
   const unit = new Map(ids.map((c) => [c, normal(rng)]));

@@ -30,8 +30,9 @@ export function checkGeoJSON(arg: string, g: unknown) {
   if (problem) throw badInput(arg, `malformed GeoJSON: ${problem}`);
 }
 
+/** A unit code as the store keeps it (GB/T 2260, FIPS, NUTS, ...: the city.code check of migration 20261201000000). */
 export function checkCode(arg: string, code: string) {
-  if (!/^[1-8]\d{5}$/.test(code)) throw badInput(arg, `"${code}" is not a 6-digit GB/T 2260 code`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._:-]{0,31}$/.test(code)) throw badInput(arg, `"${code}" is not a unit code (letters, digits and . _ : -, at most 32)`);
 }
 
 const encode = (s: string) => Buffer.from(s, 'utf8').toString('base64url');
