@@ -44,14 +44,21 @@ export async function openCsv(input: ImportInput): Promise<CsvStream> {
   if (first.done) return { header: [], records: (async function* () {})() };
   const header = first.value.record;
   lastLine = first.value.info.lines;
+  let crlfInQuotes = 0;
   async function* records(): AsyncGenerator<CsvRecord> {
     for (;;) {
       const r = await next();
       if (r.done) return;
-      // info.lines is the line the record ends on; a record with quoted newlines starts earlier
-      const newlines = r.value.record.reduce((s, v) => s + (v.match(/\n/g)?.length ?? 0), 0);
-      lastLine = r.value.info.lines;
-      yield { line: r.value.info.lines - newlines, values: r.value.record };
+      // info.lines is the line the record ends on, except that csv-parse counts a CRLF inside quotes as two lines;
+      // a record with quoted newlines starts earlier than it ends
+      let newlines = 0;
+      for (const v of r.value.record) {
+        if (!/[\r\n]/.test(v)) continue;
+        crlfInQuotes += v.match(/\r\n/g)?.length ?? 0;
+        newlines += v.match(/\r\n|\r|\n/g)?.length ?? 0;
+      }
+      lastLine = r.value.info.lines - crlfInQuotes;
+      yield { line: lastLine - newlines, values: r.value.record };
     }
   }
   return { header, records: records() };
