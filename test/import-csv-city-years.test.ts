@@ -136,4 +136,27 @@ describe('city-years import', () => {
     const broken = await importCsv(db, cityYearsImporter, `code,year,gdp\n${codes[0]},2019,1\n${codes[1]},"2019,1\n`);
     expect(broken.rejected!.problems[0].reason).toMatch(/CSV does not parse/);
   });
+
+  it("streams an async-iterable body batch by batch (COPY / unnest), with progress; 12,200 new unit-years", async () => {
+    const all = (await db.query<{ code: string }>(sql`SELECT code FROM city ORDER BY code LIMIT 200`)).map((r) => r.code);
+    async function* body() {
+      yield Buffer.from('code,year,stream_test\n');
+      for (let y = 2040; y <= 2100; y++) {
+        yield Buffer.from(all.map((c, i) => `${c},${y},${i % 7 === 0 ? 'NA' : i + y / 1000}\n`).join(''));
+      }
+    }
+    const ticks: number[] = [];
+    const r = await rolledBack(db, async (tx) => {
+      const rep = await cityYearsImporter.run(tx, { fileName: 'stream.csv', body: body() }, {}, (done) => ticks.push(done));
+      const [n] = await tx.query<{ rows: number; nulls: number }>(sql`SELECT count(*)::int AS rows, count(*) FILTER (WHERE value IS NULL)::int AS nulls FROM city_variable WHERE name = 'stream_test'`);
+      return { rep, n };
+    });
+    const rows = 200 * 61; // years 2040..2100
+    expect(r.rep.rowsRead).toBe(rows);
+    expect(r.rep.counts).toEqual({ inserted: rows, updated: 0, unchanged: 0, deleted: 0 });
+    expect(r.n).toEqual({ rows, nulls: 61 * all.filter((_, i) => i % 7 === 0).length });
+    expect(ticks.length).toBeGreaterThan(2);
+    expect(ticks.at(-1)).toBe(rows);
+    expect([...ticks].sort((p, q) => p - q)).toEqual(ticks);
+  });
 });
