@@ -13,7 +13,7 @@ import { sql } from '../src/db/sql.js';
 import { runImport, recentImports } from '../src/import/core.js';
 import type { ImportOptions } from '../src/import/types.js';
 import { storeDigest } from './helpers/digest.js';
-import { freshStore } from './helpers/fresh-store.js';
+import { dropFreshDatabase, freshStore } from './helpers/fresh-store.js';
 
 const ref = JSON.parse(readFileSync(new URL('./fixtures/usatlas/poly2nb.json', import.meta.url), 'utf8')) as Record<'queen', Record<string, string[]>>;
 const counties = usAtlasCounties();
@@ -28,7 +28,7 @@ let db: Db;
 const imp = (fileName: string, body: Buffer, opts: ImportOptions = {}) => runImport(db, 'boundaries', { fileName, body }, opts);
 
 beforeAll(async () => { db = await freshStore('import_boundaries'); });
-afterAll(async () => { await db?.close(); });
+afterAll(async () => { await db?.close(); await dropFreshDatabase('import_boundaries'); });
 
 describe('boundary import: us-atlas counties, exact contiguity', () => {
   it('refuses the 40 invalid outlines without --repair, naming each, and writes nothing', async () => {

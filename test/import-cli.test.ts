@@ -4,11 +4,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../src/app.js';
 import { usAtlasCounties } from '../scripts/usatlas-geojson.js';
 import { storeDigest } from './helpers/digest.js';
-import { freshDatabaseUrl } from './helpers/fresh-store.js';
+import { dropFreshDatabase, freshDatabaseUrl } from './helpers/fresh-store.js';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const dir = mkdtempSync(path.join(tmpdir(), 'import-cli-'));
@@ -36,6 +36,7 @@ beforeAll(async () => {
   const url = await freshDatabaseUrl('import_cli');
   env = { ...rest, AGGLOMERA_LOAD_DEMO: 'false', AGGLOMERA_DATA_DIR: dataDir, ...(url ? { DATABASE_URL: url } : {}) };
 }, 120_000);
+afterAll(() => dropFreshDatabase('import_cli'));
 
 describe('agglomera import (CLI)', () => {
   it('writes a good file (exit 0), refuses a bad one (exit 2, every bad row, nothing written)', async () => {

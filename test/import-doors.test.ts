@@ -11,7 +11,7 @@ import { startHttp, type RunningServer } from '../src/http.js';
 import { importRoute } from '../src/http/import-route.js';
 import { makeContext } from '../src/resolvers/loaders.js';
 import { storeDigest } from './helpers/digest.js';
-import { freshStore } from './helpers/fresh-store.js';
+import { dropFreshDatabase, freshStore } from './helpers/fresh-store.js';
 
 const ADMIN: Principal = { role: 'admin', anonymousRole: 'reader', keyId: 'key-test-admin' };
 let db: Db, schema: GraphQLSchema, server: RunningServer, adminServer: http.Server, adminOrigin: string;
@@ -38,6 +38,7 @@ afterAll(async () => {
   await server?.stop();
   await new Promise((r) => adminServer?.close(r));
   await db?.close();
+  await dropFreshDatabase('import_doors');
 });
 
 describe('an empty store (AGGLOMERA_LOAD_DEMO=false) answers every top-level query', () => {
