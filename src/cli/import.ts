@@ -38,7 +38,7 @@ function progressBar(stream: NodeJS.WriteStream = process.stderr) {
       if (tty) {
         const width = 30, filled = total ? Math.round((done / total) * width) : 0;
         stream.write(`\r[${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${done}${total ? `/${total}` : ''} ${pct >= 0 ? `${pct}%` : ''}`);
-      } else if (pct >= lastPct + 10 || pct === 100) {
+      } else if (pct >= lastPct + 10 || (pct === 100 && lastPct !== 100)) {
         lastPct = pct;
         stream.write(`progress ${done}${total ? `/${total} (${pct}%)` : ''}\n`);
       }

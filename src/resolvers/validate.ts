@@ -30,9 +30,9 @@ export function checkGeoJSON(arg: string, g: unknown) {
   if (problem) throw badInput(arg, `malformed GeoJSON: ${problem}`);
 }
 
-/** A unit code as the store keeps it (GB/T 2260, FIPS, NUTS, ...: the city.code check of migration 20261201000000). */
 export function checkCode(arg: string, code: string) {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._:-]{0,31}$/.test(code)) throw badInput(arg, `"${code}" is not a unit code (letters, digits and . _ : -, at most 32)`);
+  // any unit code the store accepts (the city.code CHECK of migration 20261201000000), e.g. GB/T 2260, FIPS, NUTS
+  if (!/^[A-Za-z0-9][A-Za-z0-9._:-]{0,31}$/.test(code)) throw badInput(arg, `"${code}" is not a unit code (1-32 letters, digits or . _ : -)`);
 }
 
 const encode = (s: string) => Buffer.from(s, 'utf8').toString('base64url');
