@@ -18,7 +18,7 @@ import { mulberry32 } from '../src/estimation/prng.js';
 import { moranTest } from '../src/estimation/spatial/index.js';
 import { runImport } from '../src/import/core.js';
 import { makeContext } from '../src/resolvers/loaders.js';
-import { freshStore } from './helpers/fresh-store.js';
+import { dropFreshDatabase, freshStore } from './helpers/fresh-store.js';
 
 const YEARS = [2015, 2016, 2017, 2018];
 const TRUE_EFFECT = 0.8;
@@ -74,7 +74,7 @@ beforeAll(async () => {
   writeFileSync(path.join(dir, 'county-years.csv'), csv);
 }, 600_000);
 
-afterAll(async () => { await db?.close(); });
+afterAll(async () => { await db?.close(); await dropFreshDatabase('import_panel_counties'); });
 
 const ESTIMATE = `query($s: ModelSpecInput!) { estimate(spec: $s) { nobs warnings params { rho } coefficients { term estimate stdError } } }`;
 const NEUTRAL = { dropBrokenCities: false, dropMissing: false, keepNqpOutliers: true, noWinsorize: true };
