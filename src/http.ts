@@ -10,6 +10,7 @@ import { opsRoute } from './http/ops-route.js';
 import { RequestOps } from './ops/request.js';
 import { logger } from './ops/log.js';
 import { tilesRoute } from './http/tiles-route.js';
+import { importRoute } from './http/import-route.js';
 import { send, type RouteModule } from './http/route.js';
 import { KeyStore } from './auth/keys.js';
 import { authenticate, capBody, cors } from './http/limits.js';
@@ -34,6 +35,7 @@ export async function startHttp(db: Db, port: number): Promise<RunningServer> {
     { route: ogcRoute },
     { route: graphiqlRoute }, // before GraphQL: a browser's GET /graphql gets the IDE
     { route: tilesRoute },
+    { route: importRoute },
     await graphqlRoute(),
     { route: webRoute },
   ];

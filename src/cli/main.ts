@@ -11,6 +11,7 @@ commands:
   replicate  run the paper's tables 1-7 on the loaded data into --out DIR (default ./out)
   export-panel  write the stored city (or firm) panel after the sample rules as CSV
   keys       API keys: create --name N --role reader|analyst|admin, list, revoke <id|prefix>
+  import     import boundaries, city-years, firms or firm-years from a file (see 'agglomera import --help')
 
 Run 'agglomera <command> --help' for the options of a command.
 
@@ -45,6 +46,8 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./export.js')).runExport(rest, out);
     case 'keys':
       return (await import('./keys.js')).runKeys(rest, out);
+    case 'import':
+      return (await import('./import.js')).runImportCli(rest, out);
     default:
       throw new UsageError(`unknown command '${cmd}'\n${USAGE}`);
   }

@@ -1,6 +1,8 @@
 // One database interface over two engines: embedded PGlite (+PostGIS) by default, real PostgreSQL when DATABASE_URL is set.
 // Both run the same migrations and the same SQL; every statement is counted so tests can prove the absence of N+1.
 import { mkdir } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { render, type SqlFragment } from './sql.js';
 
@@ -13,6 +15,8 @@ export interface Db {
   close(): Promise<void>;
   /** Statements issued through this handle since it was opened. */
   readonly statementCount: number;
+  /** PostgreSQL only, inside a transaction: `COPY ... FROM STDIN` fed with text-format lines (bulk imports). */
+  copyFrom?(statement: string, lines: Iterable<string> | AsyncIterable<string>): Promise<void>;
 }
 
 // Return numeric/bigint as JS numbers: counts and aggregates here fit in a double.
@@ -74,6 +78,12 @@ class PgDb implements Db {
     } finally {
       c.release();
     }
+  }
+  async copyFrom(statement: string, lines: Iterable<string> | AsyncIterable<string>): Promise<void> {
+    if (!this.inTx) throw new Error('copyFrom runs inside a transaction');
+    this.counter.n++;
+    const { from } = await import('pg-copy-streams');
+    await pipeline(Readable.from(lines), (this.client as pg.PoolClient).query(from(statement)));
   }
   async close() {
     if (!this.inTx) await (this.client as pg.Pool).end();

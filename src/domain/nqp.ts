@@ -52,6 +52,8 @@ export function nqpComposite(rows: readonly NqpRawRow[], options: NqpOptions = {
   const inYears = o.years ? rows.filter((r) => r.year >= o.years![0] && r.year <= o.years![1]) : [...rows];
   if (!inYears.length) throw new DomainInputError('nqp: no city-year in the chosen years', 'nqp.years');
   const k = Math.max(...inYears.map((r) => r.nqpIndicators.length));
+  // no indicators stored (e.g. units imported with their own panel only): no composite
+  if (k === 0) return { rows: inYears.map((r) => ({ cityCode: r.cityCode, year: r.year, nqp: null })), weights: [] };
   const dir = directionsFor(k, o.directions);
   const names = NQP_INDICATORS.slice(0, k).map((d) => d.key);
   const groups = new Map<number | null, number[]>();

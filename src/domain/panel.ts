@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import type { Db } from '../db/db.js';
 import { cityYearRaw, droppedFirmCounts, firmPanelRaw } from '../db/queries/domain.js';
+import { variableNames, variableValues } from '../db/queries/variables.js';
 import { winsorize as winsorizeColumn } from '../estimation/describe.js';
 import { frameFromColumns, type DataFrame } from '../estimation/frame.js';
 import type { RtaOptions } from './agglomeration.js';
@@ -71,16 +72,28 @@ async function cityStage(db: Db, o: PanelOptions, s: SampleSettings): Promise<Ci
     Q2: num((i) => a[i]?.q2),
     Q3: num((i) => a[i]?.q3),
     Nfirms: num((i) => a[i]?.nFirms),
-    Popsiz: num((i) => (raw[i].population > 0 ? Math.log(raw[i].population) : NaN)),
+    // NULL metrics are missing (NaN), as are logs and ratios they enter
+    Popsiz: num((i) => { const p = raw[i].population; return p !== null && p > 0 ? Math.log(p) : NaN; }),
     Urbrate: num((i) => raw[i].urbanShare),
-    Fispress: num((i) => (raw[i].fiscalRevenue > 0 ? raw[i].fiscalSpending / raw[i].fiscalRevenue : NaN)),
+    Fispress: num((i) => { const { fiscalSpending: s, fiscalRevenue: r } = raw[i]; return s !== null && r !== null && r > 0 ? s / r : NaN; }),
     Indstru: num((i) => raw[i].tertiaryShare),
     Eduexp: num((i) => raw[i].educationShare),
-    Findev: num((i) => (raw[i].gdp > 0 ? raw[i].loans / raw[i].gdp : NaN)),
+    Findev: num((i) => { const { loans: l, gdp: g } = raw[i]; return l !== null && g !== null && g > 0 ? l / g : NaN; }),
     DFU: num((i) => raw[i].dfu),
     RID: num((i) => raw[i].rid),
     PC: num((i) => raw[i].pc),
   });
+  // the analyst's imported variables (city_variable), by name; missing unit-years stay NaN (missing)
+  const names = (await variableNames(db)).map((v) => v.name).filter((n) => !(n in frame.columns));
+  if (names.length) {
+    const row = new Map(raw.map((r, i) => [key(r.cityCode, r.year), i]));
+    const cols = new Map(names.map((n) => [n, new Float64Array(raw.length).fill(NaN)]));
+    for (const v of await variableValues(db, names, null, null)) {
+      const i = row.get(key(v.code, v.year));
+      if (i !== undefined && v.value !== null) cols.get(v.name)![i] = v.value;
+    }
+    for (const [n, c] of cols) frame.columns[n] = c;
+  }
   const d = await droppedFirmCounts(db);
   return {
     frame,
@@ -159,7 +172,9 @@ export async function firmPanel(db: Db, options: PanelOptions & { firm?: z.input
     valuation: num((i) => kept[i].valuationUsd),
     revenueGrowth: num((i) => kept[i].revenueGrowth),
   };
-  for (const c of CITY_COLUMNS_ON_FIRMS) {
+  // the standard city columns and the analyst's imported variables
+  const imported = Object.keys(city.columns).filter((c) => !(CITY_PANEL_COLUMNS as readonly string[]).includes(c));
+  for (const c of [...CITY_COLUMNS_ON_FIRMS, ...imported]) {
     const src = city.columns[c] as Float64Array;
     cols[c] = Float64Array.from(at, (j) => src[j]);
   }

@@ -129,7 +129,8 @@ export function applySample(
   };
   const years = () => numeric(frame, cols.year, 'sample.years');
   const present = (v: string) => frame.columns[v] !== undefined;
-  const keyVars = s.keyVars ?? STANDARD_VARS.filter(present);
+  // default key variables: the standard ones the frame has with at least one value (imported units may lack some)
+  const keyVars = s.keyVars ?? STANDARD_VARS.filter((v) => present(v) && (frame.columns[v] as Float64Array).some(Number.isFinite));
   keyVars.forEach((v, i) => numeric(frame, v, `sample.keyVars.${i}`));
 
   // years

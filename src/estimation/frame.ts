@@ -34,7 +34,8 @@ export function frameFromRecords(rows: Record<string, unknown>[]): DataFrame {
   for (const name of names) {
     const raw = rows.map((r) => r[name]);
     const missing = (v: unknown) => v === null || v === undefined || (typeof v === 'string' && /^\s*(|NA|NaN|null)\s*$/i.test(v)) || (typeof v === 'number' && Number.isNaN(v));
-    const numeric = raw.every((v) => missing(v) || typeof v === 'number' || (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))));
+    // codes with leading zeros (FIPS "01001", postcodes) stay text: as numbers they would no longer match their ids
+    const numeric = raw.every((v) => missing(v) || typeof v === 'number' || (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) && !/^\s*[+-]?0\d/.test(v)));
     columns[name] = numeric
       ? Float64Array.from(raw, (v) => (missing(v) ? NaN : Number(v)))
       : raw.map((v) => (missing(v) ? null : String(v)));

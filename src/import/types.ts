@@ -32,13 +32,24 @@ export interface ImportOptions {
   repair?: boolean;
   /** how many problems to list in full (the total is always counted) */
   maxProblems?: number;
+  /** boundaries: property holding the province / parent unit name (optional) */
+  provinceField?: string;
+  /** boundaries: property holding the region (optional) */
+  regionField?: string;
+  /** input format when the file name does not tell (csv, geojson, zip, shp) */
+  format?: 'csv' | 'geojson' | 'zip' | 'shp';
 }
+
+/** Default number of problems listed in full in a report. */
+export const DEFAULT_MAX_PROBLEMS = 100;
 
 export interface ImportInput {
   /** file name as given (used for the format: .csv, .geojson/.json, .zip, .shp) */
   fileName: string;
   /** the bytes; large CSV inputs are streamed from here */
   body: AsyncIterable<Buffer> | Buffer;
+  /** companion files of a Shapefile given as .shp, by extension without the dot: dbf, prj, cpg */
+  sidecars?: Record<string, Buffer>;
 }
 
 export interface ImportCounts { inserted: number; updated: number; unchanged: number; deleted: number }
@@ -67,10 +78,26 @@ export interface ImportReport {
 
 export type Progress = (done: number, total?: number) => void;
 
+/** Who runs an import (recorded in import_log). */
+export interface ImportActor {
+  /** API key id when known */
+  keyId?: string;
+  /** free text, e.g. "cli", "http", "graphql" */
+  via?: string;
+}
+
+/** What an importer returns; the core adds kind, file name, status and times. */
+export type ImporterResult = Omit<ImportReport, 'startedAt' | 'status' | 'fileName' | 'kind'> & {
+  /** units whose outlines were written (boundaries): the core refreshes what is derived from them */
+  touchedCodes?: string[];
+  /** the store changed although the counts show no inserted / updated / deleted row (e.g. only derived rows) */
+  changed?: boolean;
+};
+
 export interface Importer {
   kind: ImportKind;
   /** Runs inside the caller's transaction `tx`; throws ImportRejected when the input has problems. */
-  run(tx: Db, input: ImportInput, opts: ImportOptions, progress?: Progress): Promise<Omit<ImportReport, 'startedAt' | 'status' | 'fileName' | 'kind'>>;
+  run(tx: Db, input: ImportInput, opts: ImportOptions, progress?: Progress): Promise<ImporterResult>;
 }
 
 /** Thrown by an importer when the input has bad rows: the transaction rolls back, the report lists them. */

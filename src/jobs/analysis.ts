@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import type { Db } from '../db/db.js';
 import { cityPanel, dataVersion, DomainInputError, firmPanel, type Panel, type RtaOptions, type SampleSpec } from '../domain/index.js';
 import { estimate, validateSpec } from '../estimation/estimate.js';
+import { buildDesign } from '../estimation/design.js';
 import { evalWhere, PanelIndex } from '../estimation/frame.js';
 import { parseFormula } from '../estimation/formula.js';
 import { EstimationInputError, type EstimationResult } from '../estimation/result.js';
@@ -119,6 +120,25 @@ export interface PreparedEstimate {
   level: Level;
   panel: Panel;
   weights?: SpatialWeights;
+  /** what the store's missing values (NULL) removed from the estimation sample */
+  warnings: string[];
+}
+
+/** Per panel variable named in the spec: rows (within sample.where) where it is missing, hence dropped. */
+function missingWarnings(panel: Panel, spec: ModelSpec): string[] {
+  const text = [spec.formula ?? '', ...Object.values(spec.mediation ?? {}).flat().filter((x) => typeof x === 'string')].join(' ');
+  let keep: ArrayLike<boolean | number> | null = null;
+  try {
+    keep = spec.sample?.where ? evalWhere(panel, spec.sample.where, spec.panel ? new PanelIndex(panel, spec.panel.id, spec.panel.time) : undefined) : null;
+  } catch { return []; }
+  const out: string[] = [];
+  for (const [name, c] of Object.entries(panel.columns)) {
+    if (!(c instanceof Float64Array) || !new RegExp(`(^|[^A-Za-z0-9_.])${name}($|[^A-Za-z0-9_])`).test(text)) continue;
+    let n = 0;
+    for (let i = 0; i < c.length; i++) if ((!keep || keep[i]) && !Number.isFinite(c[i])) n++;
+    if (n) out.push(`${name}: ${n} of ${keep ? Array.from(keep).filter(Boolean).length : c.length} panel rows missing (NULL in the store), dropped from the estimation sample`);
+  }
+  return out;
 }
 
 /** Builds everything an estimate needs from the store; the estimate itself is `runPrepared` (pure). */
@@ -143,6 +163,16 @@ export async function prepareEstimate(db: Db, req: AnalysisRequest): Promise<Pre
       if (e instanceof EstimationInputError) fail('spec.sample.where', e.message);
       throw e;
     }
+    // rows missing a formula variable (NULL in the store) leave the weights too; the estimator reports them dropped
+    if (spec.formula) {
+      try {
+        const complete = new Set(buildDesign(panel, parseFormula(spec.formula), { where: spec.sample?.where }).rows);
+        const k0 = keep;
+        keep = Array.from({ length: panel.nrows }, (_, i) => complete.has(i) && (!k0 || Boolean(k0[i])));
+      } catch (e) {
+        if (!(e instanceof EstimationInputError)) throw e; // the estimator names the same error later
+      }
+    }
     const codes = panel.columns.city as (string | null)[];
     const ids = [...new Set(codes.filter((c, i) => c !== null && (!keep || keep[i])) as string[])].sort();
     if (ids.length !== codes.filter((c, i) => c !== null && (!keep || keep[i])).length)
@@ -155,7 +185,7 @@ export async function prepareEstimate(db: Db, req: AnalysisRequest): Promise<Pre
     }
     spec.weights = { ...spec.weights, id: 'city' };
   }
-  return { spec, level, panel, weights };
+  return { spec, level, panel, weights, warnings: missingWarnings(panel, spec) };
 }
 
 /** The pure part: the estimation library on a prepared frame (what the worker threads run). */
@@ -174,5 +204,5 @@ export async function estimateOnStore(db: Db, req: AnalysisRequest): Promise<Ana
     if (e instanceof EstimationInputError) fail(requestPath(e, p.spec.estimator), e.message);
     throw e;
   }
-  return { ...r, level: p.level, sampleReport: p.panel.report, dataVersion: v, cacheKey: key };
+  return { ...r, warnings: [...p.warnings, ...r.warnings], level: p.level, sampleReport: p.panel.report, dataVersion: v, cacheKey: key };
 }

@@ -165,7 +165,7 @@ export class JobManager {
       if (this.closed) throw new CancelledError();
       await setProgress(this.db, id, this.worker, 0.25);
       const result = await this.runInPool(p, limits, run, () => void setProgress(this.db, id, this.worker, 0.5).catch(() => undefined));
-      const full: AnalysisResult = JSON.parse(jsonText({ ...result, level: p.level, sampleReport: p.panel.report, dataVersion, cacheKey: key }));
+      const full: AnalysisResult = JSON.parse(jsonText({ ...result, warnings: [...p.warnings, ...result.warnings], level: p.level, sampleReport: p.panel.report, dataVersion, cacheKey: key }));
       await storeResult(this.db, key, dataVersion, full);
       await finishJob(this.db, id, this.worker, 'DONE', { result: full });
     } catch (e) {
@@ -246,7 +246,7 @@ export class JobManager {
     try {
       checkSize(p.spec, p.panel, limits);
       const r = await this.runInPool(p, limits, run);
-      const full: AnalysisResult = JSON.parse(jsonText({ ...r, level: p.level, sampleReport: p.panel.report, dataVersion, cacheKey: key }));
+      const full: AnalysisResult = JSON.parse(jsonText({ ...r, warnings: [...p.warnings, ...r.warnings], level: p.level, sampleReport: p.panel.report, dataVersion, cacheKey: key }));
       await storeResult(this.db, key, dataVersion, full);
       return full;
     } catch (e) {

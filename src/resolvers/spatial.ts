@@ -6,6 +6,7 @@ import {
   CITY_YEAR_COLUMNS, cityYearVariable, DEFAULT_K, DEFAULT_KM, storedWeights, storedYears, withoutUnits,
   type StoredWeightsSpec,
 } from '../db/queries/weights.js';
+import { variableNames, variableValues as importedValues } from '../db/queries/variables.js';
 import { cityAgglomeration, nqpScores } from '../domain/index.js';
 import { EstimationInputError } from '../estimation/result.js';
 import {
@@ -56,7 +57,17 @@ async function variableValues(db: Db, variable: string, year: number): Promise<M
     const r = await cityAgglomeration(db);
     return new Map(r.rows.filter((x) => x.year === year).map((x) => [x.cityCode, x.rta]));
   }
-  return new Map((await cityYearVariable(db, variable, year)).map((r) => [r.code, r.value]));
+  if (Object.hasOwn(CITY_YEAR_COLUMNS, variable)) return new Map((await cityYearVariable(db, variable, year)).map((r) => [r.code, r.value]));
+  // an imported variable: units with a city-year row that year but no value are missing
+  const [rows, units] = [await importedValues(db, [variable], null, [year]), await cityYearVariable(db, 'population', year)];
+  const m = new Map<string, number | null>(units.map((r) => [r.code, null]));
+  for (const r of rows) m.set(r.code, r.value);
+  return m;
+}
+
+/** The stored columns, NQP, RTA and the imported variables (city_variable), in that order. */
+export async function spatialVariables(db: Db): Promise<string[]> {
+  return [...SPATIAL_VARIABLES, ...(await variableNames(db)).map((v) => v.name)];
 }
 
 export interface AutocorrelationInput { variable: string; year: number; weights: StoredWeightsSpec; permutations: number; seed: number }
@@ -113,7 +124,7 @@ export async function spatialAutocorrelationOf(db: Db, a: AutocorrelationInput):
 export class SpatialResolver {
   @Query(() => SpatialAutocorrelation, {
     description: "Global Moran's I, Geary's C and local Moran of a city-year variable over the stored cities' weights. "
-      + 'Variables: the CityYear columns (population, urbanShare, fiscalSpending, fiscalRevenue, tertiaryShare, educationShare, loans, gdp, dfu, rid, pc), NQP and RTA.',
+      + 'Variables: the CityYear columns (population, urbanShare, fiscalSpending, fiscalRevenue, tertiaryShare, educationShare, loans, gdp, dfu, rid, pc), NQP, RTA and the imported variables (cityVariables).',
   })
   async spatialAutocorrelation(
     @Ctx() ctx: Context,
@@ -123,7 +134,10 @@ export class SpatialResolver {
     @Arg('permutations', () => Int, { defaultValue: 0 }) permutations: number,
     @Arg('seed', () => Int, { nullable: true, description: 'seed of the permutations (default 1)' }) seed?: number | null,
   ): Promise<SpatialAutocorrelation> {
-    if (!SPATIAL_VARIABLES.includes(variable)) throw badInput('variable', `unknown variable "${variable}"; one of ${SPATIAL_VARIABLES.join(', ')}`);
+    if (!SPATIAL_VARIABLES.includes(variable)) {
+      const all = await spatialVariables(ctx.db);
+      if (!all.includes(variable)) throw badInput('variable', `unknown variable "${variable}"; one of ${all.join(', ')}`);
+    }
     if (!Number.isInteger(year) || year < 1900 || year > 2100) throw badInput('year', `must be a year between 1900 and 2100, got ${year}`);
     if (!Number.isInteger(permutations) || permutations < 0 || permutations > MAX_PERMUTATIONS) {
       throw badInput('permutations', `must be an integer from 0 to ${MAX_PERMUTATIONS}, got ${permutations}`);
@@ -132,9 +146,9 @@ export class SpatialResolver {
     return spatialAutocorrelationOf(ctx.db, { variable, year, weights: spec, permutations, seed: seed ?? 1 });
   }
 
-  @Query(() => [String], { description: 'Variables spatialAutocorrelation accepts.' })
-  spatialVariables(): string[] {
-    return SPATIAL_VARIABLES;
+  @Query(() => [String], { description: 'Variables spatialAutocorrelation accepts: the stored columns, NQP, RTA and the imported variables (cityVariables).' })
+  spatialVariables(@Ctx() ctx: Context): Promise<string[]> {
+    return spatialVariables(ctx.db);
   }
 }
 

@@ -31,7 +31,8 @@ export function checkGeoJSON(arg: string, g: unknown) {
 }
 
 export function checkCode(arg: string, code: string) {
-  if (!/^[1-8]\d{5}$/.test(code)) throw badInput(arg, `"${code}" is not a 6-digit GB/T 2260 code`);
+  // any unit code the store accepts (the city.code CHECK of migration 20261201000000), e.g. GB/T 2260, FIPS, NUTS
+  if (!/^[A-Za-z0-9][A-Za-z0-9._:-]{0,31}$/.test(code)) throw badInput(arg, `"${code}" is not a unit code (1-32 letters, digits or . _ : -)`);
 }
 
 const encode = (s: string) => Buffer.from(s, 'utf8').toString('base64url');

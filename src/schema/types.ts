@@ -29,19 +29,21 @@ export class City {
 
 @ObjectType({ description: 'One city-year of metrics (SYNTHETIC in the demo data set).' })
 export class CityYear {
+  /** the unit's code (not a GraphQL field: lets CityYear.value find the unit) */
+  cityCode?: string;
   @Field(() => Int) year!: number;
-  @Field(() => Float, { description: 'Population, 10k persons' }) population!: number;
-  @Field(() => Float) urbanShare!: number;
-  @Field(() => Float) fiscalSpending!: number;
-  @Field(() => Float) fiscalRevenue!: number;
-  @Field(() => Float) tertiaryShare!: number;
-  @Field(() => Float) educationShare!: number;
-  @Field(() => Float) loans!: number;
-  @Field(() => Float) gdp!: number;
+  @Field(() => Float, { nullable: true, description: 'Population, 10k persons' }) population!: number | null;
+  @Field(() => Float, { nullable: true }) urbanShare!: number | null;
+  @Field(() => Float, { nullable: true }) fiscalSpending!: number | null;
+  @Field(() => Float, { nullable: true }) fiscalRevenue!: number | null;
+  @Field(() => Float, { nullable: true }) tertiaryShare!: number | null;
+  @Field(() => Float, { nullable: true }) educationShare!: number | null;
+  @Field(() => Float, { nullable: true }) loans!: number | null;
+  @Field(() => Float, { nullable: true }) gdp!: number | null;
   @Field(() => [Float], { description: 'The new-quality-productivity indicators (up to 28), raw values' }) nqpIndicators!: number[];
-  @Field(() => Float, { description: 'Data-factor use' }) dfu!: number;
-  @Field(() => Float, { description: 'Robot density' }) rid!: number;
-  @Field(() => Float, { description: 'Patents' }) pc!: number;
+  @Field(() => Float, { nullable: true, description: 'Data-factor use' }) dfu!: number | null;
+  @Field(() => Float, { nullable: true, description: 'Robot density' }) rid!: number | null;
+  @Field(() => Float, { nullable: true, description: 'Patents' }) pc!: number | null;
 }
 
 @ObjectType({ description: 'An innovative firm (SYNTHETIC in the demo data set).' })

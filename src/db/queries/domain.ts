@@ -128,9 +128,9 @@ export async function writeAgglomerationCache(db: Db, version: number, optionsKe
 }
 
 export interface CityYearRawRow {
-  cityCode: string; province: string; region: string; year: number; population: number; urbanShare: number;
-  fiscalSpending: number; fiscalRevenue: number; tertiaryShare: number; educationShare: number; loans: number; gdp: number;
-  nqpIndicators: number[]; dfu: number; rid: number; pc: number;
+  cityCode: string; province: string | null; region: string | null; year: number; population: number | null; urbanShare: number | null;
+  fiscalSpending: number | null; fiscalRevenue: number | null; tertiaryShare: number | null; educationShare: number | null;
+  loans: number | null; gdp: number | null; nqpIndicators: number[]; dfu: number | null; rid: number | null; pc: number | null;
 }
 
 export async function cityYearRaw(db: Db, years?: readonly [number, number]): Promise<CityYearRawRow[]> {

@@ -59,8 +59,10 @@ export async function firmHistories(db: Db, ids: readonly number[], ruleVersion:
 }
 
 export interface CityYearRecord {
-  cityCode: string; year: number; population: number; urbanShare: number; fiscalSpending: number; fiscalRevenue: number;
-  tertiaryShare: number; educationShare: number; loans: number; gdp: number; nqpIndicators: number[]; dfu: number; rid: number; pc: number;
+  cityCode: string; year: number; population: number | null; urbanShare: number | null; fiscalSpending: number | null;
+  fiscalRevenue: number | null; tertiaryShare: number | null; educationShare: number | null; loans: number | null; gdp: number | null;
+  /** NULL = missing (imported panels may leave any metric out) */
+  nqpIndicators: number[]; dfu: number | null; rid: number | null; pc: number | null;
 }
 
 export async function cityYears(db: Db, codes: readonly string[], years: number[] | null): Promise<CityYearRecord[]> {

@@ -1,0 +1,168 @@
+// `agglomera import <kind> --file F [...]`: one import into the configured store (DATABASE_URL or the embedded folder
+// AGGLOMERA_DATA_DIR) or, with --server URL --key K, into a running server over HTTP. Progress goes to stderr; the
+// report to stdout (json or a short text). Exit 0 when written (or a valid dry run), 2 on bad input, 1 on failure.
+import { readFile, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { UsageError } from './errors.js';
+import { IMPORT_KINDS, type ImportKind, type ImportOptions, type ImportReport } from '../import/types.js';
+import { isImportKind } from '../import/registry.js';
+
+export const IMPORT_USAGE = `usage: agglomera import <${IMPORT_KINDS.join('|')}> --file F [options]
+
+  --file F            GeoJSON, Shapefile (.shp with .dbf/.prj beside it, or one .zip) or CSV
+  --code FIELD        property / column with the unit code (default: code)
+  --name FIELD        property / column with the unit name (default: name)
+  --province FIELD    boundaries: property with the province / parent unit
+  --region FIELD      boundaries: property with the region
+  --year FIELD        column with the year (city-years, firm-years)
+  --contiguity R      boundaries: exact (shared boundary points, as spdep poly2nb; default) or band (0.005 deg band)
+  --replace           replace what the file covers instead of upserting
+  --repair            make invalid polygons valid instead of refusing them
+  --dry-run           check and report, write nothing
+  --max-problems N    problems listed in full (default 100; the total is always given)
+  --format json|text  report format on stdout (default text)
+  --server URL --key K  import into a running server (POST URL/api/import/<kind>) instead of the local store
+
+  Local store: DATABASE_URL, else the embedded database in AGGLOMERA_DATA_DIR (default .data/pglite).
+  Exit code: 0 written (or valid dry run), 2 bad input (nothing written; the report lists every bad row), 1 failure.`;
+
+/** A progress bar on a terminal, a line every ~10% otherwise. */
+function progressBar(stream: NodeJS.WriteStream = process.stderr) {
+  let lastPct = -1;
+  const tty = Boolean(stream.isTTY);
+  return {
+    tick(done: number, total?: number) {
+      const pct = total ? Math.floor((100 * done) / total) : -1;
+      if (tty) {
+        const width = 30, filled = total ? Math.round((done / total) * width) : 0;
+        stream.write(`\r[${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${done}${total ? `/${total}` : ''} ${pct >= 0 ? `${pct}%` : ''}`);
+      } else if (pct >= lastPct + 10 || (pct === 100 && lastPct !== 100)) {
+        lastPct = pct;
+        stream.write(`progress ${done}${total ? `/${total} (${pct}%)` : ''}\n`);
+      }
+    },
+    finish() { if (tty) stream.write('\n'); },
+  };
+}
+
+export function formatReport(r: ImportReport): string {
+  const lines = [
+    `${r.kind} import of ${r.fileName}: ${r.status}${r.id ? ` (import ${r.id})` : ''}`,
+    `rows read ${r.rowsRead}; inserted ${r.counts.inserted}, updated ${r.counts.updated}, unchanged ${r.counts.unchanged}, deleted ${r.counts.deleted}`,
+  ];
+  if (r.problemCount) {
+    lines.push(`${r.problemCount} problem${r.problemCount === 1 ? '' : 's'}; nothing was written${r.problems.length < r.problemCount ? ` (first ${r.problems.length} listed)` : ''}:`);
+    for (const p of r.problems) {
+      lines.push(`  ${p.line ? `line/feature ${p.line}` : 'file'}${p.feature ? ` [${p.feature}]` : ''}${p.column ? ` ${p.column}` : ''}${p.value !== undefined ? ` = ${JSON.stringify(p.value)}` : ''}: ${p.reason}`);
+    }
+  }
+  for (const d of r.derived ?? []) lines.push(`derived: ${d}`);
+  for (const w of r.warnings) lines.push(`warning: ${w}`);
+  if (r.dataVersion !== undefined) lines.push(`data version ${r.dataVersion}`);
+  return lines.join('\n');
+}
+
+export const exitCodeOf = (r: ImportReport) => (r.status === 'ok' || r.status === 'dry-run' ? 0 : r.status === 'rejected' ? 2 : 1);
+
+/** Query string of the HTTP door for these options (same names as the CLI flags). */
+export function optionsQuery(o: ImportOptions, fileName: string): URLSearchParams {
+  const q = new URLSearchParams({ fileName });
+  if (o.codeField) q.set('code', o.codeField);
+  if (o.nameField) q.set('name', o.nameField);
+  if (o.yearField) q.set('year', o.yearField);
+  if (o.provinceField) q.set('province', o.provinceField);
+  if (o.regionField) q.set('region', o.regionField);
+  if (o.contiguity) q.set('contiguity', o.contiguity);
+  if (o.replace) q.set('replace', 'true');
+  if (o.repair) q.set('repair', 'true');
+  if (o.dryRun) q.set('dryRun', 'true');
+  if (o.maxProblems !== undefined) q.set('maxProblems', String(o.maxProblems));
+  if (o.format) q.set('format', o.format);
+  return q;
+}
+
+async function readSidecars(file: string): Promise<Record<string, Buffer> | undefined> {
+  if (!/\.shp$/i.test(file)) return undefined;
+  const stem = file.slice(0, -4), out: Record<string, Buffer> = {};
+  for (const ext of ['dbf', 'prj', 'cpg']) {
+    for (const e of [ext, ext.toUpperCase()]) {
+      const b = await readFile(`${stem}.${e}`).catch(() => null);
+      if (b) { out[ext] = b; break; }
+    }
+  }
+  return out;
+}
+
+export async function runImportCli(argv: string[], out: (s: string) => void): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv, allowPositionals: true,
+    options: {
+      file: { type: 'string' }, code: { type: 'string' }, name: { type: 'string' }, year: { type: 'string' },
+      province: { type: 'string' }, region: { type: 'string' }, contiguity: { type: 'string' },
+      replace: { type: 'boolean' }, repair: { type: 'boolean' }, 'dry-run': { type: 'boolean' },
+      'max-problems': { type: 'string' }, format: { type: 'string' }, server: { type: 'string' }, key: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) { out(IMPORT_USAGE); return 0; }
+  const kind = positionals[0];
+  if (!kind || !isImportKind(kind) || positionals.length > 1) throw new UsageError(`import needs one kind (${IMPORT_KINDS.join(', ')})\n${IMPORT_USAGE}`);
+  if (!values.file) throw new UsageError(`import needs --file F\n${IMPORT_USAGE}`);
+  if (values.contiguity && values.contiguity !== 'exact' && values.contiguity !== 'band') throw new UsageError(`--contiguity must be exact or band, got "${values.contiguity}"`);
+  const fmt = values.format ?? 'text';
+  if (fmt !== 'json' && fmt !== 'text') throw new UsageError(`--format must be json or text, got "${fmt}"`);
+  const maxProblems = values['max-problems'] !== undefined ? Number(values['max-problems']) : undefined;
+  if (maxProblems !== undefined && !(Number.isInteger(maxProblems) && maxProblems >= 0)) throw new UsageError('--max-problems must be a non-negative integer');
+  const file = path.resolve(values.file);
+  const size = (await stat(file).catch(() => { throw new UsageError(`cannot read --file ${values.file}`); })).size;
+  const opts: ImportOptions = {
+    codeField: values.code, nameField: values.name, yearField: values.year, provinceField: values.province, regionField: values.region,
+    contiguity: values.contiguity as ImportOptions['contiguity'], replace: values.replace, repair: values.repair, dryRun: values['dry-run'], maxProblems,
+  };
+  const fileName = path.basename(file);
+  let report: ImportReport;
+  const bar = progressBar();
+  if (values.server) {
+    if (!values.key) throw new UsageError('--server needs --key K (an API key with the admin role)');
+    const base = values.server.replace(/\/graphql\/?$/, '').replace(/\/$/, '');
+    const sidecars = await readSidecars(file);
+    // a .shp with its companions travels as one zip
+    let body: Buffer;
+    let name = fileName;
+    if (sidecars) {
+      const { zipSync } = await import('fflate');
+      const entries: Record<string, Uint8Array> = { [fileName]: await readFile(file) };
+      for (const [ext, b] of Object.entries(sidecars)) entries[fileName.replace(/\.shp$/i, `.${ext}`)] = b;
+      body = Buffer.from(zipSync(entries));
+      name = fileName.replace(/\.shp$/i, '.zip');
+    } else body = await readFile(file);
+    const res = await fetch(`${base}/api/import/${kind}?${optionsQuery(opts, name)}`, {
+      method: 'POST', body: new Uint8Array(body), headers: { authorization: `Bearer ${values.key}`, 'content-type': 'application/octet-stream' },
+    });
+    const text = await res.text();
+    let parsed: unknown;
+    try { parsed = JSON.parse(text); } catch { throw new Error(`server answered ${res.status}: ${text.slice(0, 300)}`); }
+    if (!(parsed as ImportReport).kind) {
+      process.stderr.write(`agglomera: server answered ${res.status}: ${(parsed as { error?: string }).error ?? text.slice(0, 300)}\n`);
+      return res.status === 401 || res.status === 403 ? 2 : 1;
+    }
+    report = parsed as ImportReport;
+  } else {
+    const { openConfiguredStore } = await import('./replicate.js');
+    const { runImport } = await import('../import/core.js');
+    const db = await openConfiguredStore((m) => process.stderr.write(`${m}\n`));
+    try {
+      // CSV streams from disk; boundary files are read whole (exact contiguity needs every vertex at once)
+      const body = /\.csv$/i.test(file) ? createReadStream(file) : await readFile(file);
+      process.stderr.write(`importing ${fileName} (${(size / 1e6).toFixed(1)} MB) as ${kind}\n`);
+      report = await runImport(db, kind as ImportKind, { fileName, body, sidecars: await readSidecars(file) }, opts, (d, t) => bar.tick(d, t), { via: 'cli' });
+    } finally {
+      bar.finish();
+      await db.close();
+    }
+  }
+  out(fmt === 'json' ? JSON.stringify(report, null, 2) : formatReport(report));
+  return exitCodeOf(report);
+}

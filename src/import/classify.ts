@@ -1,0 +1,39 @@
+// Firm kinds after a firm or firm-year import: when the stored classification was current before the import, only
+// the affected firms are recomputed (and the classification marked current again); otherwise the lazy full pass
+// (ensureClassified, at the next query that needs kinds) covers everything anyway.
+import type { Db } from '../db/db.js';
+import { dataVersion, firmYearFacts, ruleVersions } from '../db/queries/domain.js';
+import { getMeta, setMeta } from '../db/queries/load.js';
+import { sql, type SqlFragment } from '../db/sql.js';
+import { classifyFirmYear } from '../domain/classify.js';
+import { classifiedVersionKey } from '../domain/kinds.js';
+import { DEFAULT_RULE_SET, parseRuleSet } from '../domain/rules.js';
+
+/** Whether firm_kind holds the default rule set's classification of the current data (call before writing). */
+export async function classificationFresh(db: Db): Promise<boolean> {
+  const version = DEFAULT_RULE_SET.version;
+  const [meta, v, stored] = [await getMeta(db), await dataVersion(db), await ruleVersions(db)];
+  return stored.some((s) => s.ruleVersion === version) && meta[classifiedVersionKey(version)] === String(v);
+}
+
+/** Recomputes the kinds of the firms `ids` (a query of one column of firm ids); returns a line for the report. */
+export async function reclassifyFirms(tx: Db, ids: SqlFragment, fresh: boolean): Promise<string> {
+  const rules = parseRuleSet(DEFAULT_RULE_SET);
+  if (!fresh) return `classification: stale before the import; recomputed in full at the next query that needs firm kinds (${rules.version})`;
+  const firmIds = (await tx.query<{ id: number }>(sql`SELECT DISTINCT id FROM (${ids}) i(id) ORDER BY 1`)).map((r) => r.id);
+  const facts = await firmYearFacts(tx, { firmIds });
+  const rows = facts.map((f) => classifyFirmYear(f, rules)).filter((c) => c.kind);
+  await tx.query(sql`DELETE FROM firm_kind WHERE rule_version = ${rules.version} AND firm_id = ANY(${firmIds}::int[])`);
+  for (let i = 0; i < rows.length; i += 20_000) {
+    const p = rows.slice(i, i + 20_000);
+    await tx.query(sql`
+      INSERT INTO firm_kind (rule_version, firm_id, year, kind, qualified, reasons)
+      SELECT ${rules.version}, t.firm_id, t.year, t.kind, ARRAY(SELECT jsonb_array_elements_text(t.qualified::jsonb)), t.reasons::jsonb
+      FROM unnest(${p.map((r) => r.firmId)}::int[], ${p.map((r) => r.year)}::int[], ${p.map((r) => r.kind)}::text[],
+                  ${p.map((r) => JSON.stringify(r.qualified))}::text[], ${p.map((r) => JSON.stringify(r.reasons))}::text[])
+           AS t(firm_id, year, kind, qualified, reasons)`);
+  }
+  // current again: the kinds of every other firm did not depend on this import
+  await setMeta(tx, { [classifiedVersionKey(rules.version)]: String(await dataVersion(tx)) });
+  return `classification: ${facts.length} firm-years of ${firmIds.length} firms recomputed (${rules.version}), ${rows.length} classified`;
+}

@@ -1,0 +1,62 @@
+// Staging tables of the CSV importers: a temporary table (dropped at commit or rollback) filled batch by batch —
+// COPY FROM STDIN on PostgreSQL, multi-row INSERT ... SELECT FROM unnest(arrays) on the embedded database — so a
+// file of any size passes through bounded memory; the checks and the upserts are then set-based SQL.
+import type { Db } from '../db/db.js';
+import { sql, type SqlFragment } from '../db/sql.js';
+
+export type StageType = 'int' | 'text' | 'float8' | 'bool' | 'date';
+
+export interface StageColumn { name: string; type: StageType }
+
+const ident = (name: string) => {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`bad staging identifier ${name}`);
+  return name;
+};
+
+/** COPY text format: backslash, tab, newline and carriage return escaped; null as \N. */
+function copyField(v: unknown): string {
+  if (v === null || v === undefined) return '\\N';
+  if (typeof v === 'boolean') return v ? 't' : 'f';
+  return String(v).replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
+}
+
+export class Stage {
+  private rows: unknown[][] = [];
+  staged = 0;
+  constructor(private readonly db: Db, readonly table: string, readonly columns: StageColumn[], private readonly batch = 20_000) {
+    ident(table);
+    columns.forEach((c) => ident(c.name));
+  }
+
+  /** The table as an SQL fragment (identifiers are checked constants, never user text). */
+  get ref(): SqlFragment { return sql([this.table]); }
+
+  async create(): Promise<void> {
+    const cols = this.columns.map((c) => `${c.name} ${c.type}`).join(', ');
+    await this.db.query(sql([`DROP TABLE IF EXISTS ${this.table}`]));
+    await this.db.query(sql([`CREATE TEMP TABLE ${this.table} (${cols}) ON COMMIT DROP`]));
+  }
+
+  async add(row: unknown[]): Promise<void> {
+    this.rows.push(row);
+    if (this.rows.length >= this.batch) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (!this.rows.length) return;
+    const rows = this.rows;
+    this.rows = [];
+    this.staged += rows.length;
+    const names = this.columns.map((c) => c.name).join(', ');
+    if (this.db.kind === 'postgres' && this.db.copyFrom) {
+      await this.db.copyFrom(`COPY ${this.table} (${names}) FROM STDIN`, (function* () {
+        for (const r of rows) yield `${r.map(copyField).join('\t')}\n`;
+      })());
+      return;
+    }
+    const arrays = this.columns.map((c, j) => sql`${rows.map((r) => r[j] ?? null)}::${sql([`${c.type}[]`])}`);
+    const strings = ['', ...arrays.slice(1).map(() => ', '), ''];
+    const unnest: SqlFragment = { strings, values: arrays, __sql: true };
+    await this.db.query(sql`INSERT INTO ${this.ref} (${sql([names])}) SELECT * FROM unnest(${unnest})`);
+  }
+}

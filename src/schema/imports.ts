@@ -1,0 +1,55 @@
+// GraphQL types of imports: the report of one import and the options of the inline importData mutation.
+import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+
+export enum ContiguityRule { exact = 'exact', band = 'band' }
+registerEnumType(ContiguityRule, { name: 'ContiguityRule', description: 'exact: shared boundary points (spdep poly2nb); band: outlines within 0.005 degrees' });
+
+@ObjectType({ description: 'One bad row (CSV line) or feature (index + 1) of an import file.' })
+export class ImportProblem {
+  @Field(() => Int, { description: 'file line (CSV) or feature number (boundaries, 1-based); 0 = the file as a whole' }) line!: number;
+  @Field(() => String, { nullable: true }) column!: string | null;
+  @Field(() => String, { nullable: true }) value!: string | null;
+  @Field(() => String) reason!: string;
+  @Field(() => String, { nullable: true, description: 'unit code / feature id when known' }) feature!: string | null;
+}
+
+@ObjectType()
+export class ImportCountsType {
+  @Field(() => Int) inserted!: number;
+  @Field(() => Int) updated!: number;
+  @Field(() => Int) unchanged!: number;
+  @Field(() => Int) deleted!: number;
+}
+
+@ObjectType({ description: 'What one import did (or would have done: dry-run; or why nothing was written: rejected).' })
+export class ImportRecord {
+  @Field(() => ID, { nullable: true }) id!: string | null;
+  @Field(() => String, { description: 'boundaries, city-years, firms or firm-years' }) kind!: string;
+  @Field(() => String) fileName!: string;
+  @Field(() => String, { description: 'ok, rejected (bad input, nothing written), dry-run or failed' }) status!: string;
+  @Field(() => Int) rowsRead!: number;
+  @Field(() => ImportCountsType) counts!: ImportCountsType;
+  @Field(() => Int, { description: 'all problems found' }) problemCount!: number;
+  @Field(() => [ImportProblem], { description: 'the first problems in full' }) problems!: ImportProblem[];
+  @Field(() => [String]) derived!: string[];
+  @Field(() => [String]) warnings!: string[];
+  @Field(() => String) startedAt!: string;
+  @Field(() => String, { nullable: true }) finishedAt!: string | null;
+  @Field(() => Int, { nullable: true, description: 'data version after the import' }) dataVersion!: number | null;
+  @Field(() => String, { nullable: true, description: 'API key id of whoever imported, when known' }) keyId!: string | null;
+  @Field(() => String, { nullable: true, description: 'door: cli, http or graphql' }) via!: string | null;
+}
+
+@InputType({ description: 'Options of an import (as the CLI flags).' })
+export class ImportOptionsInput {
+  @Field(() => String, { nullable: true }) codeField?: string;
+  @Field(() => String, { nullable: true }) nameField?: string;
+  @Field(() => String, { nullable: true }) yearField?: string;
+  @Field(() => String, { nullable: true }) provinceField?: string;
+  @Field(() => String, { nullable: true }) regionField?: string;
+  @Field(() => ContiguityRule, { nullable: true }) contiguity?: ContiguityRule;
+  @Field(() => Boolean, { nullable: true }) replace?: boolean;
+  @Field(() => Boolean, { nullable: true }) dryRun?: boolean;
+  @Field(() => Boolean, { nullable: true }) repair?: boolean;
+  @Field(() => Int, { nullable: true }) maxProblems?: number;
+}
