@@ -15,6 +15,9 @@ export interface Db {
   close(): Promise<void>;
   /** Statements issued through this handle since it was opened. */
   readonly statementCount: number;
+  /** The same connection(s) with a counter of its own, for background work (job polling) that must not show up in
+   *  a request's statement count; closing it closes nothing. */
+  background(): Db;
   /** PostgreSQL only, inside a transaction: `COPY ... FROM STDIN` fed with text-format lines (bulk imports). */
   copyFrom?(statement: string, lines: Iterable<string> | AsyncIterable<string>): Promise<void>;
 }
@@ -54,6 +57,9 @@ class PgDb implements Db {
     private readonly inTx = false,
   ) {}
   get statementCount() { return this.counter.n; }
+  background(): Db {
+    return Object.assign(new PgDb(this.client, new Counter(), this.inTx), { close: async () => undefined });
+  }
   async query<T>(q: SqlFragment): Promise<T[]> {
     const { text, values } = render(q);
     this.counter.n++;
@@ -117,6 +123,9 @@ class EmbeddedDb implements Db {
     private readonly inTx = false,
   ) {}
   get statementCount() { return this.counter.n; }
+  background(): Db {
+    return Object.assign(new EmbeddedDb(this.pgl, new Counter(), this.lock, this.inTx), { close: async () => undefined });
+  }
   private guarded<T>(fn: () => Promise<T>): Promise<T> {
     return this.inTx ? fn() : this.lock.run(fn);
   }

@@ -68,7 +68,10 @@ export class JobManager {
   readonly maxAttempts: number;
   readonly staleSeconds: number;
 
-  constructor(private readonly db: Db, private readonly opts: JobManagerOptions = jobOptionsFromEnv()) {
+  /** Job polling, heartbeats and sweeps run in the background: they are not counted as the requests' statements. */
+  private readonly db: Db;
+  constructor(db: Db, private readonly opts: JobManagerOptions = jobOptionsFromEnv()) {
+    this.db = db.background();
     this.pool = opts.pool ?? sharedPool();
     this.maxAttempts = opts.maxAttempts ?? 2;
     this.staleSeconds = opts.staleSeconds ?? 30;
@@ -103,6 +106,7 @@ export class JobManager {
 
   /** Heartbeat of the jobs held here; jobs cancelled elsewhere (another process's cancelJob) stop here. */
   private async tick() {
+    if (!this.running.size) return; // nothing held: nothing to heartbeat or to check for cancels
     await heartbeat(this.db, this.worker);
     const ids = [...this.running.keys()];
     const st = await statusOf(this.db, ids);
