@@ -1,14 +1,23 @@
 // Load (issue 11): 200 concurrent clients for LOAD_SECONDS (default 60) on the one-city query and on the nested
 // all-cities query, against a server process this script starts, on the embedded database and (BENCH_DATABASE_URL)
 // PostgreSQL; then a cheap query's latency while 4 estimates run in the background. Loopback only, bounded in time.
-// Usage: npm run bench -- load        LOAD_SECONDS=20 LOAD_CONNECTIONS=200 BENCH_DATABASE_URL=postgresql://... BENCH_KEY=<analyst key>
+// Usage: npm run bench -- load        LOAD_SECONDS=20 LOAD_CONNECTIONS=200 BENCH_DATABASE_URL=postgresql://...
+import { execFileSync } from 'node:child_process';
 import autocannon from 'autocannon';
 import { postQuery, startServer, type ServerProc } from './server.js';
 
 const SECONDS = Number(process.env.LOAD_SECONDS ?? 60);
 const CONNECTIONS = Number(process.env.LOAD_CONNECTIONS ?? 200);
-const KEY = process.env.BENCH_KEY;
-const auth: Record<string, string> = KEY ? { authorization: `Bearer ${KEY}` } : {};
+let auth: Record<string, string> = {};
+
+/** An analyst key for the estimates (created with the keys CLI before the server holds the store). */
+function analystKey(t: { databaseUrl?: string; dataDir?: string }): string {
+  const out = execFileSync(process.execPath, ['bin/agglomera.mjs', 'keys', 'create', '--name', 'load-bench', '--role', 'analyst'],
+    { env: { ...process.env, DATABASE_URL: t.databaseUrl ?? '', ...(t.dataDir ? { AGGLOMERA_DATA_DIR: t.dataDir } : {}) }, encoding: 'utf8' });
+  const key = out.match(/agk_[A-Za-z0-9_-]+/)?.[0];
+  if (!key) throw new Error(`keys create printed no key:\n${out}`);
+  return key;
+}
 
 const QUERIES = {
   'one city x 20 years': '{ city(code: "320100") { name province metrics { year gdp population } } }',
@@ -55,7 +64,7 @@ async function underEstimates(label: string, srv: ServerProc) {
   const ids: string[] = [];
   for (let i = 0; i < 4; i++) {
     const r = await postQuery(srv.url, 'mutation($s: ModelSpecInput!) { submitEstimate(spec: $s) { id status } }', { s: SPEC(2001 + i) }, auth);
-    if (r.body.errors) return `${label}: submitEstimate refused: ${r.body.errors[0].message} (set BENCH_KEY to an analyst key)`;
+    if (r.body.errors) return `${label}: submitEstimate refused: ${r.body.errors[0].message} `;
     ids.push(r.body.data.submitEstimate.id);
   }
   const during = (await cannon(srv.url, CHEAP, 10, 10)).result.latency;
@@ -75,6 +84,7 @@ if (pgUrl) targets.push({ label: 'postgres', databaseUrl: pgUrl });
 const all: Row[] = [];
 const notes: string[] = [];
 for (const [i, t] of targets.entries()) {
+  auth = { authorization: `Bearer ${analystKey(t)}` };
   const srv = await startServer({ port: 4700 + i, databaseUrl: t.databaseUrl, dataDir: t.dataDir, env: { AGGLOMERA_LOG_LEVEL: 'warn' } });
   try {
     all.push(...await loadRows(t.label, srv));
