@@ -1,17 +1,9 @@
 // No N+1: the statements a nested query issues do not grow with the number of cities it covers.
 import { describe, expect, it } from 'vitest';
 import { dbKind, gql } from './helpers/store.js';
+import { NESTED_ALL_CITIES } from './helpers/queries.js';
 
-const DEEP = `query ($first: Int!) {
-  cities(first: $first) {
-    nodes {
-      code boundary(simplify: 0.05)
-      metrics { year population dfu }
-      firms(first: 5) { totalCount nodes { id name city { code } history { year revenue kind } } }
-      neighbours { sharedKm city { code name metrics(years: [2019]) { year } } }
-    }
-  }
-}`;
+const DEEP = NESTED_ALL_CITIES;
 
 describe(`statement count on ${dbKind}`, () => {
   it('does not grow from 5 cities to 100 to all cities x 20 years x firms x neighbours', async () => {

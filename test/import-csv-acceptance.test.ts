@@ -18,6 +18,7 @@ import { moranTest } from '../src/estimation/spatial/index.js';
 import { cityYearsImporter } from '../src/import/city-years.js';
 import { importCsv } from './import-helpers.js';
 import { getStore, gql } from './helpers/store.js';
+import { cliEstimate, expectSameCoefficients } from './helpers/estimate-cli.js';
 
 const NAMES = ['greenspace', 'wellbeing'];
 const TRUE_EFFECT = 0.8;
@@ -60,22 +61,8 @@ const ESTIMATE = `query($s: ModelSpecInput!) { estimate(spec: $s) { nobs ngroups
 // the stored panel without the paper's cleaning, so that its sample is the CSV's
 const NEUTRAL = { dropBrokenCities: false, dropMissing: false, keepNqpOutliers: true, noWinsorize: true };
 
-function cli(spec: object) {
-  const specPath = path.join(dir, `spec-${Math.random().toString(36).slice(2)}.json`);
-  writeFileSync(specPath, JSON.stringify(spec));
-  const r = spawnSync(process.execPath, ['bin/agglomera.mjs', 'estimate', '--data', csvPath, '--spec', specPath, '--format', 'json'], { encoding: 'utf8' });
-  expect(r.status, r.stderr).toBe(0);
-  return JSON.parse(r.stdout);
-}
-
-function expectSame(g: { coefficients: { term: string; estimate: number; stdError: number }[] }, lib: { coefficients: { term: string; estimate: number; stdError: number }[] }) {
-  expect(g.coefficients.map((c) => c.term)).toEqual(lib.coefficients.map((c) => c.term));
-  g.coefficients.forEach((c, i) => {
-    for (const f of ['estimate', 'stdError'] as const) {
-      expect(Math.abs(c[f] - lib.coefficients[i][f])).toBeLessThanOrEqual(1e-10 * Math.max(1, Math.abs(lib.coefficients[i][f])));
-    }
-  });
-}
+const cli = (spec: object) => cliEstimate(dir, csvPath, spec);
+const expectSame = expectSameCoefficients;
 
 describe('a CSV column the schema has never seen, used everywhere', () => {
   it('imports: every stored unit-year updated, two new variables', async () => {

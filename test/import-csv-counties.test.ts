@@ -19,6 +19,7 @@ import { moranTest } from '../src/estimation/spatial/index.js';
 import { runImport } from '../src/import/core.js';
 import { makeContext } from '../src/resolvers/loaders.js';
 import { dropFreshDatabase, freshStore } from './helpers/fresh-store.js';
+import { cliEstimate, expectSameCoefficients } from './helpers/estimate-cli.js';
 
 const YEARS = [2015, 2016, 2017, 2018];
 const TRUE_EFFECT = 0.8;
@@ -36,22 +37,8 @@ async function gql(query: string, variables?: Record<string, unknown>) {
   return graphql({ schema, source: query, variableValues: variables, contextValue: makeContext(db, { principal: { role: 'admin', anonymousRole: 'reader' } }) }) as Promise<{ data?: Record<string, any>; errors?: readonly any[] }>;
 }
 
-function cli(spec: object) {
-  const specPath = path.join(dir, `spec-${Math.random().toString(36).slice(2)}.json`);
-  writeFileSync(specPath, JSON.stringify(spec));
-  const r = spawnSync(process.execPath, ['bin/agglomera.mjs', 'estimate', '--data', path.join(dir, 'county-years.csv'), '--spec', specPath, '--format', 'json'], { encoding: 'utf8', maxBuffer: 1 << 26 });
-  expect(r.status, r.stderr).toBe(0);
-  return JSON.parse(r.stdout);
-}
-
-function expectSame(g: { coefficients: { term: string; estimate: number; stdError: number }[] }, lib: { coefficients: { term: string; estimate: number; stdError: number }[] }) {
-  expect(g.coefficients.map((c) => c.term)).toEqual(lib.coefficients.map((c) => c.term));
-  g.coefficients.forEach((c, i) => {
-    for (const f of ['estimate', 'stdError'] as const) {
-      expect(Math.abs(c[f] - lib.coefficients[i][f])).toBeLessThanOrEqual(1e-10 * Math.max(1, Math.abs(lib.coefficients[i][f])));
-    }
-  });
-}
+const cli = (spec: object) => cliEstimate(dir, path.join(dir, 'county-years.csv'), spec);
+const expectSame = expectSameCoefficients;
 
 beforeAll(async () => {
   db = await freshStore('import_panel_counties');

@@ -9,6 +9,7 @@ import { costRefusal, shapeRefusal } from '../src/limits/graphql.js';
 import { limits, readLimits, setLimits } from '../src/limits/settings.js';
 import { dbKind, getStore } from './helpers/store.js';
 import { PING, post, postChunked, query } from './limits-helpers.js';
+import { NESTED_ALL_CITIES } from './helpers/queries.js';
 
 let server: RunningServer;
 const defaults = readLimits({});
@@ -33,16 +34,7 @@ function nestedNeighbours(levels: number, first = 1000) {
   return `{ cities(first: ${first}) { nodes { ${inner} } } }`;
 }
 
-const ALL_CITIES = `query ($first: Int!) {
-  cities(first: $first) {
-    nodes {
-      code boundary(simplify: 0.05)
-      metrics { year population dfu }
-      firms(first: 5) { totalCount nodes { id name city { code } history { year revenue kind } } }
-      neighbours { sharedKm city { code name metrics(years: [2019]) { year } } }
-    }
-  }
-}`;
+const ALL_CITIES = NESTED_ALL_CITIES;
 
 describe(`GraphQL limits over HTTP on ${dbKind}`, () => {
   it('refuses the 8-deep neighbours query by its depth (19 > 10), then answers the next request', async () => {
