@@ -8,6 +8,8 @@ import { postQuery, startServer, type ServerProc } from './server.js';
 
 const SECONDS = Number(process.env.LOAD_SECONDS ?? 60);
 const CONNECTIONS = Number(process.env.LOAD_CONNECTIONS ?? 200);
+// seconds a request may take before autocannon counts it as an error (the embedded database serialises statements)
+const TIMEOUT = Number(process.env.LOAD_TIMEOUT ?? 120);
 let auth: Record<string, string> = {};
 
 /** An analyst key for the estimates (created with the keys CLI before the server holds the store). */
@@ -31,7 +33,7 @@ interface Row { db: string; query: string; connections: number; seconds: number;
 async function cannon(url: string, query: string, connections: number, seconds: number) {
   let graphqlErrors = 0;
   const result = await autocannon({
-    url, method: 'POST', connections, duration: seconds,
+    url, method: 'POST', connections, duration: seconds, timeout: TIMEOUT,
     headers: { 'content-type': 'application/json', ...auth },
     body: JSON.stringify({ query }),
     setupClient(client: any) {
