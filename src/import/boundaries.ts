@@ -14,8 +14,8 @@ import { crsOfGeoJSON, crsOfPrj, LONLAT, UnknownCrs, type Crs } from './crs.js';
 import { registerImporter } from './registry.js';
 import { DEFAULT_MAX_PROBLEMS, ImportRejected, type Importer, type ImporterResult, type ImportInput, type ImportOptions, type Progress, type RowProblem } from './types.js';
 
-/** Same rule as the `city.code` CHECK constraint. */
-export const UNIT_CODE_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,31}$/;
+export { UNIT_CODE_RE } from '../domain/unit-code.js';
+import { UNIT_CODE_RE } from '../domain/unit-code.js';
 /** Features per geometry statement: the embedded engine was seen to drop rows of large PostGIS statements. */
 const CHUNK = 25;
 export const DEFAULT_CONTIGUITY = 'exact' as const;

@@ -4,6 +4,7 @@
 import { sql, type SqlFragment } from '../db/sql.js';
 import type { OgcSnapshot, YearMeasures } from './measures.js';
 import { RULE_VERSION } from './measures.js';
+import { UNIT_CODE_RE } from '../domain/unit-code.js';
 
 export type PropType = 'string' | 'number' | 'integer' | 'boolean' | 'date';
 
@@ -73,7 +74,7 @@ export const CITIES: CollectionDef = {
   idType: 'string',
   idExpr: sql`c.code`,
   orderBy: sql`c.code`,
-  idPattern: /^[A-Za-z0-9][A-Za-z0-9._:-]{0,31}$/,
+  idPattern: UNIT_CODE_RE,
   extraParams: ['simplify'],
   props(snap) {
     const builtIn: Prop[] = [

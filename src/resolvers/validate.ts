@@ -1,5 +1,6 @@
 // Argument checks shared by resolvers; each failure names its argument.
 import { badInput } from './errors.js';
+import { UNIT_CODE_RE } from '../domain/unit-code.js';
 import { geoJsonShapeProblem } from '../geo/geojson.js';
 
 export function checkLonLat(arg: string, lon: number, lat: number) {
@@ -32,7 +33,7 @@ export function checkGeoJSON(arg: string, g: unknown) {
 
 export function checkCode(arg: string, code: string) {
   // any unit code the store accepts (the city.code CHECK of migration 20261201000000), e.g. GB/T 2260, FIPS, NUTS
-  if (!/^[A-Za-z0-9][A-Za-z0-9._:-]{0,31}$/.test(code)) throw badInput(arg, `"${code}" is not a unit code (1-32 letters, digits or . _ : -)`);
+  if (!UNIT_CODE_RE.test(code)) throw badInput(arg, `"${code}" is not a unit code (1-32 letters, digits or . _ : -)`);
 }
 
 const encode = (s: string) => Buffer.from(s, 'utf8').toString('base64url');
