@@ -55,7 +55,7 @@ export function leastSquares(y: Float64Array, X: Matrix, names: string[], contex
     for (let j = 0; j < k; j++) s += xtxInv.data[i + j * k] * xty[j];
     coef[i] = s;
   }
-  const resid = Float64Array.from(y);
+  const resid = y.slice();
   for (let j = 0; j < k; j++) {
     const b = coef[j], o = j * n;
     for (let i = 0; i < n; i++) resid[i] -= Xk.data[o + i] * b;
