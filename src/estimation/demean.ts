@@ -116,6 +116,14 @@ class Grow<T extends Int32Array | Float64Array> {
   done(): T { return this.buf.slice(0, this.len) as T; }
 }
 
+/** Whether stored pattern id is the sorted level list `list` (m levels) with counts `times`. */
+function samePattern(pStart: Int32Array, pIdx: Int32Array, pCnt: Float64Array, id: number, list: Int32Array, m: number, times: Int32Array, offset: number): boolean {
+  const p0 = pStart[id];
+  if (pStart[id + 1] - p0 !== m) return false;
+  for (let j = 0; j < m; j++) if (pIdx[p0 + j] !== offset + list[j] || pCnt[p0 + j] !== times[list[j]]) return false;
+  return true;
+}
+
 /**
  * The link of the big factor to one small factor (codes grouped by big level): the distinct multisets of small
  * levels, when storing each once (plus a pattern id per big level) takes under half the entries of the direct
@@ -127,6 +135,7 @@ function linkSmall(start: Int32Array, grouped: Int32Array, nlevels: number, offs
   // patterns: canonical form = sorted levels with their counts, found by hash and compared exactly
   const pat = new Int32Array(L), pStart = new Grow(new Int32Array(64)), pIdx = new Grow(new Int32Array(256)), pCnt = new Grow(new Float64Array(256));
   const pNext = new Grow(new Int32Array(64)), head = new Map<number, number>();
+  const byMask = nlevels <= 16 ? new Int32Array(1 << nlevels).fill(-1) : null;
   pStart.push(0);
   let nu = 0, nw = 0, usePatterns = true;
   for (let g = 0; g < L; g++) {
@@ -135,8 +144,24 @@ function linkSmall(start: Int32Array, grouped: Int32Array, nlevels: number, offs
       const c = grouped[e];
       if (seen[c] !== g) { seen[c] = g; times[c] = 1; list[m++] = c; } else times[c]++;
     }
-    for (let j = 0; j < m; j++) if (times[list[j]] === 1) nu++; else nw++;
+    let repeats = 0;
+    for (let j = 0; j < m; j++) if (times[list[j]] === 1) nu++; else { nw++; repeats++; }
     if (!usePatterns) continue;
+    if (byMask !== null && repeats === 0) {
+      // few small levels (years), each met once: the set of levels as a bit mask indexes the patterns directly
+      let mask = 0;
+      for (let j = 0; j < m; j++) mask |= 1 << list[j];
+      let id = byMask[mask];
+      if (id < 0) {
+        id = byMask[mask] = pStart.len - 1;
+        for (let c = 0; c < nlevels; c++) if ((mask >>> c) & 1) { pIdx.push(offset + c); pCnt.push(1); }
+        pStart.push(pIdx.len);
+        pNext.push(-1);
+        if (g >= 1024 && 2 * (pIdx.len + g) > nu + nw) usePatterns = false;
+      }
+      pat[g] = id;
+      continue;
+    }
     // insertion sort: a big level meets few small levels
     for (let j = 1; j < m; j++) {
       const v = list[j];
@@ -144,19 +169,13 @@ function linkSmall(start: Int32Array, grouped: Int32Array, nlevels: number, offs
       while (k >= 0 && list[k] > v) { list[k + 1] = list[k]; k--; }
       list[k + 1] = v;
     }
-    const same = (id: number) => {
-      const p0 = pStart.buf[id];
-      if (pStart.buf[id + 1] - p0 !== m) return false;
-      let j = 0;
-      while (j < m && pIdx.buf[p0 + j] === offset + list[j] && pCnt.buf[p0 + j] === times[list[j]]) j++;
-      return j === m;
-    };
     // consecutive big levels often share a pattern: try the previous one before hashing
-    let h = 0, id = g > 0 && same(pat[g - 1]) ? pat[g - 1] : -1;
+    let h = 0, id = g > 0 && samePattern(pStart.buf, pIdx.buf, pCnt.buf, pat[g - 1], list, m, times, offset) ? pat[g - 1] : -1;
     if (id < 0) {
       h = m;
       for (let j = 0; j < m; j++) h = Math.imul(h ^ (list[j] * 31 + times[list[j]]), 0x01000193);
-      for (id = head.get(h) ?? -1; id >= 0 && !same(id); id = pNext.buf[id]);
+      id = head.get(h) ?? -1;
+      while (id >= 0 && !samePattern(pStart.buf, pIdx.buf, pCnt.buf, id, list, m, times, offset)) id = pNext.buf[id];
     }
     if (id < 0) {
       id = pStart.len - 1;
@@ -166,7 +185,7 @@ function linkSmall(start: Int32Array, grouped: Int32Array, nlevels: number, offs
       head.set(h, id);
       // give up on patterns once they stop paying: a sweep costs about (pattern entries + big levels) with them,
       // (distinct pairs) without
-      if (g >= 64 && 2 * (pIdx.len + g) > nu + nw) usePatterns = false;
+      if (g >= 1024 && 2 * (pIdx.len + g) > nu + nw) usePatterns = false;
     }
     pat[g] = id;
   }
@@ -253,8 +272,14 @@ function makePlan(factors: Factor[]): Plan {
     if ('pat' in link) patterns.push(link); else direct.push(link);
   });
   const cross: Crosstab[][] = small.map((f, q) => small.map((h, j) => (j > q ? crosstab(f, h) : { start: new Int32Array(0), idx: new Int32Array(0), cnt: null })));
+  // rows of each small level, from the links (every row is in exactly one big level)
   const bigInv = inverseCounts(big), smallCount = new Float64Array(stateLen);
-  small.forEach((f, q) => { const c = f.codes, o = off[q]; for (let i = 0; i < c.length; i++) smallCount[o + c[i]]++; });
+  for (const { start, idx, cnt } of direct) for (let e = 0; e < idx.length && e < start[start.length - 1]; e++) smallCount[idx[e]] += cnt === null ? 1 : cnt[e];
+  for (const { pat, start, idx, cnt } of patterns) {
+    const uses = new Float64Array(start.length - 1);
+    for (let g = 0; g < pat.length; g++) uses[pat[g]]++;
+    for (let j = 0; j < uses.length; j++) for (let e = start[j]; e < start[j + 1]; e++) smallCount[idx[e]] += cnt[e] * uses[j];
+  }
   // diag(M)_l = n_l - sum over big levels g of N_gl^2 / n_g
   const dg = smallCount.slice();
   for (const { start, idx, cnt } of direct) {
@@ -411,21 +436,40 @@ function solveCG(p: Plan, a: Float64Array, b: Float64Array, tolAbs: number, maxI
   return { x, sweeps, converged: !(zmax > tolAbs) };
 }
 
-/** Per-level sums of y for the big factor (into S0) and the small ones (into Ss, state order), in one pass. */
-function levelSums(p: Plan, y: Float64Array, S0: Float64Array, Ss: Float64Array) {
+/** Per-level sums of y for the big factor (into S0) and the small ones (into Ss, state order), in one pass;
+ * returns the largest |y| (the scale of the tolerance). */
+function levelSums(p: Plan, y: Float64Array, S0: Float64Array, Ss: Float64Array): number {
   const c0 = p.big.codes, n = c0.length, sc = p.small.map((f) => f.codes), off = p.off;
   S0.fill(0);
   Ss.fill(0);
+  let m = 0;
   if (sc.length === 1) {
     const c1 = sc[0];
-    for (let i = 0; i < n; i++) { const v = y[i]; S0[c0[i]] += v; Ss[c1[i]] += v; }
+    for (let i = 0; i < n; i++) {
+      const v = y[i];
+      S0[c0[i]] += v;
+      Ss[c1[i]] += v;
+      if (Math.abs(v) > m) m = Math.abs(v);
+    }
   } else if (sc.length === 2) {
     const c1 = sc[0], c2 = sc[1], o2 = off[1];
-    for (let i = 0; i < n; i++) { const v = y[i]; S0[c0[i]] += v; Ss[c1[i]] += v; Ss[o2 + c2[i]] += v; }
+    for (let i = 0; i < n; i++) {
+      const v = y[i];
+      S0[c0[i]] += v;
+      Ss[c1[i]] += v;
+      Ss[o2 + c2[i]] += v;
+      if (Math.abs(v) > m) m = Math.abs(v);
+    }
   } else {
-    for (let i = 0; i < n; i++) S0[c0[i]] += y[i];
+    for (let i = 0; i < n; i++) { const v = y[i]; S0[c0[i]] += v; if (Math.abs(v) > m) m = Math.abs(v); }
     sc.forEach((c, q) => { const o = off[q]; for (let i = 0; i < n; i++) Ss[o + c[i]] += y[i]; });
   }
+  return m;
+}
+
+function bigSums(codes: Int32Array, y: Float64Array, S0: Float64Array) {
+  S0.fill(0);
+  for (let i = 0; i < codes.length; i++) S0[codes[i]] += y[i];
 }
 
 /** out = y minus the fitted fixed effects (a for the big factor, the state for the others), row by row. */
@@ -463,29 +507,25 @@ export function demeanCoef(columns: Float64Array[], factors: Factor[], opts: Coe
   const p = makePlan(factors);
   const S = p.stateLen;
   const S0 = new Float64Array(p.big.nlevels), Ss = new Float64Array(S), a = new Float64Array(p.big.nlevels), b = new Float64Array(S);
+  const zeroState = new Float64Array(S);
   let iterations = 1, converged = true;
-  columns.forEach((y, k) => {
-    let x: Float64Array = new Float64Array(S);
+  for (let k = 0; k < columns.length; k++) {
+    const y = columns[k];
+    let x: Float64Array = zeroState; // no small factors: an empty state
     if (S > 0) {
-      levelSums(p, y, S0, Ss);
+      const scale = levelSums(p, y, S0, Ss);
       // b = D_s'(I - P_big) y = Ss - scatter of the big factor's means of y
       b.fill(0);
-      bigStep(p, S0, x, a, b);
+      bigStep(p, S0, zeroState, a, b);
       for (let j = 0; j < S; j++) b[j] = Ss[j] - b[j];
-      let scale = 0;
-      for (let i = 0; i < y.length; i++) { const v = Math.abs(y[i]); if (v > scale) scale = v; }
       const r = solveCG(p, a, b, opts.tol * Math.max(scale, 1e-300), opts.maxIter);
       x = r.x;
       iterations = Math.max(iterations, r.sweeps);
       converged &&= r.converged;
-    } else {
-      S0.fill(0);
-      const c0 = p.big.codes;
-      for (let i = 0; i < y.length; i++) S0[c0[i]] += y[i];
-    }
+    } else bigSums(p.big.codes, y, S0);
     // the big factor's coefficients given the solution, then the residuals
     bigStep(p, S0, x, a, null);
     residuals(p, y, a, x, opts.out[k]);
-  });
+  }
   return { iterations, converged };
 }

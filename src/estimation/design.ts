@@ -44,8 +44,9 @@ export function buildDesign(frame: DataFrame, f: ParsedFormula, opts: DesignOpti
   const y = ev.eval(f.lhs, f.lhsName);
   const cols = f.terms.map((t) => ev.evalProduct(t.factors, t.name));
   const extra = (opts.require ?? []).map((e) => ev.eval(e, exprName(e)));
-  // a column used both as a fixed effect and as a cluster (worker FE, clustered by worker) is coded once
+  // a column used as panel id, fixed effect or cluster (worker FE, clustered by worker) is coded once
   const coded = new Map<string, { codes: Int32Array; nlevels: number }>();
+  if (panel) coded.set(panel.idName, { codes: panel.id, nlevels: panel.ngroups });
   const codesOf = (name: string, what: string) => {
     let c = coded.get(name);
     if (!c) coded.set(name, (c = factorCodes(frame, name, what)));
