@@ -58,14 +58,15 @@ export function buildDesign(frame: DataFrame, f: ParsedFormula, opts: DesignOpti
   const n = frame.nrows;
   // rows with a missing value anywhere, marked column by column (tight loops), then the kept rows listed
   const bad = new Uint8Array(n);
-  if (keepWhere) for (let i = 0; i < n; i++) bad[i] = keepWhere[i] ? 0 : 1;
+  let excluded = 0; // by sample.where: not counted as dropped
+  if (keepWhere) for (let i = 0; i < n; i++) if (!keepWhere[i]) { bad[i] = 1; excluded++; }
   for (const v of [y, ...cols, ...extra]) for (let i = 0; i < n; i++) if (!Number.isFinite(v[i])) bad[i] = 1;
   for (const { codes } of [...feCodes, ...clCodes]) for (let i = 0; i < n; i++) if (codes[i] < 0) bad[i] = 1;
   if (panel) for (let i = 0; i < n; i++) if (panel.id[i] < 0 || !Number.isFinite(panel.time[i])) bad[i] = 1;
   const rowBuf = new Int32Array(n);
   let m = 0;
   for (let i = 0; i < n; i++) if (!bad[i]) rowBuf[m++] = i;
-  const dropped = n - m;
+  const dropped = n - excluded - m;
   if (m === 0) throw new EstimationInputError(`no complete observations for formula (all ${n} rows have a missing value${opts.where ? ' or fail sample.where' : ''})`, 'formula');
   // every row kept (the common case for large data): columns are copied whole and factor codes reused as they are
   const all = m === n;
