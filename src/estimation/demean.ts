@@ -27,7 +27,7 @@ interface Crosstab {
 interface DirectLink {
   start: Int32Array;
   idx: Int32Array;
-  cnt: Float64Array | null;
+  cnt: Int32Array | null;
 }
 
 /** Big level g -> pattern pat[g]; pattern p = the small coefficients idx[start[p]..start[p+1]) met cnt[] times each. */
@@ -36,7 +36,8 @@ interface PatternLink {
   start: Int32Array;
   idx: Int32Array;
   cnt: Float64Array;
-  /** per sweep: each pattern's sum of coefficients, and the sum of the big coefficients of its levels */
+  /** per sweep: each pattern's sum of coefficients, and the sum of the big coefficients of its levels (room for
+   * 3 interleaved columns) */
   v: Float64Array;
   sumA: Float64Array;
 }
@@ -128,16 +129,19 @@ function samePattern(pStart: Int32Array, pIdx: Int32Array, pCnt: Float64Array, i
  * The link of the big factor to one small factor (codes grouped by big level): the distinct multisets of small
  * levels, when storing each once (plus a pattern id per big level) takes under half the entries of the direct
  * cross-tabulation; else the direct cross-tabulation. Small levels are stored as state indices (offset added).
+ * One pass: each group's distinct levels are both matched against the patterns and written compacted (over the
+ * grouped codes themselves when `owned`: the write position never passes the read position).
  */
-function linkSmall(start: Int32Array, grouped: Int32Array, nlevels: number, offset: number): DirectLink | PatternLink {
-  const L = start.length - 1;
+function linkSmall(start: Int32Array, grouped: Int32Array, owned: boolean, nlevels: number, offset: number): DirectLink | PatternLink {
+  const L = start.length - 1, n = grouped.length;
   const seen = new Int32Array(nlevels).fill(-1), times = new Int32Array(nlevels), list = new Int32Array(nlevels);
   // patterns: canonical form = sorted levels with their counts, found by hash and compared exactly
   const pat = new Int32Array(L), pStart = new Grow(new Int32Array(64)), pIdx = new Grow(new Int32Array(256)), pCnt = new Grow(new Float64Array(256));
   const pNext = new Grow(new Int32Array(64)), head = new Map<number, number>();
   const byMask = nlevels <= 16 ? new Int32Array(1 << nlevels).fill(-1) : null;
   pStart.push(0);
-  let nu = 0, nw = 0, usePatterns = true;
+  const comp = owned ? grouped : new Int32Array(n), times1 = new Int32Array(n), st = new Int32Array(L + 1);
+  let k = 0, repeated = false, usePatterns = true;
   for (let g = 0; g < L; g++) {
     let m = 0;
     for (let e = start[g]; e < start[g + 1]; e++) {
@@ -145,67 +149,62 @@ function linkSmall(start: Int32Array, grouped: Int32Array, nlevels: number, offs
       if (seen[c] !== g) { seen[c] = g; times[c] = 1; list[m++] = c; } else times[c]++;
     }
     let repeats = 0;
-    for (let j = 0; j < m; j++) if (times[list[j]] === 1) nu++; else { nw++; repeats++; }
+    for (let j = 0; j < m; j++) {
+      const c = list[j], t = times[c];
+      comp[k] = offset + c;
+      times1[k++] = t;
+      if (t > 1) repeats++;
+    }
+    st[g + 1] = k;
+    if (repeats) repeated = true;
     if (!usePatterns) continue;
+    let id: number;
     if (byMask !== null && repeats === 0) {
       // few small levels (years), each met once: the set of levels as a bit mask indexes the patterns directly
       let mask = 0;
       for (let j = 0; j < m; j++) mask |= 1 << list[j];
-      let id = byMask[mask];
+      id = byMask[mask];
       if (id < 0) {
         id = byMask[mask] = pStart.len - 1;
         for (let c = 0; c < nlevels; c++) if ((mask >>> c) & 1) { pIdx.push(offset + c); pCnt.push(1); }
         pStart.push(pIdx.len);
         pNext.push(-1);
-        if (g >= 1024 && 2 * (pIdx.len + g) > nu + nw) usePatterns = false;
       }
-      pat[g] = id;
-      continue;
-    }
-    // insertion sort: a big level meets few small levels
-    for (let j = 1; j < m; j++) {
-      const v = list[j];
-      let k = j - 1;
-      while (k >= 0 && list[k] > v) { list[k + 1] = list[k]; k--; }
-      list[k + 1] = v;
-    }
-    // consecutive big levels often share a pattern: try the previous one before hashing
-    let h = 0, id = g > 0 && samePattern(pStart.buf, pIdx.buf, pCnt.buf, pat[g - 1], list, m, times, offset) ? pat[g - 1] : -1;
-    if (id < 0) {
-      h = m;
-      for (let j = 0; j < m; j++) h = Math.imul(h ^ (list[j] * 31 + times[list[j]]), 0x01000193);
-      id = head.get(h) ?? -1;
-      while (id >= 0 && !samePattern(pStart.buf, pIdx.buf, pCnt.buf, id, list, m, times, offset)) id = pNext.buf[id];
-    }
-    if (id < 0) {
-      id = pStart.len - 1;
-      for (let j = 0; j < m; j++) { pIdx.push(offset + list[j]); pCnt.push(times[list[j]]); }
-      pStart.push(pIdx.len);
-      pNext.push(head.get(h) ?? -1);
-      head.set(h, id);
-      // give up on patterns once they stop paying: a sweep costs about (pattern entries + big levels) with them,
-      // (distinct pairs) without
-      if (g >= 1024 && 2 * (pIdx.len + g) > nu + nw) usePatterns = false;
+    } else {
+      // insertion sort: a big level meets few small levels
+      for (let j = 1; j < m; j++) {
+        const v = list[j];
+        let i = j - 1;
+        while (i >= 0 && list[i] > v) { list[i + 1] = list[i]; i--; }
+        list[i + 1] = v;
+      }
+      // consecutive big levels often share a pattern: try the previous one before hashing
+      let h = 0;
+      id = g > 0 && samePattern(pStart.buf, pIdx.buf, pCnt.buf, pat[g - 1], list, m, times, offset) ? pat[g - 1] : -1;
+      if (id < 0) {
+        h = m;
+        for (let j = 0; j < m; j++) h = Math.imul(h ^ (list[j] * 31 + times[list[j]]), 0x01000193);
+        id = head.get(h) ?? -1;
+        while (id >= 0 && !samePattern(pStart.buf, pIdx.buf, pCnt.buf, id, list, m, times, offset)) id = pNext.buf[id];
+      }
+      if (id < 0) {
+        id = pStart.len - 1;
+        for (let j = 0; j < m; j++) { pIdx.push(offset + list[j]); pCnt.push(times[list[j]]); }
+        pStart.push(pIdx.len);
+        pNext.push(head.get(h) ?? -1);
+        head.set(h, id);
+      }
     }
     pat[g] = id;
+    // give up on patterns once they stop paying: a product costs about (pattern entries + big levels) with them,
+    // (distinct pairs) without
+    if (g >= 1024 && 2 * (pIdx.len + g) > k) usePatterns = false;
   }
-  if (usePatterns && 2 * (pIdx.len + L) <= nu + nw) {
+  if (usePatterns && 2 * (pIdx.len + L) <= k) {
     const np = pStart.len - 1;
-    return { pat, start: pStart.done(), idx: pIdx.done(), cnt: pCnt.done(), v: new Float64Array(np), sumA: new Float64Array(np) };
+    return { pat, start: pStart.done(), idx: pIdx.done(), cnt: pCnt.done(), v: new Float64Array(3 * np), sumA: new Float64Array(3 * np) };
   }
-  if (nw === 0 && offset === 0) return { start, idx: grouped, cnt: null };
-  const st = new Int32Array(L + 1), idx = new Int32Array(nu + nw), cnt = nw ? new Float64Array(nu + nw) : null;
-  seen.fill(-1);
-  let k = 0;
-  for (let g = 0; g < L; g++) {
-    for (let e = start[g]; e < start[g + 1]; e++) {
-      const c = grouped[e];
-      if (seen[c] !== g) { seen[c] = g; times[c] = 1; idx[k++] = offset + c; } else times[c]++;
-    }
-    st[g + 1] = k;
-    if (cnt) for (let j = st[g]; j < k; j++) cnt[j] = times[idx[j] - offset];
-  }
-  return { start: st, idx, cnt };
+  return { start: st, idx: k === n ? comp : comp.slice(0, k), cnt: repeated ? times1.slice(0, k) : null };
 }
 
 /** Entries of grouped codes deduplicated within each group, when that saves at least a quarter of them. */
@@ -267,7 +266,7 @@ function makePlan(factors: Factor[]): Plan {
   const direct: DirectLink[] = [], patterns: PatternLink[] = [];
   const grouped: (Int32Array | null)[] = groupedCodes(big, gs, small);
   small.forEach((f, q) => {
-    const link = linkSmall(gs.start, grouped[q]!, f.nlevels, off[q]);
+    const link = linkSmall(gs.start, grouped[q]!, !gs.sorted, f.nlevels, off[q]);
     grouped[q] = null; // free the n-length copy before the next link is built
     if ('pat' in link) patterns.push(link); else direct.push(link);
   });
@@ -305,7 +304,7 @@ function makePlan(factors: Factor[]): Plan {
 function bigStep(p: Plan, S0: Float64Array | null, X: Float64Array, a: Float64Array, A: Float64Array | null) {
   const P = p.patterns, D = p.direct;
   for (const { start, idx, cnt, v, sumA } of P) {
-    for (let j = 0; j < v.length; j++) {
+    for (let j = 0; j < start.length - 1; j++) {
       let s = 0;
       for (let e = start[j]; e < start[j + 1]; e++) s += cnt[e] * X[idx[e]];
       v[j] = s;
@@ -316,7 +315,7 @@ function bigStep(p: Plan, S0: Float64Array | null, X: Float64Array, a: Float64Ar
   else bigStepGeneral(p, S0, X, a, A);
   if (A === null) return;
   for (const { start, idx, cnt, sumA } of P) {
-    for (let j = 0; j < sumA.length; j++) {
+    for (let j = 0; j < start.length - 1; j++) {
       const sj = sumA[j];
       for (let e = start[j]; e < start[j + 1]; e++) A[idx[e]] += cnt[e] * sj;
     }
@@ -369,71 +368,191 @@ function bigStepGeneral(p: Plan, S0: Float64Array | null, X: Float64Array, a: Fl
   for (const { pat, sumA } of p.patterns) for (let g = 0; g < L0; g++) sumA[pat[g]] += a[g];
 }
 
+// ---- M applied to a block of K <= 3 columns at once: vectors interleaved, coefficient j of column k at j*K + k,
+// so one pass over the cross-tabulations serves every column (the pass is memory-bound: K columns cost little more
+// than one). Hand-unrolled per K: V8 keeps the per-column sums in registers only then.
+
+const NO_I = new Int32Array(1), NO_F = new Float64Array(1);
+
 /**
- * out = M x = D_s'D_s x - D_s'P_big D_s x: the counts times x, plus the small factors' cross-tabulations, plus the
- * scatter of the big factor's means of D_s x (bigStep with S0 = 0 yields minus those means).
+ * A -= D_s'P_big D_s X for K lanes when the plan has at most one pattern link and one direct link (two or three
+ * factors): per big level, minus the mean of the small coefficients over its rows, scattered back. false otherwise.
  */
-function applyM(p: Plan, a: Float64Array, x: Float64Array, out: Float64Array) {
-  const S = x.length, cnt0 = p.smallCount;
-  for (let j = 0; j < S; j++) out[j] = cnt0[j] * x[j];
-  bigStep(p, null, x, a, out);
+function bigLanes(p: Plan, K: number, X: Float64Array, A: Float64Array): boolean {
+  if (p.patterns.length > 1 || p.direct.length > 1) return false;
+  const pl = p.patterns[0], dl = p.direct[0], hasP = pl !== undefined, hasD = dl !== undefined;
+  const pat = hasP ? pl.pat : NO_I, v = hasP ? pl.v : NO_F, sumA = hasP ? pl.sumA : NO_F;
+  if (hasP) {
+    const { start, idx, cnt } = pl, np = start.length - 1;
+    v.fill(0, 0, np * K);
+    sumA.fill(0, 0, np * K);
+    for (let j = 0; j < np; j++) {
+      for (let e = start[j]; e < start[j + 1]; e++) for (let k = 0; k < K; k++) v[j * K + k] += cnt[e] * X[idx[e] * K + k];
+    }
+  }
+  const start = hasD ? dl.start : NO_I, idx = hasD ? dl.idx : NO_I, cnt = hasD ? dl.cnt : null;
+  if (K === 1) lanes1(p.bigInv, X, A, hasP, pat, v, sumA, hasD, start, idx, cnt);
+  else if (K === 2) lanes2(p.bigInv, X, A, hasP, pat, v, sumA, hasD, start, idx, cnt);
+  else lanes3(p.bigInv, X, A, hasP, pat, v, sumA, hasD, start, idx, cnt);
+  if (hasP) {
+    const { start, idx, cnt } = pl, np = start.length - 1;
+    for (let j = 0; j < np; j++) {
+      for (let e = start[j]; e < start[j + 1]; e++) for (let k = 0; k < K; k++) A[idx[e] * K + k] += cnt[e] * sumA[j * K + k];
+    }
+  }
+  return true;
+}
+
+function lanes1(inv: Float64Array, X: Float64Array, A: Float64Array, hasP: boolean, pat: Int32Array, v: Float64Array, sumA: Float64Array,
+  hasD: boolean, start: Int32Array, idx: Int32Array, cnt: Int32Array | null) {
+  for (let g = 0; g < inv.length; g++) {
+    const pg = hasP ? pat[g] : 0;
+    let s0 = hasP ? -v[pg] : 0;
+    const e0 = hasD ? start[g] : 0, e1 = hasD ? start[g + 1] : 0;
+    if (cnt === null) for (let e = e0; e < e1; e++) s0 -= X[idx[e]];
+    else for (let e = e0; e < e1; e++) s0 -= cnt[e] * X[idx[e]];
+    s0 *= inv[g];
+    if (cnt === null) for (let e = e0; e < e1; e++) A[idx[e]] += s0;
+    else for (let e = e0; e < e1; e++) A[idx[e]] += cnt[e] * s0;
+    if (hasP) sumA[pg] += s0;
+  }
+}
+
+function lanes2(inv: Float64Array, X: Float64Array, A: Float64Array, hasP: boolean, pat: Int32Array, v: Float64Array, sumA: Float64Array,
+  hasD: boolean, start: Int32Array, idx: Int32Array, cnt: Int32Array | null) {
+  for (let g = 0; g < inv.length; g++) {
+    const pg = hasP ? pat[g] * 2 : 0;
+    let s0 = hasP ? -v[pg] : 0, s1 = hasP ? -v[pg + 1] : 0;
+    const e0 = hasD ? start[g] : 0, e1 = hasD ? start[g + 1] : 0;
+    for (let e = e0; e < e1; e++) {
+      const c = cnt === null ? 1 : cnt[e], j = idx[e] * 2;
+      s0 -= c * X[j];
+      s1 -= c * X[j + 1];
+    }
+    const ig = inv[g];
+    s0 *= ig;
+    s1 *= ig;
+    for (let e = e0; e < e1; e++) {
+      const c = cnt === null ? 1 : cnt[e], j = idx[e] * 2;
+      A[j] += c * s0;
+      A[j + 1] += c * s1;
+    }
+    if (hasP) { sumA[pg] += s0; sumA[pg + 1] += s1; }
+  }
+}
+
+function lanes3(inv: Float64Array, X: Float64Array, A: Float64Array, hasP: boolean, pat: Int32Array, v: Float64Array, sumA: Float64Array,
+  hasD: boolean, start: Int32Array, idx: Int32Array, cnt: Int32Array | null) {
+  for (let g = 0; g < inv.length; g++) {
+    const pg = hasP ? pat[g] * 3 : 0;
+    let s0 = hasP ? -v[pg] : 0, s1 = hasP ? -v[pg + 1] : 0, s2 = hasP ? -v[pg + 2] : 0;
+    const e0 = hasD ? start[g] : 0, e1 = hasD ? start[g + 1] : 0;
+    for (let e = e0; e < e1; e++) {
+      const c = cnt === null ? 1 : cnt[e], j = idx[e] * 3;
+      s0 -= c * X[j];
+      s1 -= c * X[j + 1];
+      s2 -= c * X[j + 2];
+    }
+    const ig = inv[g];
+    s0 *= ig;
+    s1 *= ig;
+    s2 *= ig;
+    for (let e = e0; e < e1; e++) {
+      const c = cnt === null ? 1 : cnt[e], j = idx[e] * 3;
+      A[j] += c * s0;
+      A[j + 1] += c * s1;
+      A[j + 2] += c * s2;
+    }
+    if (hasP) { sumA[pg] += s0; sumA[pg + 1] += s1; sumA[pg + 2] += s2; }
+  }
+}
+
+/**
+ * out = M x = D_s'D_s x - D_s'P_big D_s x for K interleaved columns: the counts times x, the small factors'
+ * cross-tabulations, and the big factor's means of D_s x scattered back (column by column through bigStep when the
+ * plan has several links of a kind).
+ */
+function applyM(p: Plan, K: number, x: Float64Array, out: Float64Array, a: Float64Array) {
+  const S = p.stateLen, cnt0 = p.smallCount;
+  for (let j = 0; j < S; j++) for (let k = 0; k < K; k++) out[j * K + k] = cnt0[j] * x[j * K + k];
+  if (!bigLanes(p, K, x, out)) {
+    const xk = new Float64Array(S), ok = new Float64Array(S);
+    for (let k = 0; k < K; k++) {
+      for (let j = 0; j < S; j++) xk[j] = x[j * K + k];
+      ok.fill(0);
+      bigStep(p, null, xk, a, ok);
+      for (let j = 0; j < S; j++) out[j * K + k] += ok[j];
+    }
+  }
   const Q = p.small.length;
   for (let q = 0; q < Q; q++) {
     for (let h = q + 1; h < Q; h++) {
       const { start, idx, cnt } = p.cross[q][h], oq = p.off[q], oh = p.off[h];
       for (let l = 0; l < p.small[q].nlevels; l++) {
-        const xl = x[oq + l];
-        let s = 0;
-        if (cnt === null) {
-          for (let e = start[l]; e < start[l + 1]; e++) { const j = oh + idx[e]; s += x[j]; out[j] += xl; }
-        } else {
-          for (let e = start[l]; e < start[l + 1]; e++) { const j = oh + idx[e], c = cnt[e]; s += c * x[j]; out[j] += c * xl; }
+        const jl = (oq + l) * K;
+        for (let e = start[l]; e < start[l + 1]; e++) {
+          const jh = (oh + idx[e]) * K, c = cnt === null ? 1 : cnt[e];
+          for (let k = 0; k < K; k++) { out[jl + k] += c * x[jh + k]; out[jh + k] += c * x[jl + k]; }
         }
-        out[oq + l] += s;
       }
     }
   }
 }
 
 /**
- * Preconditioned conjugate gradients for M x = b from x = 0. Stops when the preconditioned residual diag(M)^-1 r -
- * the change a Jacobi step would make to each coefficient - is below tolAbs everywhere. M is singular when the
+ * Preconditioned conjugate gradients for M x_k = b_k, k < K, from x = 0, one recurrence per column sharing the
+ * products. A column stops when its preconditioned residual diag(M)^-1 r - the change a Jacobi step would make to
+ * each coefficient - is below its tolerance everywhere; its search direction is then zeroed. M is singular when the
  * factors' dummies are collinear (they always are between two factors); b lies in its range, so CG stays consistent
  * and the residuals do not depend on which solution it reaches.
  */
-function solveCG(p: Plan, a: Float64Array, b: Float64Array, tolAbs: number, maxIter: number): { x: Float64Array; sweeps: number; converged: boolean } {
-  const S = b.length, pre = p.preInv;
-  const x = new Float64Array(S), r = b.slice(), z = new Float64Array(S), d = new Float64Array(S), Md = new Float64Array(S);
-  let rz = 0, zmax = 0;
+function solveCG(p: Plan, bs: Float64Array[], tolAbs: number[], maxIter: number, a: Float64Array) {
+  const S = p.stateLen, K = bs.length, pre = p.preInv, SK = S * K;
+  const x = new Float64Array(SK), r = new Float64Array(SK), z = new Float64Array(SK), d = new Float64Array(SK), Md = new Float64Array(SK);
+  const rz = new Float64Array(K), zmax = new Float64Array(K), dMd = new Float64Array(K), alpha = new Float64Array(K), beta = new Float64Array(K);
+  const sweeps = new Array<number>(K).fill(0), active = new Array<boolean>(K).fill(false);
   for (let j = 0; j < S; j++) {
-    z[j] = r[j] * pre[j];
-    d[j] = z[j];
-    rz += r[j] * z[j];
-    zmax = Math.max(zmax, Math.abs(z[j]));
-  }
-  let sweeps = 0;
-  while (zmax > tolAbs && sweeps < maxIter) {
-    applyM(p, a, d, Md);
-    sweeps++;
-    let dMd = 0;
-    for (let j = 0; j < S; j++) dMd += d[j] * Md[j];
-    if (!(dMd > 0)) break; // d in M's null space: nothing left to reduce
-    const alpha = rz / dMd;
-    let rzNew = 0;
-    zmax = 0;
-    for (let j = 0; j < S; j++) {
-      x[j] += alpha * d[j];
-      r[j] -= alpha * Md[j];
-      z[j] = r[j] * pre[j];
-      rzNew += r[j] * z[j];
-      const az = Math.abs(z[j]);
-      if (az > zmax) zmax = az;
+    for (let k = 0; k < K; k++) {
+      const i = j * K + k, rv = bs[k][j], zv = rv * pre[j];
+      r[i] = rv; z[i] = zv; d[i] = zv;
+      rz[k] += rv * zv;
+      zmax[k] = Math.max(zmax[k], Math.abs(zv));
     }
-    const beta = rzNew / rz;
-    rz = rzNew;
-    for (let j = 0; j < S; j++) d[j] = z[j] + beta * d[j];
   }
-  return { x, sweeps, converged: !(zmax > tolAbs) };
+  for (let k = 0; k < K; k++) active[k] = zmax[k] > tolAbs[k];
+  let done = !active.includes(true);
+  for (let k = 0; k < K; k++) if (!active[k]) for (let j = 0; j < S; j++) d[j * K + k] = 0;
+  while (!done) {
+    applyM(p, K, d, Md, a);
+    dMd.fill(0);
+    for (let i = 0; i < SK; i++) dMd[i % K] += d[i] * Md[i];
+    for (let k = 0; k < K; k++) {
+      if (!active[k]) { alpha[k] = 0; continue; }
+      sweeps[k]++;
+      // d in M's null space: nothing left to reduce for this column
+      if (!(dMd[k] > 0)) { active[k] = false; alpha[k] = 0; } else alpha[k] = rz[k] / dMd[k];
+    }
+    const rzNew = new Float64Array(K);
+    zmax.fill(0);
+    for (let j = 0; j < S; j++) {
+      for (let k = 0; k < K; k++) {
+        const i = j * K + k;
+        x[i] += alpha[k] * d[i];
+        r[i] -= alpha[k] * Md[i];
+        const zv = (z[i] = r[i] * pre[j]);
+        rzNew[k] += r[i] * zv;
+        if (Math.abs(zv) > zmax[k]) zmax[k] = Math.abs(zv);
+      }
+    }
+    for (let k = 0; k < K; k++) {
+      if (active[k] && (!(zmax[k] > tolAbs[k]) || sweeps[k] >= maxIter)) active[k] = false;
+      beta[k] = active[k] ? rzNew[k] / rz[k] : 0;
+      rz[k] = rzNew[k];
+    }
+    for (let j = 0; j < S; j++) for (let k = 0; k < K; k++) { const i = j * K + k; d[i] = active[k] ? z[i] + beta[k] * d[i] : 0; }
+    done = !active.includes(true);
+  }
+  return bs.map((_, k) => ({ x: Float64Array.from({ length: S }, (_, j) => x[j * K + k]), sweeps: sweeps[k], converged: !(zmax[k] > tolAbs[k]) }));
 }
 
 /** Per-level sums of y for the big factor (into S0) and the small ones (into Ss, state order), in one pass;
@@ -499,33 +618,43 @@ export interface CoefDemeanOptions {
 
 /**
  * Residuals of the columns on the dummies of all factors, written into opts.out; returns the most sweeps any column
- * took and whether every column converged. factors.length >= 1. Columns are solved one after the other, each in
- * its own number of sweeps; the plan (cross-tabulations, preconditioner) is shared.
+ * took and whether every column converged. factors.length >= 1. Columns go through CG in blocks of up to 3 sharing
+ * the products; the plan (cross-tabulations, preconditioner) is shared by all.
  */
 export function demeanCoef(columns: Float64Array[], factors: Factor[], opts: CoefDemeanOptions): { iterations: number; converged: boolean } {
   if (!columns.length) return { iterations: 0, converged: true };
   const p = makePlan(factors);
-  const S = p.stateLen;
-  const S0 = new Float64Array(p.big.nlevels), Ss = new Float64Array(S), a = new Float64Array(p.big.nlevels), b = new Float64Array(S);
-  const zeroState = new Float64Array(S);
+  const S = p.stateLen, L0 = p.big.nlevels, K = columns.length;
+  const a = new Float64Array(L0), zeroState = new Float64Array(S);
+  const S0 = columns.map(() => new Float64Array(L0));
   let iterations = 1, converged = true;
-  for (let k = 0; k < columns.length; k++) {
-    const y = columns[k];
-    let x: Float64Array = zeroState; // no small factors: an empty state
-    if (S > 0) {
-      const scale = levelSums(p, y, S0, Ss);
+  const xs: Float64Array[] = columns.map(() => zeroState);
+  if (S > 0) {
+    const Ss = new Float64Array(S), bs: Float64Array[] = [], tols: number[] = [];
+    columns.forEach((y, k) => {
+      const scale = levelSums(p, y, S0[k], Ss);
       // b = D_s'(I - P_big) y = Ss - scatter of the big factor's means of y
-      b.fill(0);
-      bigStep(p, S0, zeroState, a, b);
+      const b = new Float64Array(S);
+      bigStep(p, S0[k], zeroState, a, b);
       for (let j = 0; j < S; j++) b[j] = Ss[j] - b[j];
-      const r = solveCG(p, a, b, opts.tol * Math.max(scale, 1e-300), opts.maxIter);
-      x = r.x;
-      iterations = Math.max(iterations, r.sweeps);
-      converged &&= r.converged;
-    } else bigSums(p.big.codes, y, S0);
-    // the big factor's coefficients given the solution, then the residuals
-    bigStep(p, S0, x, a, null);
-    residuals(p, y, a, x, opts.out[k]);
-  }
+      bs.push(b);
+      tols.push(opts.tol * Math.max(scale, 1e-300));
+    });
+    // blocks of 3 (4 columns: 2 + 2)
+    for (let k0 = 0; k0 < K;) {
+      const size = K - k0 === 4 ? 2 : Math.min(3, K - k0);
+      solveCG(p, bs.slice(k0, k0 + size), tols.slice(k0, k0 + size), opts.maxIter, a).forEach((r, j) => {
+        xs[k0 + j] = r.x;
+        iterations = Math.max(iterations, r.sweeps);
+        converged &&= r.converged;
+      });
+      k0 += size;
+    }
+  } else columns.forEach((y, k) => bigSums(p.big.codes, y, S0[k]));
+  // the big factor's coefficients given the solution, then the residuals
+  columns.forEach((y, k) => {
+    bigStep(p, S0[k], xs[k], a, null);
+    residuals(p, y, a, xs[k], opts.out[k]);
+  });
   return { iterations, converged };
 }
