@@ -1,6 +1,7 @@
-// Absorbing fixed effects: demeaning by alternating projections (one exact pass for a single factor), on
-// Int32Array factor codes, never dense dummies, so 10M rows x 3 factors fits in memory. Also the degrees of
-// freedom the factors use (connected components for two factors) and nesting in cluster variables.
+// Absorbing fixed effects: the within transformation (one exact pass for a single factor; for several, a solve in
+// the space of the fixed-effect coefficients, ./demean.ts), on Int32Array factor codes, never dense dummies, so
+// 10M rows x 3 factors fits in memory. Also the degrees of freedom the factors use (connected components for two
+// factors) and nesting in cluster variables.
 import { demeanCoef } from './demean.js';
 
 export interface Factor {
