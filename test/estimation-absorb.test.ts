@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { estimate, frameFromColumns, leastSquares, mulberry32, demean, factorDf, buildDesign, parseFormula, fitWithin, type DataFrame } from '../src/estimation/index.js';
+import { estimate, frameFromColumns, leastSquares, mulberry32, demean, factorDf, components, buildDesign, parseFormula, fitWithin, type DataFrame } from '../src/estimation/index.js';
 import { demeanPlain } from '../bench/absorb-baseline.js';
 import { zeros } from '../src/estimation/linalg.js';
 import { expectRel } from './estimation-helpers.js';
@@ -207,6 +207,7 @@ describe('demeaning in coefficient space equals LSDV and the previous alternatin
     const hf = [fct('worker', h.w), fct('firm', h.f), fct('year', h.t)];
     const r = demean([h.y], hf, { tol: 1e-13 });
     expect(r.converged).toBe(true);
+    expect(factorDf(hf, r.components)).toEqual(factorDf(hf));
     expect(maxRelDiff(r.columns[0], lsdvResid(h.y, hf))).toBeLessThan(1e-9);
   });
 
@@ -230,6 +231,9 @@ describe('demeaning in coefficient space equals LSDV and the previous alternatin
       const r = demean([yv], c, { tol: 1e-13 });
       expect(r.converged).toBe(true);
       expect(maxRelDiff(r.columns[0], lsdvResid(yv, c))).toBeLessThan(1e-9);
+      // the pairwise components found from the cross-tabulations are those counted on the rows
+      c.forEach((a, i) => c.forEach((b, j) => { if (i !== j) expect(r.components![i][j]).toBe(components(a, b)); }));
+      expect(factorDf(c, r.components)).toEqual(factorDf(c));
     }
   });
 

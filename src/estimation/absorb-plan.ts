@@ -44,18 +44,13 @@ export interface Plan {
   stateLen: number;
   direct: DirectLink[];
   patterns: PatternLink[];
+  /** the link of each small factor (the same objects as in direct / patterns) */
+  links: (DirectLink | PatternLink)[];
   /** cross[q][h] for q < h: level of small q -> levels of small h */
   cross: Crosstab[][];
   /** rows of each small level (state order) and the inverse of diag(M), the preconditioner (0 where M_ll = 0) */
   smallCount: Float64Array;
   preInv: Float64Array;
-}
-
-function inverseCounts(f: Factor): Float64Array {
-  const c = new Float64Array(f.nlevels), codes = f.codes;
-  for (let i = 0; i < codes.length; i++) c[codes[i]]++;
-  for (let l = 0; l < c.length; l++) c[l] = c[l] > 0 ? 1 / c[l] : 0;
-  return c;
 }
 
 interface Groups {
@@ -255,14 +250,16 @@ export function makePlan(factors: Factor[]): Plan {
   const gs = groupStarts(big);
   const direct: DirectLink[] = [], patterns: PatternLink[] = [];
   const grouped: (Int32Array | null)[] = groupedCodes(big, gs, small);
-  small.forEach((f, q) => {
+  const links = small.map((f, q) => {
     const link = linkSmall(gs.start, grouped[q]!, !gs.sorted, f.nlevels, off[q]);
     grouped[q] = null; // free the n-length copy before the next link is built
     if ('pat' in link) patterns.push(link); else direct.push(link);
+    return link;
   });
   const cross: Crosstab[][] = small.map((f, q) => small.map((h, j) => (j > q ? crosstab(f, h) : { start: new Int32Array(0), idx: new Int32Array(0), cnt: null })));
   // rows of each small level, from the links (every row is in exactly one big level)
-  const bigInv = inverseCounts(big), smallCount = new Float64Array(stateLen);
+  const bigInv = new Float64Array(big.nlevels), smallCount = new Float64Array(stateLen);
+  for (let g = 0; g < big.nlevels; g++) { const c = gs.start[g + 1] - gs.start[g]; bigInv[g] = c > 0 ? 1 / c : 0; }
   for (const { start, idx, cnt } of direct) for (let e = 0; e < idx.length && e < start[start.length - 1]; e++) smallCount[idx[e]] += cnt === null ? 1 : cnt[e];
   for (const { pat, start, idx, cnt } of patterns) {
     const uses = new Float64Array(start.length - 1);
@@ -283,6 +280,60 @@ export function makePlan(factors: Factor[]): Plan {
   }
   // a level whose rows the big factor explains entirely (M_ll ~ 0 up to rounding) has a zero row in M: left at 0
   const preInv = dg.map((v, l) => (v > 1e-9 * smallCount[l] ? 1 / v : 0));
-  return { big, bigInv, small, off, stateLen, direct, patterns, cross, smallCount, preInv };
+  return { big, bigInv, small, off, stateLen, direct, patterns, links, cross, smallCount, preInv };
 }
 
+
+/** Union-find over N nodes counting successful unions (components = N - unions). */
+class Components {
+  private parent: Int32Array;
+  unions = 0;
+  constructor(readonly N: number) {
+    this.parent = new Int32Array(N);
+    for (let i = 0; i < N; i++) this.parent[i] = i;
+  }
+  private find(i: number): number {
+    const parent = this.parent;
+    while (parent[i] !== i) { const g = parent[parent[i]]; parent[i] = g; i = g; }
+    return i;
+  }
+  union(a: number, b: number) {
+    const r1 = this.find(a), r2 = this.find(b);
+    if (r1 !== r2) { this.parent[r1] = r2; this.unions++; }
+  }
+  get count() { return this.N - this.unions; }
+}
+
+/**
+ * Connected components of the bipartite graph of each pair of factors, from the distinct pairs the plan holds
+ * rather than the n rows: comps[i][j] (i, j in the order of `factors`, as absorb.ts components()).
+ */
+export function planComponents(p: Plan, factors: Factor[]): number[][] {
+  const Q = factors.length, out = factors.map(() => new Array<number>(Q).fill(0));
+  const pos = (f: Factor) => factors.indexOf(f);
+  const set = (a: Factor, b: Factor, c: number) => { out[pos(a)][pos(b)] = c; out[pos(b)][pos(a)] = c; };
+  const L0 = p.big.nlevels;
+  p.small.forEach((f, q) => {
+    const uf = new Components(L0 + f.nlevels), link = p.links[q], base = L0 - p.off[q];
+    if ('pat' in link) {
+      // a pattern's levels are connected to each other through any big level that has the pattern
+      const { pat, start, idx } = link, used = new Uint8Array(start.length - 1);
+      for (let g = 0; g < L0; g++) {
+        const j = pat[g];
+        if (start[j] < start[j + 1]) { uf.union(g, base + idx[start[j]]); used[j] = 1; }
+      }
+      for (let j = 0; j < used.length; j++) if (used[j]) for (let e = start[j] + 1; e < start[j + 1]; e++) uf.union(base + idx[start[j]], base + idx[e]);
+    } else {
+      const { start, idx } = link;
+      for (let g = 0; g < L0; g++) for (let e = start[g]; e < start[g + 1]; e++) uf.union(g, base + idx[e]);
+    }
+    set(p.big, f, uf.count);
+  });
+  p.small.forEach((f, q) => p.small.forEach((h, r) => {
+    if (r <= q) return;
+    const uf = new Components(f.nlevels + h.nlevels), { start, idx } = p.cross[q][r];
+    for (let l = 0; l < f.nlevels; l++) for (let e = start[l]; e < start[l + 1]; e++) uf.union(l, f.nlevels + idx[e]);
+    set(f, h, uf.count);
+  }));
+  return out;
+}

@@ -25,6 +25,8 @@ export interface DemeanResult {
   /** sweeps over the factors (the largest column's count; 1 for a single factor) */
   iterations: number;
   converged: boolean;
+  /** components[i][j]: connected components of factors i and j (as components()), found on the way; for factorDf */
+  components?: number[][];
 }
 
 /**
@@ -70,13 +72,14 @@ export function components(a: Factor, b: Factor): number {
  * Parameters each factor uses: the first its levels; a factor nested in an earlier one none; the second its levels
  * minus the connected components it forms with the first (exact for two factors); later ones their levels minus the
  * largest number of components they form with any earlier factor (an approximation, like fixest's for 3+ factors).
+ * comps: the pairwise components when already known (DemeanResult.components), else counted on the rows.
  */
-export function factorDf(factors: Factor[]): number[] {
+export function factorDf(factors: Factor[], comps?: number[][]): number[] {
   return factors.map((f, j) => {
     if (j === 0) return f.nlevels;
     const earlier = factors.slice(0, j);
     if (earlier.some((e) => nestedIn(f, e))) return 0;
-    return f.nlevels - Math.max(...earlier.map((e) => components(e, f)));
+    return f.nlevels - Math.max(...earlier.map((e, i) => (comps ? comps[i][j] : components(e, f))));
   });
 }
 

@@ -13,7 +13,7 @@
 // conditioned graph) IT had not converged after 10,000 sweeps where CG took 2,089. CG's error falls with
 // sqrt(condition number), alternating projections' with the condition number.
 import type { Factor } from './absorb.js';
-import { makePlan, type Plan } from './absorb-plan.js';
+import { makePlan, planComponents, type Plan } from './absorb-plan.js';
 import { applyM, bigStep } from './absorb-kernels.js';
 
 /**
@@ -138,9 +138,11 @@ export interface CoefDemeanOptions {
  * took and whether every column converged. factors.length >= 1. Columns go through CG in blocks of up to 3 sharing
  * the products; the plan (cross-tabulations, preconditioner) is shared by all.
  */
-export function demeanCoef(columns: Float64Array[], factors: Factor[], opts: CoefDemeanOptions): { iterations: number; converged: boolean } {
-  if (!columns.length) return { iterations: 0, converged: true };
+export function demeanCoef(columns: Float64Array[], factors: Factor[], opts: CoefDemeanOptions): { iterations: number; converged: boolean; components: number[][] } {
   const p = makePlan(factors);
+  // the factors' pairwise connected components (for their degrees of freedom) while the plan is at hand
+  const components = planComponents(p, factors);
+  if (!columns.length) return { iterations: 0, converged: true, components };
   const S = p.stateLen, L0 = p.big.nlevels, K = columns.length;
   const a = new Float64Array(L0), zeroState = new Float64Array(S);
   const S0 = columns.map(() => new Float64Array(L0));
@@ -173,5 +175,5 @@ export function demeanCoef(columns: Float64Array[], factors: Factor[], opts: Coe
     bigStep(p, S0[k], xs[k], a, null);
     residuals(p, y, a, xs[k], opts.out[k]);
   });
-  return { iterations, converged };
+  return { iterations, converged, components };
 }

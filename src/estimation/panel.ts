@@ -142,7 +142,7 @@ export function fitWithin(d: Design, factors: Factor[], opts: LinearOptions & { 
   if (!dm.converged) warnings.push(`fixed-effect demeaning did not converge in ${dm.iterations} iterations`);
   const fit = leastSquares(yd, X, names, 'the within model');
   const k = fit.names.length;
-  const feDf = factorDf(factors);
+  const feDf = factorDf(factors, dm.components);
   const dfResid = n - k - feDf.reduce((a, b) => a + b, 0);
   const r2w = 1 - fit.ssr / tss(yd);
   const kStata = (cl: ClusterVar[]) => {
