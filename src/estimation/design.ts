@@ -63,14 +63,25 @@ export function buildDesign(frame: DataFrame, f: ParsedFormula, opts: DesignOpti
   for (const v of [y, ...cols, ...extra]) for (let i = 0; i < n; i++) if (!Number.isFinite(v[i])) bad[i] = 1;
   for (const { codes } of [...feCodes, ...clCodes]) for (let i = 0; i < n; i++) if (codes[i] < 0) bad[i] = 1;
   if (panel) for (let i = 0; i < n; i++) if (panel.id[i] < 0 || !Number.isFinite(panel.time[i])) bad[i] = 1;
-  const rowBuf = new Int32Array(n);
   let m = 0;
-  for (let i = 0; i < n; i++) if (!bad[i]) rowBuf[m++] = i;
+  for (let i = 0; i < n; i++) m += 1 - bad[i];
   const dropped = n - excluded - m;
   if (m === 0) throw new EstimationInputError(`no complete observations for formula (all ${n} rows have a missing value${opts.where ? ' or fail sample.where' : ''})`, 'formula');
-  // every row kept (the common case for large data): columns are copied whole and factor codes reused as they are
+  // every row kept (the common case for large data): columns are copied whole, factor codes reused as they are, and
+  // the row list (the identity) only built if asked for
   const all = m === n;
-  const rowIdx = all ? rowBuf : rowBuf.slice(0, m);
+  let rowIdx: Int32Array | undefined;
+  if (!all) {
+    rowIdx = new Int32Array(m);
+    for (let i = 0, k = 0; i < n; i++) if (!bad[i]) rowIdx[k++] = i;
+  }
+  const rowList = (): Int32Array => {
+    if (!rowIdx) {
+      rowIdx = new Int32Array(n);
+      for (let i = 0; i < n; i++) rowIdx[i] = i;
+    }
+    return rowIdx;
+  };
   const intercept = f.intercept && !opts.noIntercept;
   const names = [...(intercept ? ['(Intercept)'] : []), ...f.terms.map((t) => t.name)];
   const X = zeros(m, names.length);
@@ -79,24 +90,24 @@ export function buildDesign(frame: DataFrame, f: ParsedFormula, opts: DesignOpti
   cols.forEach((c, j) => {
     const o = (j + j0) * m;
     if (all) X.data.set(c, o);
-    else for (let i = 0; i < m; i++) X.data[o + i] = c[rowIdx[i]];
+    else for (let i = 0; i < m; i++) X.data[o + i] = c[rowIdx![i]];
   });
   let yk: Float64Array;
   if (all) yk = y.slice();
   else {
     yk = new Float64Array(m);
-    for (let i = 0; i < m; i++) yk[i] = y[rowIdx[i]];
+    for (let i = 0; i < m; i++) yk[i] = y[rowIdx![i]];
   }
   // factorCodes numbers levels in order of first appearance, so on all rows recode() would return the same codes
   const factorOf = (c: { name: string; codes: Int32Array; nlevels: number }): Factor =>
-    all ? { name: c.name, codes: c.codes, nlevels: c.nlevels } : recode(c.codes, rowIdx, c.name);
+    all ? { name: c.name, codes: c.codes, nlevels: c.nlevels } : recode(c.codes, rowIdx!, c.name);
   const design: Design = {
     y: yk,
     yName: f.lhsName,
     X,
     names,
     intercept,
-    rows: rowIdx,
+    get rows() { return rowList(); },
     nobsDropped: dropped,
     panel,
     fixedEffects: feCodes.map(factorOf),
@@ -105,8 +116,11 @@ export function buildDesign(frame: DataFrame, f: ParsedFormula, opts: DesignOpti
   };
   if (panel) {
     design.id = factorOf({ name: opts.panel!.id, codes: panel.id, nlevels: panel.ngroups });
-    const t = (design.time = new Float64Array(m));
-    for (let i = 0; i < m; i++) t[i] = panel.time[rowIdx[i]];
+    if (all) design.time = panel.time.slice();
+    else {
+      const t = (design.time = new Float64Array(m));
+      for (let i = 0; i < m; i++) t[i] = panel.time[rowIdx![i]];
+    }
   }
   return design;
 }
