@@ -72,55 +72,49 @@ function solveCG(p: Plan, bs: Float64Array[], tolAbs: number[], maxIter: number,
   return bs.map((_, k) => ({ x: Float64Array.from({ length: S }, (_, j) => x[j * K + k]), sweeps: sweeps[k], converged: !(zmax[k] > tolAbs[k]) }));
 }
 
-/** Per-level sums of y for the big factor (into S0) and the small ones (into Ss, state order), in one pass;
- * returns the largest |y| (the scale of the tolerance). */
-function levelSums(p: Plan, y: Float64Array, S0: Float64Array, Ss: Float64Array): number {
-  const c0 = p.big.codes, n = c0.length, sc = p.small.map((f) => f.codes), off = p.off;
-  S0.fill(0);
-  Ss.fill(0);
-  let m = 0;
-  if (sc.length === 1) {
-    const c1 = sc[0];
-    for (let i = 0; i < n; i++) {
-      const v = y[i];
-      S0[c0[i]] += v;
-      Ss[c1[i]] += v;
-      if (Math.abs(v) > m) m = Math.abs(v);
+/** Rows per chunk of the passes over the n rows: a chunk of the factor codes stays in cache for every column. */
+const CHUNK = 2048;
+
+/**
+ * Per-level sums of every column for the big factor (S0[k]) and the small ones (Ss[k], state order), by chunks of
+ * rows so that the codes are read from memory once for all columns; returns each column's largest |y| (the scale
+ * of its tolerance).
+ */
+function levelSums(p: Plan, ys: Float64Array[], S0s: Float64Array[], Sss: Float64Array[]): number[] {
+  const c0 = p.big.codes, n = c0.length, sc = p.small.map((f) => f.codes), off = p.off, scale = ys.map(() => 0);
+  for (let r0 = 0; r0 < n; r0 += CHUNK) {
+    const r1 = Math.min(n, r0 + CHUNK);
+    for (let k = 0; k < ys.length; k++) {
+      const y = ys[k], S0 = S0s[k], Ss = Sss[k];
+      let m = scale[k];
+      for (let r = r0; r < r1; r++) {
+        const v = y[r];
+        S0[c0[r]] += v;
+        if (Math.abs(v) > m) m = Math.abs(v);
+      }
+      scale[k] = m;
+      for (let q = 0; q < sc.length; q++) {
+        const c = sc[q], o = off[q];
+        for (let r = r0; r < r1; r++) Ss[o + c[r]] += y[r];
+      }
     }
-  } else if (sc.length === 2) {
-    const c1 = sc[0], c2 = sc[1], o2 = off[1];
-    for (let i = 0; i < n; i++) {
-      const v = y[i];
-      S0[c0[i]] += v;
-      Ss[c1[i]] += v;
-      Ss[o2 + c2[i]] += v;
-      if (Math.abs(v) > m) m = Math.abs(v);
-    }
-  } else {
-    for (let i = 0; i < n; i++) { const v = y[i]; S0[c0[i]] += v; if (Math.abs(v) > m) m = Math.abs(v); }
-    sc.forEach((c, q) => { const o = off[q]; for (let i = 0; i < n; i++) Ss[o + c[i]] += y[i]; });
   }
-  return m;
+  return scale;
 }
 
-function bigSums(codes: Int32Array, y: Float64Array, S0: Float64Array) {
-  S0.fill(0);
-  for (let i = 0; i < codes.length; i++) S0[codes[i]] += y[i];
-}
-
-/** out = y minus the fitted fixed effects (a for the big factor, the state for the others), row by row. */
-function residuals(p: Plan, y: Float64Array, a: Float64Array, X: Float64Array, out: Float64Array) {
+/** out[k] = y[k] minus its fitted fixed effects (a[k] for the big factor, the state X[k] for the others), by chunks. */
+function residuals(p: Plan, ys: Float64Array[], as: Float64Array[], Xs: Float64Array[], outs: Float64Array[]) {
   const c0 = p.big.codes, n = c0.length, sc = p.small.map((f) => f.codes), off = p.off;
-  if (sc.length === 0) for (let i = 0; i < n; i++) out[i] = y[i] - a[c0[i]];
-  else if (sc.length === 1) {
-    const c1 = sc[0];
-    for (let i = 0; i < n; i++) out[i] = y[i] - a[c0[i]] - X[c1[i]];
-  } else if (sc.length === 2) {
-    const c1 = sc[0], c2 = sc[1], o2 = off[1];
-    for (let i = 0; i < n; i++) out[i] = y[i] - a[c0[i]] - X[c1[i]] - X[o2 + c2[i]];
-  } else {
-    for (let i = 0; i < n; i++) out[i] = y[i] - a[c0[i]];
-    sc.forEach((c, q) => { const o = off[q]; for (let i = 0; i < n; i++) out[i] -= X[o + c[i]]; });
+  for (let r0 = 0; r0 < n; r0 += CHUNK) {
+    const r1 = Math.min(n, r0 + CHUNK);
+    for (let k = 0; k < ys.length; k++) {
+      const y = ys[k], a = as[k], X = Xs[k], out = outs[k];
+      for (let r = r0; r < r1; r++) out[r] = y[r] - a[c0[r]];
+      for (let q = 0; q < sc.length; q++) {
+        const c = sc[q], o = off[q];
+        for (let r = r0; r < r1; r++) out[r] -= X[o + c[r]];
+      }
+    }
   }
 }
 
@@ -145,20 +139,19 @@ export function demeanCoef(columns: Float64Array[], factors: Factor[], opts: Coe
   if (!columns.length) return { iterations: 0, converged: true, components };
   const S = p.stateLen, L0 = p.big.nlevels, K = columns.length;
   const a = new Float64Array(L0), zeroState = new Float64Array(S);
-  const S0 = columns.map(() => new Float64Array(L0));
+  const S0 = columns.map(() => new Float64Array(L0)), Ss = columns.map(() => new Float64Array(S));
+  const scale = levelSums(p, columns, S0, Ss);
   let iterations = 1, converged = true;
   const xs: Float64Array[] = columns.map(() => zeroState);
   if (S > 0) {
-    const Ss = new Float64Array(S), bs: Float64Array[] = [], tols: number[] = [];
-    columns.forEach((y, k) => {
-      const scale = levelSums(p, y, S0[k], Ss);
+    const bs = columns.map((_, k) => {
       // b = D_s'(I - P_big) y = Ss - scatter of the big factor's means of y
       const b = new Float64Array(S);
       bigStep(p, S0[k], zeroState, a, b);
-      for (let j = 0; j < S; j++) b[j] = Ss[j] - b[j];
-      bs.push(b);
-      tols.push(opts.tol * Math.max(scale, 1e-300));
+      for (let j = 0; j < S; j++) b[j] = Ss[k][j] - b[j];
+      return b;
     });
+    const tols = scale.map((s) => opts.tol * Math.max(s, 1e-300));
     // blocks of 3 (4 columns: 2 + 2)
     for (let k0 = 0; k0 < K;) {
       const size = K - k0 === 4 ? 2 : Math.min(3, K - k0);
@@ -169,11 +162,12 @@ export function demeanCoef(columns: Float64Array[], factors: Factor[], opts: Coe
       });
       k0 += size;
     }
-  } else columns.forEach((y, k) => bigSums(p.big.codes, y, S0[k]));
-  // the big factor's coefficients given the solution, then the residuals
-  columns.forEach((y, k) => {
+  }
+  // the big factor's coefficients given the solution (into S0, no longer needed), then the residuals
+  columns.forEach((_, k) => {
     bigStep(p, S0[k], xs[k], a, null);
-    residuals(p, y, a, xs[k], opts.out[k]);
+    S0[k].set(a);
   });
+  residuals(p, columns, S0, xs, opts.out);
   return { iterations, converged, components };
 }
