@@ -78,25 +78,28 @@ const CHUNK = 2048;
 /**
  * Per-level sums of every column for the big factor (S0[k]) and the small ones (Ss[k], state order), by chunks of
  * rows so that the codes are read from memory once for all columns; returns each column's largest |y| (the scale
- * of its tolerance).
+ * of its tolerance). Two and three factors (one or two small) have fused loops.
  */
 function levelSums(p: Plan, ys: Float64Array[], S0s: Float64Array[], Sss: Float64Array[]): number[] {
-  const c0 = p.big.codes, n = c0.length, sc = p.small.map((f) => f.codes), off = p.off, scale = ys.map(() => 0);
+  const c0 = p.big.codes, n = c0.length, sc = p.small.map((f) => f.codes), off = p.off, Q = sc.length, scale = ys.map(() => 0);
+  const c1 = Q > 0 ? sc[0] : c0, c2 = Q > 1 ? sc[1] : c0, o2 = Q > 1 ? off[1] : 0;
   for (let r0 = 0; r0 < n; r0 += CHUNK) {
     const r1 = Math.min(n, r0 + CHUNK);
     for (let k = 0; k < ys.length; k++) {
       const y = ys[k], S0 = S0s[k], Ss = Sss[k];
       let m = scale[k];
-      for (let r = r0; r < r1; r++) {
-        const v = y[r];
-        S0[c0[r]] += v;
-        if (Math.abs(v) > m) m = Math.abs(v);
+      if (Q === 1) {
+        for (let r = r0; r < r1; r++) { const v = y[r]; S0[c0[r]] += v; Ss[c1[r]] += v; if (Math.abs(v) > m) m = Math.abs(v); }
+      } else if (Q === 2) {
+        for (let r = r0; r < r1; r++) { const v = y[r]; S0[c0[r]] += v; Ss[c1[r]] += v; Ss[o2 + c2[r]] += v; if (Math.abs(v) > m) m = Math.abs(v); }
+      } else {
+        for (let r = r0; r < r1; r++) { const v = y[r]; S0[c0[r]] += v; if (Math.abs(v) > m) m = Math.abs(v); }
+        for (let q = 0; q < Q; q++) {
+          const c = sc[q], o = off[q];
+          for (let r = r0; r < r1; r++) Ss[o + c[r]] += y[r];
+        }
       }
       scale[k] = m;
-      for (let q = 0; q < sc.length; q++) {
-        const c = sc[q], o = off[q];
-        for (let r = r0; r < r1; r++) Ss[o + c[r]] += y[r];
-      }
     }
   }
   return scale;
@@ -104,15 +107,20 @@ function levelSums(p: Plan, ys: Float64Array[], S0s: Float64Array[], Sss: Float6
 
 /** out[k] = y[k] minus its fitted fixed effects (a[k] for the big factor, the state X[k] for the others), by chunks. */
 function residuals(p: Plan, ys: Float64Array[], as: Float64Array[], Xs: Float64Array[], outs: Float64Array[]) {
-  const c0 = p.big.codes, n = c0.length, sc = p.small.map((f) => f.codes), off = p.off;
+  const c0 = p.big.codes, n = c0.length, sc = p.small.map((f) => f.codes), off = p.off, Q = sc.length;
+  const c1 = Q > 0 ? sc[0] : c0, c2 = Q > 1 ? sc[1] : c0, o2 = Q > 1 ? off[1] : 0;
   for (let r0 = 0; r0 < n; r0 += CHUNK) {
     const r1 = Math.min(n, r0 + CHUNK);
     for (let k = 0; k < ys.length; k++) {
       const y = ys[k], a = as[k], X = Xs[k], out = outs[k];
-      for (let r = r0; r < r1; r++) out[r] = y[r] - a[c0[r]];
-      for (let q = 0; q < sc.length; q++) {
-        const c = sc[q], o = off[q];
-        for (let r = r0; r < r1; r++) out[r] -= X[o + c[r]];
+      if (Q === 1) for (let r = r0; r < r1; r++) out[r] = y[r] - a[c0[r]] - X[c1[r]];
+      else if (Q === 2) for (let r = r0; r < r1; r++) out[r] = y[r] - a[c0[r]] - X[c1[r]] - X[o2 + c2[r]];
+      else {
+        for (let r = r0; r < r1; r++) out[r] = y[r] - a[c0[r]];
+        for (let q = 0; q < Q; q++) {
+          const c = sc[q], o = off[q];
+          for (let r = r0; r < r1; r++) out[r] -= X[o + c[r]];
+        }
       }
     }
   }
