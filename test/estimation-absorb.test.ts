@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { estimate, frameFromColumns, leastSquares, mulberry32, demean, factorDf, components, buildDesign, parseFormula, fitWithin, type DataFrame } from '../src/estimation/index.js';
+import { estimate, frameFromColumns, leastSquares, mulberry32, demean, factorDf, components, buildDesign, parseFormula, fitWithin, PanelIndex, type DataFrame } from '../src/estimation/index.js';
 import { demeanPlain } from '../bench/absorb-baseline.js';
 import { zeros } from '../src/estimation/linalg.js';
 import { expectRel } from './estimation-helpers.js';
@@ -208,6 +208,10 @@ describe('demeaning in coefficient space equals LSDV and the previous alternatin
     const r = demean([h.y], hf, { tol: 1e-13 });
     expect(r.converged).toBe(true);
     expect(factorDf(hf, r.components)).toEqual(factorDf(hf));
+    // too few sweeps allowed: reported, not hidden
+    const short = demean([h.y], hf, { tol: 1e-13, maxIter: 3 });
+    expect(short.converged).toBe(false);
+    expect(short.iterations).toBe(3);
     expect(maxRelDiff(r.columns[0], lsdvResid(h.y, hf))).toBeLessThan(1e-9);
   });
 
@@ -270,5 +274,23 @@ describe('demeaning in coefficient space equals LSDV and the previous alternatin
     expect(des.y).not.toEqual(y0);
     expectRel(b.coef[0], a.coef[0], 1e-12, 'x');
     expectRel(b.result.coefficients[0].stdError, a.result.coefficients[0].stdError, 1e-12, 'se');
+  });
+});
+
+describe('panel order and duplicate check in O(n) (counting sort by id, then time within id)', () => {
+  it('equals the sort by (id, time) on shuffled rows, short and long series, text and numeric ids', () => {
+    const g = mulberry32(4);
+    const id: (string | number)[] = [], t: number[] = [];
+    for (let i = 0; i < 30; i++) for (let k = 0; k < (i % 3 === 0 ? 50 : 6); k++) { id.push(i % 2 ? `c${i}` : i); t.push(2000 + k); }
+    const perm = Array.from({ length: id.length }, (_, i) => i);
+    for (let i = perm.length - 1; i > 0; i--) { const j = g.int(i + 1); [perm[i], perm[j]] = [perm[j], perm[i]]; }
+    const frame = frameFromColumns({ id: perm.map((i) => id[i]), t: Float64Array.from(perm, (i) => t[i]) });
+    const p = new PanelIndex(frame, 'id', 't');
+    const expected = perm.map((_, r) => r).sort((a, b) => p.id[a] - p.id[b] || p.time[a] - p.time[b]);
+    expect(Array.from(p.order)).toEqual(expected);
+    const dupLong = frameFromColumns({ id: [...id, 0], t: Float64Array.from([...t, 2049]) });
+    expect(() => new PanelIndex(dupLong, 'id', 't').order).toThrow(/duplicate rows for id = 0, t = 2049/);
+    const dupShort = frameFromColumns({ id: [...id, 'c1'], t: Float64Array.from([...t, 2003]) });
+    expect(() => new PanelIndex(dupShort, 'id', 't').order).toThrow(/duplicate rows for id = c1, t = 2003/);
   });
 });

@@ -99,23 +99,20 @@ function integerCodes(c: Float64Array): { codes: Int32Array; levels: string[]; n
   if (!(hi - lo < Math.max(4 * c.length, 1024))) return null;
   const table = new Int32Array(hi - lo + 1).fill(-1);
   const codes = new Int32Array(c.length);
-  let k = 0;
+  const values: number[] = [];
   for (let i = 0; i < c.length; i++) {
     const v = c[i];
     if (v !== v) { codes[i] = -1; continue; }
     let code = table[v - lo];
-    if (code < 0) code = table[v - lo] = k++;
+    if (code < 0) { code = table[v - lo] = values.length; values.push(v); }
     codes[i] = code;
   }
   let levels: string[] | undefined;
   return {
     codes,
-    nlevels: k,
+    nlevels: values.length,
     get levels() {
-      if (levels) return levels;
-      const out: string[] = new Array(k);
-      for (let v = 0; v < table.length; v++) if (table[v] >= 0) out[table[v]] = String(v + lo);
-      return (levels = out);
+      return (levels ??= values.map(String));
     },
   };
 }
