@@ -99,20 +99,22 @@ function integerCodes(c: Float64Array): { codes: Int32Array; levels: string[]; n
   if (!(hi - lo < Math.max(4 * c.length, 1024))) return null;
   const table = new Int32Array(hi - lo + 1).fill(-1);
   const codes = new Int32Array(c.length);
-  const values: number[] = [];
+  const values = new Float64Array(Math.min(hi - lo + 1, c.length));
+  let k = 0;
   for (let i = 0; i < c.length; i++) {
     const v = c[i];
     if (v !== v) { codes[i] = -1; continue; }
     let code = table[v - lo];
-    if (code < 0) { code = table[v - lo] = values.length; values.push(v); }
+    if (code < 0) { code = table[v - lo] = k; values[k++] = v; }
     codes[i] = code;
   }
+  const used = k < values.length ? values.slice(0, k) : values;
   let levels: string[] | undefined;
   return {
     codes,
-    nlevels: values.length,
+    nlevels: k,
     get levels() {
-      return (levels ??= values.map(String));
+      return (levels ??= Array.from(used, String));
     },
   };
 }
