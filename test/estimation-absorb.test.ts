@@ -250,6 +250,11 @@ describe('demeaning in coefficient space equals LSDV and the previous alternatin
     expect(fast.iterations * 5).toBeLessThan(plain.iterations);
     expect(fast.iterations * 2).toBeLessThan(demeanPlain([m.y], mf, { tol: 1e-10 }).iterations); // the previous method (Irons-Tuck every third sweep)
     expect(maxRelDiff(fast.columns[0], plain.columns[0])).toBeLessThan(1e-7);
+    // rows not grouped by worker (year-major): the cross-tabulations are built from a sorted copy, same result
+    const order = Array.from({ length: m.y.length }, (_, i) => i).sort((a, b) => m.t[a] - m.t[b] || a - b);
+    const perm = (v: ArrayLike<number>) => Float64Array.from(order, (i) => v[i]);
+    const shuffled = demean([perm(m.y)], [fct('worker', perm(m.w)), fct('firm', perm(m.f)), fct('year', perm(m.t))], { tol: 1e-10 });
+    expect(maxRelDiff(shuffled.columns[0], perm(fast.columns[0]))).toBeLessThan(1e-7);
   });
 
   it('writes into given arrays, in place too, and rejects inputs of the wrong length', () => {

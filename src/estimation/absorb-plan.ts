@@ -102,6 +102,8 @@ class Grow<T extends Int32Array | Float64Array> {
   done(): T { return this.buf.slice(0, this.len) as T; }
 }
 
+const NO_COUNTS = new Int32Array(0);
+
 /** Whether stored pattern id is the sorted level list `list` (m levels) with counts `times`. */
 function samePattern(pStart: Int32Array, pIdx: Int32Array, pCnt: Float64Array, id: number, list: Int32Array, m: number, times: Int32Array, offset: number): boolean {
   const p0 = pStart[id];
@@ -114,8 +116,8 @@ function samePattern(pStart: Int32Array, pIdx: Int32Array, pCnt: Float64Array, i
  * The link of the big factor to one small factor (codes grouped by big level): the distinct multisets of small
  * levels, when storing each once (plus a pattern id per big level) takes under half the entries of the direct
  * cross-tabulation; else the direct cross-tabulation. Small levels are stored as state indices (offset added).
- * One pass: each group's distinct levels are both matched against the patterns and written compacted (over the
- * grouped codes themselves when `owned`: the write position never passes the read position).
+ * One pass: each group's distinct levels are matched against the patterns while they may pay, and written
+ * compacted (over the grouped codes themselves when `owned`) once they do not.
  */
 function linkSmall(start: Int32Array, grouped: Int32Array, owned: boolean, nlevels: number, offset: number): DirectLink | PatternLink {
   const L = start.length - 1, n = grouped.length;
@@ -125,8 +127,31 @@ function linkSmall(start: Int32Array, grouped: Int32Array, owned: boolean, nleve
   const pNext = new Grow(new Int32Array(64)), head = new Map<number, number>();
   const byMask = nlevels <= 16 ? new Int32Array(1 << nlevels).fill(-1) : null;
   pStart.push(0);
-  const comp = owned ? grouped : new Int32Array(n), times1 = new Int32Array(n), st = new Int32Array(L + 1);
-  let k = 0, repeated = false, usePatterns = true;
+  // the direct link, compacted in place (or into a copy when the codes are not ours) once patterns are given up
+  const st = new Int32Array(L + 1);
+  let comp = grouped, times1 = NO_COUNTS;
+  let k = 0, nnz = 0, repeated = false, usePatterns = true;
+  const compact = (g: number, m: number) => {
+    for (let j = 0; j < m; j++) {
+      const c = list[j];
+      comp[k] = offset + c;
+      times1[k++] = times[c];
+    }
+    st[g + 1] = k;
+  };
+  // compact groups 0..to-1 from their codes (still intact: the write position never passes the read position)
+  const compactUpTo = (to: number) => {
+    if (!owned) comp = new Int32Array(n);
+    times1 = new Int32Array(n);
+    for (let h = 0; h < to; h++) {
+      let m = 0;
+      for (let e = start[h]; e < start[h + 1]; e++) {
+        const c = grouped[e];
+        if (seen[c] !== -2 - h) { seen[c] = -2 - h; times[c] = 1; list[m++] = c; } else times[c]++;
+      }
+      compact(h, m);
+    }
+  };
   for (let g = 0; g < L; g++) {
     let m = 0;
     for (let e = start[g]; e < start[g + 1]; e++) {
@@ -134,15 +159,10 @@ function linkSmall(start: Int32Array, grouped: Int32Array, owned: boolean, nleve
       if (seen[c] !== g) { seen[c] = g; times[c] = 1; list[m++] = c; } else times[c]++;
     }
     let repeats = 0;
-    for (let j = 0; j < m; j++) {
-      const c = list[j], t = times[c];
-      comp[k] = offset + c;
-      times1[k++] = t;
-      if (t > 1) repeats++;
-    }
-    st[g + 1] = k;
+    for (let j = 0; j < m; j++) if (times[list[j]] > 1) repeats++;
+    nnz += m;
     if (repeats) repeated = true;
-    if (!usePatterns) continue;
+    if (!usePatterns) { compact(g, m); continue; }
     let id: number;
     if (byMask !== null && repeats === 0) {
       // few small levels (years), each met once: the set of levels as a bit mask indexes the patterns directly
@@ -182,13 +202,18 @@ function linkSmall(start: Int32Array, grouped: Int32Array, owned: boolean, nleve
     }
     pat[g] = id;
     // give up on patterns once they stop paying: a product costs about (pattern entries + big levels) with them,
-    // (distinct pairs) without
-    if (g >= 1024 && 2 * (pIdx.len + g) > k) usePatterns = false;
+    // (distinct pairs) without; then compact the groups seen so far (their codes are still intact) and go on
+    if (g >= 1024 && 2 * (pIdx.len + g) > nnz) {
+      usePatterns = false;
+      compactUpTo(g + 1);
+    }
   }
-  if (usePatterns && 2 * (pIdx.len + L) <= k) {
+  if (usePatterns && 2 * (pIdx.len + L) <= nnz) {
     const np = pStart.len - 1;
     return { pat, start: pStart.done(), idx: pIdx.done(), cnt: pCnt.done(), v: new Float64Array(3 * np), sumA: new Float64Array(3 * np) };
   }
+  // patterns kept to the end but not worth it (few big levels): compact everything now
+  if (usePatterns) compactUpTo(L);
   return { start: st, idx: k === n ? comp : comp.slice(0, k), cnt: repeated ? times1.slice(0, k) : null };
 }
 
