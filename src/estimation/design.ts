@@ -45,12 +45,12 @@ export function buildDesign(frame: DataFrame, f: ParsedFormula, opts: DesignOpti
   const cols = f.terms.map((t) => ev.evalProduct(t.factors, t.name));
   const extra = (opts.require ?? []).map((e) => ev.eval(e, exprName(e)));
   // a column used as panel id, fixed effect or cluster (worker FE, clustered by worker) is coded once
-  const coded = new Map<string, { codes: Int32Array; nlevels: number }>();
-  if (panel) coded.set(panel.idName, { codes: panel.id, nlevels: panel.ngroups });
+  const coded = new Map<string, { codes: Int32Array; nlevels: number; missing: number }>();
+  if (panel) coded.set(panel.idName, { codes: panel.id, nlevels: panel.ngroups, missing: panel.idMissing });
   const codesOf = (name: string, what: string) => {
     let c = coded.get(name);
     if (!c) coded.set(name, (c = factorCodes(frame, name, what)));
-    return { name, codes: c.codes, nlevels: c.nlevels };
+    return { name, codes: c.codes, nlevels: c.nlevels, missing: c.missing };
   };
   const feCodes = (opts.fixedEffects ?? []).map((name) => codesOf(name, 'the fixed effects'));
   const clCodes = (opts.clusters ?? []).map((name) => codesOf(name, 'vcov.cluster'));
@@ -61,7 +61,7 @@ export function buildDesign(frame: DataFrame, f: ParsedFormula, opts: DesignOpti
   let excluded = 0; // by sample.where: not counted as dropped
   if (keepWhere) for (let i = 0; i < n; i++) if (!keepWhere[i]) { bad[i] = 1; excluded++; }
   for (const v of [y, ...cols, ...extra]) for (let i = 0; i < n; i++) if (!Number.isFinite(v[i])) bad[i] = 1;
-  for (const { codes } of [...feCodes, ...clCodes]) for (let i = 0; i < n; i++) if (codes[i] < 0) bad[i] = 1;
+  for (const { codes, missing } of [...feCodes, ...clCodes]) if (missing) for (let i = 0; i < n; i++) if (codes[i] < 0) bad[i] = 1;
   if (panel) for (let i = 0; i < n; i++) if (panel.id[i] < 0 || !Number.isFinite(panel.time[i])) bad[i] = 1;
   let m = 0;
   for (let i = 0; i < n; i++) m += 1 - bad[i];

@@ -62,11 +62,20 @@ export function numericColumn(frame: DataFrame, name: string, what = 'the model'
   return c;
 }
 
+export interface FactorCodes {
+  /** 0..nlevels-1 per row, -1 where missing */
+  codes: Int32Array;
+  levels: string[];
+  nlevels: number;
+  /** rows with a missing value (code -1) */
+  missing: number;
+}
+
 /**
  * Integer codes 0..nlevels-1 of any column (missing = -1); levels in first-appearance order. `levels` (as text) is
  * built on first access: the fixed effects of a 10M-row model need only the codes and their count.
  */
-export function factorCodes(frame: DataFrame, name: string, what = 'the model'): { codes: Int32Array; levels: string[]; nlevels: number } {
+export function factorCodes(frame: DataFrame, name: string, what = 'the model'): FactorCodes {
   const c = getColumn(frame, name, what);
   if (c instanceof Float64Array) {
     const fast = integerCodes(c);
@@ -75,18 +84,19 @@ export function factorCodes(frame: DataFrame, name: string, what = 'the model'):
   const codes = new Int32Array(frame.nrows);
   const map = new Map<string | number, number>();
   const levels: string[] = [];
+  let missing = 0;
   for (let i = 0; i < frame.nrows; i++) {
     const v = c[i];
-    if (v === null || (typeof v === 'number' && Number.isNaN(v))) { codes[i] = -1; continue; }
+    if (v === null || (typeof v === 'number' && Number.isNaN(v))) { codes[i] = -1; missing++; continue; }
     let k = map.get(v);
     if (k === undefined) { k = levels.length; map.set(v, k); levels.push(String(v)); }
     codes[i] = k;
   }
-  return { codes, levels, nlevels: levels.length };
+  return { codes, levels, nlevels: levels.length, missing };
 }
 
 /** Fast path for integer-valued numeric columns with a compact range (ids, years): a lookup table, no hashing. */
-function integerCodes(c: Float64Array): { codes: Int32Array; levels: string[]; nlevels: number } | null {
+function integerCodes(c: Float64Array): FactorCodes | null {
   let lo = Infinity, hi = -Infinity;
   for (let i = 0; i < c.length; i++) {
     const v = c[i];
@@ -95,15 +105,15 @@ function integerCodes(c: Float64Array): { codes: Int32Array; levels: string[]; n
     if (v < lo) lo = v;
     if (v > hi) hi = v;
   }
-  if (lo === Infinity) return { codes: new Int32Array(c.length).fill(-1), levels: [], nlevels: 0 };
+  if (lo === Infinity) return { codes: new Int32Array(c.length).fill(-1), levels: [], nlevels: 0, missing: c.length };
   if (!(hi - lo < Math.max(4 * c.length, 1024))) return null;
   const table = new Int32Array(hi - lo + 1).fill(-1);
   const codes = new Int32Array(c.length);
   const values = new Float64Array(Math.min(hi - lo + 1, c.length));
-  let k = 0;
+  let k = 0, missing = 0;
   for (let i = 0; i < c.length; i++) {
     const v = c[i];
-    if (v !== v) { codes[i] = -1; continue; }
+    if (v !== v) { codes[i] = -1; missing++; continue; }
     let code = table[v - lo];
     if (code < 0) { code = table[v - lo] = k; values[k++] = v; }
     codes[i] = code;
@@ -113,6 +123,7 @@ function integerCodes(c: Float64Array): { codes: Int32Array; levels: string[]; n
   return {
     codes,
     nlevels: k,
+    missing,
     get levels() {
       return (levels ??= Array.from(used, String));
     },
@@ -124,6 +135,8 @@ export class PanelIndex {
   readonly id: Int32Array;
   readonly time: Float64Array;
   readonly ngroups: number;
+  /** rows without an id */
+  readonly idMissing: number;
   private readonly codes: { levels: string[] };
   private sorted?: Int32Array;
   private lags = new Map<number, Int32Array>();
@@ -136,6 +149,7 @@ export class PanelIndex {
     this.codes = fc;
     this.time = tcol;
     this.ngroups = fc.nlevels;
+    this.idMissing = fc.missing;
   }
 
   /** id values as text, by code (built on first use) */
