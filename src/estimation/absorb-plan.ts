@@ -74,7 +74,7 @@ function groupStarts(by: Factor): Groups {
 /** Codes of each of fs in the row order grouped by `by` (one stable counting sort for all; the codes themselves when
  * the rows already come grouped). */
 function groupedCodes(by: Factor, gs: Groups, fs: Factor[]): Int32Array[] {
-  if (gs.sorted) return fs.map((f) => f.codes);
+  if (gs.sorted || fs.length === 0) return fs.map((f) => f.codes);
   const c0 = by.codes, n = c0.length, cur = gs.start.slice(0, by.nlevels), outs = fs.map(() => new Int32Array(n));
   if (fs.length === 2) {
     const [o1, o2] = outs, c1 = fs[0].codes, c2 = fs[1].codes;
@@ -217,6 +217,37 @@ function linkSmall(start: Int32Array, grouped: Int32Array, owned: boolean, nleve
   return { start: st, idx: k === n ? comp : comp.slice(0, k), cnt: repeated ? times1.slice(0, k) : null };
 }
 
+/**
+ * Patterns of a small factor with at most 30 levels from one pass over the rows in their own order: each big level's
+ * set of small levels as a bit mask (OR is order-free). null when some big level meets a small level twice (the
+ * set does not say how often) or when the patterns would not pay (see linkSmall).
+ */
+function maskPatterns(big: Factor, f: Factor, offset: number): PatternLink | null {
+  const c0 = big.codes, c = f.codes, n = c0.length, L = big.nlevels, masks = new Int32Array(L);
+  for (let i = 0; i < n; i++) {
+    const g = c0[i], bit = 1 << c[i];
+    if (masks[g] & bit) return null;
+    masks[g] |= bit;
+  }
+  const pat = new Int32Array(L), pStart = new Grow(new Int32Array(64)), pIdx = new Grow(new Int32Array(256));
+  const byMask = f.nlevels <= 16 ? new Int32Array(1 << f.nlevels).fill(-1) : null, byMap = new Map<number, number>();
+  pStart.push(0);
+  for (let g = 0; g < L; g++) {
+    const mask = masks[g];
+    let id = byMask !== null ? byMask[mask] : byMap.get(mask) ?? -1;
+    if (id < 0) {
+      id = pStart.len - 1;
+      if (byMask !== null) byMask[mask] = id; else byMap.set(mask, id);
+      for (let l = 0; l < f.nlevels; l++) if ((mask >>> l) & 1) pIdx.push(offset + l);
+      pStart.push(pIdx.len);
+      if (2 * (pIdx.len + L) > n) return null;
+    }
+    pat[g] = id;
+  }
+  const np = pStart.len - 1;
+  return { pat, start: pStart.done(), idx: pIdx.done(), cnt: new Float64Array(pIdx.len).fill(1), v: new Float64Array(3 * np), sumA: new Float64Array(3 * np) };
+}
+
 /** Entries of grouped codes deduplicated within each group, when that saves at least a quarter of them. */
 function compress(start: Int32Array, codes: Int32Array, nlevels: number): Crosstab {
   const L = start.length - 1, mark = new Int32Array(nlevels).fill(-1);
@@ -274,12 +305,19 @@ export function makePlan(factors: Factor[]): Plan {
   for (const f of small) { off.push(stateLen); stateLen += f.nlevels; }
   const gs = groupStarts(big);
   const direct: DirectLink[] = [], patterns: PatternLink[] = [];
-  const grouped: (Int32Array | null)[] = groupedCodes(big, gs, small);
-  const links = small.map((f, q) => {
-    const link = linkSmall(gs.start, grouped[q]!, !gs.sorted, f.nlevels, off[q]);
-    grouped[q] = null; // free the n-length copy before the next link is built
+  // small factors of few levels (years) first try bit-mask patterns on the rows as they come; the others (and
+  // those where a unit meets a level twice) are grouped by big level
+  const links: (DirectLink | PatternLink | null)[] = small.map((f, q) => (f.nlevels <= 30 ? maskPatterns(big, f, off[q]) : null));
+  const rest = small.filter((_, q) => links[q] === null);
+  const grouped: (Int32Array | null)[] = groupedCodes(big, gs, rest);
+  small.forEach((f, q) => {
+    if (links[q] === null) {
+      const r = rest.indexOf(f);
+      links[q] = linkSmall(gs.start, grouped[r]!, !gs.sorted, f.nlevels, off[q]);
+      grouped[r] = null; // free the n-length copy before the next link is built
+    }
+    const link = links[q]!;
     if ('pat' in link) patterns.push(link); else direct.push(link);
-    return link;
   });
   const cross: Crosstab[][] = small.map((f, q) => small.map((h, j) => (j > q ? crosstab(f, h) : { start: new Int32Array(0), idx: new Int32Array(0), cnt: null })));
   // rows of each small level, from the links (every row is in exactly one big level)
@@ -305,7 +343,7 @@ export function makePlan(factors: Factor[]): Plan {
   }
   // a level whose rows the big factor explains entirely (M_ll ~ 0 up to rounding) has a zero row in M: left at 0
   const preInv = dg.map((v, l) => (v > 1e-9 * smallCount[l] ? 1 / v : 0));
-  return { big, bigInv, small, off, stateLen, direct, patterns, links, cross, smallCount, preInv };
+  return { big, bigInv, small, off, stateLen, direct, patterns, links: links as (DirectLink | PatternLink)[], cross, smallCount, preInv };
 }
 
 
