@@ -12,9 +12,10 @@ export interface Factor {
 }
 
 export interface DemeanOptions {
-  /** stop when no fixed-effect coefficient moves by more than tol x the column's largest absolute value */
+  /** stop when no fixed-effect coefficient would move by more than tol x the column's largest absolute value */
   tol?: number;
-  /** most sweeps (one sweep updates every factor once) */
+  /** most sweeps per column (one sweep = one product with the factors' normal matrix, the cost of one pass of
+   * alternating projections over the factors) */
   maxIter?: number;
   /** arrays (length n) receiving the demeaned columns, e.g. the columns of a design matrix; may be the inputs */
   out?: Float64Array[];
@@ -22,7 +23,7 @@ export interface DemeanOptions {
 
 export interface DemeanResult {
   columns: Float64Array[];
-  /** sweeps over the factors (the largest column's count; 1 for a single factor) */
+  /** sweeps (the largest column's count; 1 for a single factor) */
   iterations: number;
   converged: boolean;
   /** components[i][j]: connected components of factors i and j (as components()), found on the way; for factorDf */
