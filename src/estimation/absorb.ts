@@ -1,6 +1,8 @@
-// Absorbing fixed effects: demeaning by alternating projections (one exact pass for a single factor), on
-// Int32Array factor codes, never dense dummies, so 10M rows x 3 factors fits in memory. Also the degrees of
-// freedom the factors use (connected components for two factors) and nesting in cluster variables.
+// Absorbing fixed effects: the within transformation (one exact pass for a single factor; for several, a solve in
+// the space of the fixed-effect coefficients, ./demean.ts), on Int32Array factor codes, never dense dummies, so
+// 10M rows x 3 factors fits in memory. Also the degrees of freedom the factors use (connected components for two
+// factors) and nesting in cluster variables.
+import { demeanCoef } from './demean.js';
 
 export interface Factor {
   name: string;
@@ -10,130 +12,75 @@ export interface Factor {
 }
 
 export interface DemeanOptions {
-  /** stop when a sweep changes no value by more than tol x the column's scale */
+  /** stop when no fixed-effect coefficient would move by more than tol x the column's largest absolute value */
   tol?: number;
+  /** most sweeps per column (one sweep = one product with the factors' normal matrix, the cost of one pass of
+   * alternating projections over the factors) */
   maxIter?: number;
+  /** arrays (length n) receiving the demeaned columns, e.g. the columns of a design matrix; may be the inputs */
+  out?: Float64Array[];
 }
 
 export interface DemeanResult {
   columns: Float64Array[];
+  /** sweeps (the largest column's count; 1 for a single factor) */
   iterations: number;
   converged: boolean;
-}
-
-function counts(f: Factor): Float64Array {
-  const c = new Float64Array(f.nlevels);
-  for (let i = 0; i < f.codes.length; i++) c[f.codes[i]]++;
-  return c;
+  /** components[i][j]: connected components of factors i and j (as components()), found on the way; for factorDf */
+  components?: number[][];
 }
 
 /**
- * One cycle of alternating projections over all factors, in place; returns the largest absolute change.
- * The subtraction for factor f and the accumulation for factor f+1 share a pass (F+1 passes, not 2F).
- */
-function cycle(x: Float64Array, factors: Factor[], cnts: Float64Array[], sums: Float64Array[]): number {
-  const n = x.length, F = factors.length;
-  let maxChange = 0;
-  sums[0].fill(0);
-  const c0 = factors[0].codes, s0 = sums[0];
-  for (let i = 0; i < n; i++) s0[c0[i]] += x[i];
-  for (let f = 0; f < F; f++) {
-    const m = sums[f], cnt = cnts[f], codes = factors[f].codes;
-    for (let g = 0; g < m.length; g++) {
-      m[g] = cnt[g] > 0 ? m[g] / cnt[g] : 0;
-      const a = Math.abs(m[g]);
-      if (a > maxChange) maxChange = a;
-    }
-    if (f + 1 < F) {
-      const next = sums[f + 1], nc = factors[f + 1].codes;
-      next.fill(0);
-      for (let i = 0; i < n; i++) {
-        const v = x[i] - m[codes[i]];
-        x[i] = v;
-        next[nc[i]] += v;
-      }
-    } else for (let i = 0; i < n; i++) x[i] -= m[codes[i]];
-  }
-  return maxChange;
-}
-
-/**
- * Residuals of each column on the dummies of all factors (the within transformation), by alternating
- * projections with Irons-Tuck acceleration every third sweep (as fixest), exact in one pass for one factor.
+ * Residuals of each column on the dummies of all factors (the within transformation): exact in one pass for one
+ * factor; for several, accelerated alternating projections on the fixed-effect coefficients (./demean.ts).
  */
 export function demean(columns: Float64Array[], factors: Factor[], opts: DemeanOptions = {}): DemeanResult {
-  const tol = opts.tol ?? 1e-10, maxIter = opts.maxIter ?? 10000;
-  const cnts = factors.map(counts);
-  const sums = factors.map((f) => new Float64Array(f.nlevels));
-  let iterations = 0, converged = true;
-  const out = columns.map((c) => {
-    const x = Float64Array.from(c);
-    if (!factors.length) return x;
-    let scale = 0;
-    for (let i = 0; i < x.length; i++) scale = Math.max(scale, Math.abs(x[i]));
-    scale = Math.max(scale, 1e-300);
-    const once = () => cycle(x, factors, cnts, sums);
-    let ch = once();
-    if (factors.length === 1) { iterations = Math.max(iterations, 1); return x; }
-    let it = 1;
-    const x0 = new Float64Array(x.length), x1 = new Float64Array(x.length);
-    while (ch > tol * scale && it < maxIter) {
-      // Irons-Tuck: from x, T(x), T(T(x)) extrapolate along the second difference
-      x0.set(x);
-      ch = once();
-      it++;
-      if (!(ch > tol * scale)) break;
-      x1.set(x);
-      ch = once();
-      it++;
-      if (!(ch > tol * scale)) break;
-      let num = 0, den = 0;
-      for (let i = 0; i < x.length; i++) {
-        const d1 = x[i] - x1[i], d2 = x[i] - 2 * x1[i] + x0[i];
-        num += d1 * d2;
-        den += d2 * d2;
-      }
-      if (den > 0) {
-        const coef = num / den;
-        for (let i = 0; i < x.length; i++) x[i] -= coef * (x[i] - x1[i]);
-      }
-      ch = once();
-      it++;
-    }
-    if (ch > tol * scale) converged = false;
-    iterations = Math.max(iterations, it);
-    return x;
-  });
-  return { columns: out, iterations, converged };
+  const n = factors.length ? factors[0].codes.length : columns[0]?.length ?? 0;
+  for (const f of factors) if (f.codes.length !== n) throw new Error(`demean: factor '${f.name}' has ${f.codes.length} rows, expected ${n}`);
+  columns.forEach((c, k) => { if (c.length !== n) throw new Error(`demean: column ${k} has ${c.length} rows, expected ${n}`); });
+  const out = opts.out ?? columns.map(() => new Float64Array(n));
+  if (out.length !== columns.length || out.some((o) => o.length !== n)) throw new Error('demean: opts.out must hold one n-length array per column');
+  if (!factors.length) {
+    columns.forEach((c, k) => { if (out[k] !== c) out[k].set(c); });
+    return { columns: out, iterations: 0, converged: true };
+  }
+  const r = demeanCoef(columns, factors, { tol: opts.tol ?? 1e-10, maxIter: opts.maxIter ?? 10000, out });
+  return { columns: out, ...r };
 }
 
 /** Number of connected components of the bipartite graph of two factors (the redundant dummies between them). */
 export function components(a: Factor, b: Factor): number {
-  const parent = Int32Array.from({ length: a.nlevels + b.nlevels }, (_, i) => i);
-  const find = (i: number): number => {
-    while (parent[i] !== i) { parent[i] = parent[parent[i]]; i = parent[i]; }
-    return i;
-  };
-  for (let i = 0; i < a.codes.length; i++) {
-    const r1 = find(a.codes[i]), r2 = find(a.nlevels + b.codes[i]);
-    if (r1 !== r2) parent[r1] = r2;
+  // union-find with path halving, finds inlined; components = nodes - successful unions
+  const La = a.nlevels, N = La + b.nlevels, parent = new Int32Array(N);
+  for (let i = 0; i < N; i++) parent[i] = i;
+  const ca = a.codes, cb = b.codes;
+  let unions = 0, pa = -1, pb = -1;
+  for (let i = 0; i < ca.length; i++) {
+    const x = ca[i], y = cb[i];
+    if (x === pa && y === pb) continue;
+    pa = x;
+    pb = y;
+    let r1 = x;
+    while (parent[r1] !== r1) { const g = parent[parent[r1]]; parent[r1] = g; r1 = g; }
+    let r2 = La + y;
+    while (parent[r2] !== r2) { const g = parent[parent[r2]]; parent[r2] = g; r2 = g; }
+    if (r1 !== r2) { parent[r1] = r2; unions++; }
   }
-  const roots = new Set<number>();
-  for (let i = 0; i < parent.length; i++) roots.add(find(i));
-  return roots.size;
+  return N - unions;
 }
 
 /**
  * Parameters each factor uses: the first its levels; a factor nested in an earlier one none; the second its levels
  * minus the connected components it forms with the first (exact for two factors); later ones their levels minus the
  * largest number of components they form with any earlier factor (an approximation, like fixest's for 3+ factors).
+ * comps: the pairwise components when already known (DemeanResult.components), else counted on the rows.
  */
-export function factorDf(factors: Factor[]): number[] {
+export function factorDf(factors: Factor[], comps?: number[][]): number[] {
   return factors.map((f, j) => {
     if (j === 0) return f.nlevels;
     const earlier = factors.slice(0, j);
     if (earlier.some((e) => nestedIn(f, e))) return 0;
-    return f.nlevels - Math.max(...earlier.map((e) => components(e, f)));
+    return f.nlevels - Math.max(...earlier.map((e, i) => (comps ? comps[i][j] : components(e, f))));
   });
 }
 

@@ -44,26 +44,44 @@ export function buildDesign(frame: DataFrame, f: ParsedFormula, opts: DesignOpti
   const y = ev.eval(f.lhs, f.lhsName);
   const cols = f.terms.map((t) => ev.evalProduct(t.factors, t.name));
   const extra = (opts.require ?? []).map((e) => ev.eval(e, exprName(e)));
-  const feCodes = (opts.fixedEffects ?? []).map((name) => ({ name, ...factorCodes(frame, name, 'the fixed effects') }));
-  const clCodes = (opts.clusters ?? []).map((name) => ({ name, ...factorCodes(frame, name, 'vcov.cluster') }));
+  // a column used as panel id, fixed effect or cluster (worker FE, clustered by worker) is coded once
+  const coded = new Map<string, { codes: Int32Array; nlevels: number; missing: number }>();
+  if (panel) coded.set(panel.idName, { codes: panel.id, nlevels: panel.ngroups, missing: panel.idMissing });
+  const codesOf = (name: string, what: string) => {
+    let c = coded.get(name);
+    if (!c) coded.set(name, (c = factorCodes(frame, name, what)));
+    return { name, codes: c.codes, nlevels: c.nlevels, missing: c.missing };
+  };
+  const feCodes = (opts.fixedEffects ?? []).map((name) => codesOf(name, 'the fixed effects'));
+  const clCodes = (opts.clusters ?? []).map((name) => codesOf(name, 'vcov.cluster'));
   const keepWhere = opts.where ? evalWhere(frame, opts.where, panel) : null;
   const n = frame.nrows;
-  const rows: number[] = [];
-  let dropped = 0;
-  for (let i = 0; i < n; i++) {
-    if (keepWhere && !keepWhere[i]) continue;
-    let ok = Number.isFinite(y[i]);
-    for (let j = 0; ok && j < cols.length; j++) ok = Number.isFinite(cols[j][i]);
-    for (let j = 0; ok && j < extra.length; j++) ok = Number.isFinite(extra[j][i]);
-    for (let j = 0; ok && j < feCodes.length; j++) ok = feCodes[j].codes[i] >= 0;
-    for (let j = 0; ok && j < clCodes.length; j++) ok = clCodes[j].codes[i] >= 0;
-    if (ok && panel) ok = panel.id[i] >= 0 && Number.isFinite(panel.time[i]);
-    if (ok) rows.push(i);
-    else dropped++;
-  }
-  const m = rows.length;
+  // rows with a missing value anywhere, marked column by column (tight loops), then the kept rows listed
+  const bad = new Uint8Array(n);
+  let excluded = 0; // by sample.where: not counted as dropped
+  if (keepWhere) for (let i = 0; i < n; i++) if (!keepWhere[i]) { bad[i] = 1; excluded++; }
+  for (const v of [y, ...cols, ...extra]) for (let i = 0; i < n; i++) if (!Number.isFinite(v[i])) bad[i] = 1;
+  for (const { codes, missing } of [...feCodes, ...clCodes]) if (missing) for (let i = 0; i < n; i++) if (codes[i] < 0) bad[i] = 1;
+  if (panel) for (let i = 0; i < n; i++) if (panel.id[i] < 0 || !Number.isFinite(panel.time[i])) bad[i] = 1;
+  let m = 0;
+  for (let i = 0; i < n; i++) m += 1 - bad[i];
+  const dropped = n - excluded - m;
   if (m === 0) throw new EstimationInputError(`no complete observations for formula (all ${n} rows have a missing value${opts.where ? ' or fail sample.where' : ''})`, 'formula');
-  const rowIdx = Int32Array.from(rows);
+  // every row kept (the common case for large data): columns are copied whole, factor codes reused as they are, and
+  // the row list (the identity) only built if asked for
+  const all = m === n;
+  let rowIdx: Int32Array | undefined;
+  if (!all) {
+    rowIdx = new Int32Array(m);
+    for (let i = 0, k = 0; i < n; i++) if (!bad[i]) rowIdx[k++] = i;
+  }
+  const rowList = (): Int32Array => {
+    if (!rowIdx) {
+      rowIdx = new Int32Array(n);
+      for (let i = 0; i < n; i++) rowIdx[i] = i;
+    }
+    return rowIdx;
+  };
   const intercept = f.intercept && !opts.noIntercept;
   const names = [...(intercept ? ['(Intercept)'] : []), ...f.terms.map((t) => t.name)];
   const X = zeros(m, names.length);
@@ -71,27 +89,38 @@ export function buildDesign(frame: DataFrame, f: ParsedFormula, opts: DesignOpti
   if (intercept) { X.data.fill(1, 0, m); j0 = 1; }
   cols.forEach((c, j) => {
     const o = (j + j0) * m;
-    for (let i = 0; i < m; i++) X.data[o + i] = c[rowIdx[i]];
+    if (all) X.data.set(c, o);
+    else for (let i = 0; i < m; i++) X.data[o + i] = c[rowIdx![i]];
   });
-  const yk = new Float64Array(m);
-  for (let i = 0; i < m; i++) yk[i] = y[rowIdx[i]];
+  let yk: Float64Array;
+  if (all) yk = y.slice();
+  else {
+    yk = new Float64Array(m);
+    for (let i = 0; i < m; i++) yk[i] = y[rowIdx![i]];
+  }
+  // factorCodes numbers levels in order of first appearance, so on all rows recode() would return the same codes
+  const factorOf = (c: { name: string; codes: Int32Array; nlevels: number }): Factor =>
+    all ? { name: c.name, codes: c.codes, nlevels: c.nlevels } : recode(c.codes, rowIdx!, c.name);
   const design: Design = {
     y: yk,
     yName: f.lhsName,
     X,
     names,
     intercept,
-    rows: rowIdx,
+    get rows() { return rowList(); },
     nobsDropped: dropped,
     panel,
-    fixedEffects: feCodes.map((c) => recode(c.codes, rowIdx, c.name)),
-    clusters: clCodes.map((c) => recode(c.codes, rowIdx, c.name)),
+    fixedEffects: feCodes.map(factorOf),
+    clusters: clCodes.map(factorOf),
     evaluator: ev,
   };
   if (panel) {
-    design.id = recode(panel.id, rowIdx, opts.panel!.id);
-    const t = (design.time = new Float64Array(m));
-    for (let i = 0; i < m; i++) t[i] = panel.time[rowIdx[i]];
+    design.id = factorOf({ name: opts.panel!.id, codes: panel.id, nlevels: panel.ngroups });
+    if (all) design.time = panel.time.slice();
+    else {
+      const t = (design.time = new Float64Array(m));
+      for (let i = 0; i < m; i++) t[i] = panel.time[rowIdx![i]];
+    }
   }
   return design;
 }

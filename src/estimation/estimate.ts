@@ -115,7 +115,8 @@ export function linear(spec: ModelSpec, frame: DataFrame): LinearModel {
   switch (est) {
     case 'ols':
     case 'fe':
-      return fe.length ? fitWithin(d, d.fixedEffects, { vcov, estimator: est }) : fitPooled(d, { vcov, estimator: est });
+      // the design is not used after the fit: demean its columns in place (no copies of 10M-row columns)
+      return fe.length ? fitWithin(d, d.fixedEffects, { vcov, estimator: est, inPlace: true }) : fitPooled(d, { vcov, estimator: est });
     case 'fd':
       return fitFirstDiff(d, { vcov, gaps: spec.fdGaps });
     case 'between':

@@ -62,83 +62,129 @@ export function numericColumn(frame: DataFrame, name: string, what = 'the model'
   return c;
 }
 
-/** Integer codes 0..nlevels-1 of any column (missing = -1); levels in first-appearance order. */
-export function factorCodes(frame: DataFrame, name: string, what = 'the model'): { codes: Int32Array; levels: string[] } {
+export interface FactorCodes {
+  /** 0..nlevels-1 per row, -1 where missing */
+  codes: Int32Array;
+  levels: string[];
+  nlevels: number;
+  /** rows with a missing value (code -1) */
+  missing: number;
+}
+
+/**
+ * Integer codes 0..nlevels-1 of any column (missing = -1); levels in first-appearance order. `levels` (as text) is
+ * built on first access: the fixed effects of a 10M-row model need only the codes and their count.
+ */
+export function factorCodes(frame: DataFrame, name: string, what = 'the model'): FactorCodes {
   const c = getColumn(frame, name, what);
-  const codes = new Int32Array(frame.nrows);
   if (c instanceof Float64Array) {
     const fast = integerCodes(c);
     if (fast) return fast;
   }
+  const codes = new Int32Array(frame.nrows);
   const map = new Map<string | number, number>();
   const levels: string[] = [];
+  let missing = 0;
   for (let i = 0; i < frame.nrows; i++) {
     const v = c[i];
-    if (v === null || (typeof v === 'number' && Number.isNaN(v))) { codes[i] = -1; continue; }
+    if (v === null || (typeof v === 'number' && Number.isNaN(v))) { codes[i] = -1; missing++; continue; }
     let k = map.get(v);
     if (k === undefined) { k = levels.length; map.set(v, k); levels.push(String(v)); }
     codes[i] = k;
   }
-  return { codes, levels };
+  return { codes, levels, nlevels: levels.length, missing };
 }
 
 /** Fast path for integer-valued numeric columns with a compact range (ids, years): a lookup table, no hashing. */
-function integerCodes(c: Float64Array): { codes: Int32Array; levels: string[] } | null {
+function integerCodes(c: Float64Array): FactorCodes | null {
   let lo = Infinity, hi = -Infinity;
   for (let i = 0; i < c.length; i++) {
     const v = c[i];
-    if (Number.isNaN(v)) continue;
-    if (!Number.isInteger(v)) return null;
+    if (v !== v) continue; // NaN
+    if (v !== Math.floor(v)) return null; // fractional or infinite
     if (v < lo) lo = v;
     if (v > hi) hi = v;
   }
-  if (!(hi - lo < Math.max(4 * c.length, 1024))) return lo === Infinity ? { codes: new Int32Array(c.length).fill(-1), levels: [] } : null;
+  if (lo === Infinity) return { codes: new Int32Array(c.length).fill(-1), levels: [], nlevels: 0, missing: c.length };
+  if (!(hi - lo < Math.max(4 * c.length, 1024))) return null;
   const table = new Int32Array(hi - lo + 1).fill(-1);
   const codes = new Int32Array(c.length);
-  const levels: string[] = [];
+  const values = new Float64Array(Math.min(hi - lo + 1, c.length));
+  let k = 0, missing = 0;
   for (let i = 0; i < c.length; i++) {
     const v = c[i];
-    if (Number.isNaN(v)) { codes[i] = -1; continue; }
-    let k = table[v - lo];
-    if (k < 0) { k = table[v - lo] = levels.length; levels.push(String(v)); }
-    codes[i] = k;
+    if (v !== v) { codes[i] = -1; missing++; continue; }
+    let code = table[v - lo];
+    if (code < 0) { code = table[v - lo] = k; values[k++] = v; }
+    codes[i] = code;
   }
-  return { codes, levels };
+  const used = k < values.length ? values.slice(0, k) : values;
+  let levels: string[] | undefined;
+  return {
+    codes,
+    nlevels: k,
+    missing,
+    get levels() {
+      return (levels ??= Array.from(used, String));
+    },
+  };
 }
 
 /** Rows of each id sorted by time; lag(k) maps a row to the row of the same id at time t-k, or -1. */
 export class PanelIndex {
   readonly id: Int32Array;
-  readonly idLevels: string[];
   readonly time: Float64Array;
   readonly ngroups: number;
+  /** rows without an id */
+  readonly idMissing: number;
+  private readonly codes: { levels: string[] };
   private sorted?: Int32Array;
   private lags = new Map<number, Int32Array>();
 
   constructor(frame: DataFrame, readonly idName: string, readonly timeName: string) {
-    const { codes, levels } = factorCodes(frame, idName, 'panel.id');
+    const fc = factorCodes(frame, idName, 'panel.id');
     const tcol = getColumn(frame, timeName, 'panel.time');
     if (!(tcol instanceof Float64Array)) throw new EstimationInputError(`panel time column '${timeName}' must be numeric (e.g. a year)`, timeName);
-    this.id = codes;
-    this.idLevels = levels;
+    this.id = fc.codes;
+    this.codes = fc;
     this.time = tcol;
-    this.ngroups = levels.length;
+    this.ngroups = fc.nlevels;
+    this.idMissing = fc.missing;
+  }
+
+  /** id values as text, by code (built on first use) */
+  get idLevels(): string[] {
+    return this.codes.levels;
   }
 
   /** Rows sorted by (id, time), rows with a missing id or time left out; built on first use (lags, differences). */
   get order(): Int32Array {
     if (this.sorted) return this.sorted;
-    const { id: codes, time: tcol, idLevels: levels, idName, timeName } = this;
-    const rows: number[] = [];
-    for (let i = 0; i < codes.length; i++) if (codes[i] >= 0 && Number.isFinite(tcol[i])) rows.push(i);
-    rows.sort((a, b) => codes[a] - codes[b] || tcol[a] - tcol[b]);
-    for (let p = 1; p < rows.length; p++) {
-      const a = rows[p - 1], b = rows[p];
-      if (codes[a] === codes[b] && tcol[a] === tcol[b])
-        throw new EstimationInputError(`panel has duplicate rows for ${idName} = ${levels[codes[a]]}, ${timeName} = ${tcol[a]} (rows ${a + 1} and ${b + 1})`, idName);
+    const { id: codes, time: tcol, idName, timeName } = this;
+    // counting sort by id (stable), then a stable insertion sort by time within each id: O(n) for the usual panel
+    // whose rows of an id are few or already in time order
+    const L = this.ngroups, start = new Int32Array(L + 1);
+    for (let i = 0; i < codes.length; i++) if (codes[i] >= 0 && Number.isFinite(tcol[i])) start[codes[i] + 1]++;
+    for (let g = 0; g < L; g++) start[g + 1] += start[g];
+    const rows = new Int32Array(start[L]), cur = start.slice(0, L);
+    for (let i = 0; i < codes.length; i++) if (codes[i] >= 0 && Number.isFinite(tcol[i])) rows[cur[codes[i]]++] = i;
+    for (let g = 0; g < L; g++) {
+      // long series: the built-in (stable) sort; short ones: insertion sort, linear when already in order
+      if (start[g + 1] - start[g] > 32) rows.subarray(start[g], start[g + 1]).sort((a, b) => tcol[a] - tcol[b]);
+      else for (let p = start[g] + 1; p < start[g + 1]; p++) {
+        const r = rows[p], t = tcol[r];
+        let q = p - 1;
+        while (q >= start[g] && tcol[rows[q]] > t) { rows[q + 1] = rows[q]; q--; }
+        rows[q + 1] = r;
+      }
+      for (let p = start[g] + 1; p < start[g + 1]; p++) {
+        const a = rows[p - 1], b = rows[p];
+        if (tcol[a] === tcol[b])
+          throw new EstimationInputError(`panel has duplicate rows for ${idName} = ${this.idLevels[codes[a]]}, ${timeName} = ${tcol[a]} (rows ${a + 1} and ${b + 1})`, idName);
+      }
     }
-    this.sorted = Int32Array.from(rows);
-    return this.sorted;
+    this.sorted = rows;
+    return rows;
   }
 
   /** Row of the same id at time t-k (k < 0: t+|k|), -1 when that period is absent (a gap). */

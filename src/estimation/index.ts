@@ -2,7 +2,7 @@
 export { estimate, validateSpec, linear, type EstimateContext } from './estimate.js';
 export { ModelSpecSchema, type ModelSpec, estimators } from './spec.js';
 export { type EstimationResult, type CoefficientRow, type TestStat, type Fit, type Impact, EstimationInputError, emptyFit } from './result.js';
-export { type DataFrame, type Column, frameFromColumns, frameFromRecords, columnNames, numericColumn, factorCodes, PanelIndex, Evaluator, evalWhere } from './frame.js';
+export { type DataFrame, type Column, frameFromColumns, frameFromRecords, columnNames, numericColumn, factorCodes, type FactorCodes, PanelIndex, Evaluator, evalWhere } from './frame.js';
 export { parseFormula, parseExpression, exprName, instrumentSpec, type ParsedFormula, type Term, type Expr } from './formula.js';
 export { buildDesign, timeFactor, type Design, type DesignOptions } from './design.js';
 export { fitPooled, fitWithin, fitFirstDiff, fitBetween, fitRandom, hausman, type LinearModel, type LinearOptions } from './panel.js';

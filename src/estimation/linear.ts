@@ -1,6 +1,6 @@
 // Least-squares core shared by every linear estimator: collinearity screening, solve, residuals, and the
 // coefficient table (t tests with a given df, or normal tests when df is null).
-import { Matrix, crossprod, crossprodVec, invSPD, collinearColumns, fromColumns, column, SingularMatrixError } from './linalg.js';
+import { Matrix, zeros, invSPD, collinearColumns, fromColumns, column, SingularMatrixError } from './linalg.js';
 import { pT, pNorm } from './distributions.js';
 import { CoefficientRow, EstimationInputError } from './result.js';
 
@@ -22,11 +22,37 @@ export function selectColumns(X: Matrix, keep: number[]): Matrix {
   return fromColumns(keep.map((j) => column(X, j)), X.rows);
 }
 
+/** Rows per chunk of the one-pass products below: a chunk of every column stays in cache while it is combined. */
+const CHUNK = 2048;
+
+/** X'X and X'y in one pass over the rows (each column read once from memory, not once per product). */
+function gram(X: Matrix, y: Float64Array): { xtx: Matrix; xty: Float64Array } {
+  const n = X.rows, k = X.cols, d = X.data, xtx = zeros(k, k), xty = new Float64Array(k);
+  for (let r0 = 0; r0 < n; r0 += CHUNK) {
+    const r1 = Math.min(n, r0 + CHUNK);
+    for (let a = 0; a < k; a++) {
+      const oa = a * n;
+      let sy = 0;
+      for (let r = r0; r < r1; r++) sy += d[oa + r] * y[r];
+      xty[a] += sy;
+      for (let b = a; b < k; b++) {
+        const ob = b * n;
+        let s = 0;
+        for (let r = r0; r < r1; r++) s += d[oa + r] * d[ob + r];
+        xtx.data[a + b * k] += s;
+      }
+    }
+  }
+  for (let a = 0; a < k; a++) for (let b = 0; b < a; b++) xtx.data[a + b * k] = xtx.data[b + a * k];
+  return { xtx, xty };
+}
+
 /** OLS of y on X; perfectly collinear columns are dropped with a warning naming them (as fixest). */
 export function leastSquares(y: Float64Array, X: Matrix, names: string[], context = 'the model'): LsFit {
   if (X.rows !== y.length) throw new Error('leastSquares: row mismatch');
   const warnings: string[] = [];
-  let xtx = crossprod(X);
+  const g = gram(X, y);
+  let xtx = g.xtx, xty = g.xty;
   const drop = X.cols ? collinearColumns(xtx) : [];
   const dropped = drop.map((j) => names[j]);
   let Xk = X, namesK = names;
@@ -34,7 +60,11 @@ export function leastSquares(y: Float64Array, X: Matrix, names: string[], contex
     const keep = names.map((_, j) => j).filter((j) => !drop.includes(j));
     Xk = selectColumns(X, keep);
     namesK = keep.map((j) => names[j]);
-    xtx = crossprod(Xk);
+    // the kept columns' products are a sub-block of the full ones
+    const m = keep.length, full = xtx;
+    xtx = zeros(m, m);
+    keep.forEach((a, i) => keep.forEach((b, j) => { xtx.data[i + j * m] = full.data[a + b * X.cols]; }));
+    xty = Float64Array.from(keep, (a) => g.xty[a]);
     warnings.push(`${dropped.length === 1 ? 'variable' : 'variables'} ${dropped.map((d) => `'${d}'`).join(', ')} removed because of collinearity in ${context}`);
   }
   if (X.cols > 0 && Xk.cols === 0)
@@ -47,7 +77,6 @@ export function leastSquares(y: Float64Array, X: Matrix, names: string[], contex
     if (e instanceof SingularMatrixError) throw new EstimationInputError(`singular design in ${context} (near-collinear terms around '${namesK[e.index] ?? '?'}')`, 'formula');
     throw e;
   }
-  const xty = crossprodVec(Xk, y);
   const k = Xk.cols, n = Xk.rows;
   const coef = new Float64Array(k);
   for (let i = 0; i < k; i++) {
@@ -55,13 +84,18 @@ export function leastSquares(y: Float64Array, X: Matrix, names: string[], contex
     for (let j = 0; j < k; j++) s += xtxInv.data[i + j * k] * xty[j];
     coef[i] = s;
   }
-  const resid = Float64Array.from(y);
-  for (let j = 0; j < k; j++) {
-    const b = coef[j], o = j * n;
-    for (let i = 0; i < n; i++) resid[i] -= Xk.data[o + i] * b;
-  }
+  // residuals and their sum of squares chunk by chunk (same operations, in the same order, as column by column)
+  const resid = new Float64Array(n), d = Xk.data;
   let ssr = 0;
-  for (let i = 0; i < n; i++) ssr += resid[i] * resid[i];
+  for (let r0 = 0; r0 < n; r0 += CHUNK) {
+    const r1 = Math.min(n, r0 + CHUNK);
+    for (let r = r0; r < r1; r++) resid[r] = y[r];
+    for (let j = 0; j < k; j++) {
+      const b = coef[j], o = j * n;
+      for (let r = r0; r < r1; r++) resid[r] -= d[o + r] * b;
+    }
+    for (let r = r0; r < r1; r++) ssr += resid[r] * resid[r];
+  }
   return { names: namesK, X: Xk, coef, resid, xtxInv, ssr, dropped, warnings };
 }
 

@@ -122,26 +122,27 @@ export function fitPooled(d: Design, opts: LinearOptions = {}): LinearModel {
 }
 
 /**
- * Within estimator: y and X demeaned on all factors (one factor exact, several by alternating projections).
+ * Within estimator: y and X demeaned on all factors (one factor exact, several by accelerated alternating projections).
  * dfResid = n - k - parameters of the factors (plm / LSDV); plm's HC1 k is the number of slopes.
+ * inPlace: the design's y and X (no intercept column) are overwritten by their demeaned values instead of copied,
+ * for callers that drop the design afterwards (saves two n x (k+1) copies on large data).
  */
-export function fitWithin(d: Design, factors: Factor[], opts: LinearOptions & { tol?: number } = {}): LinearModel {
+export function fitWithin(d: Design, factors: Factor[], opts: LinearOptions & { tol?: number; inPlace?: boolean } = {}): LinearModel {
   if (!factors.length) throw new Error('fitWithin: no factors');
-  const xcols: Float64Array[] = [];
-  const names: string[] = [];
-  d.names.forEach((nm, j) => {
-    if (nm === '(Intercept)') return;
-    xcols.push(d.X.data.subarray(j * d.X.rows, (j + 1) * d.X.rows));
-    names.push(nm);
-  });
-  const dm = demean([d.y, ...xcols], factors, { tol: opts.tol ?? 1e-10 });
+  const n = d.y.length;
+  const slopes = d.names.map((nm, j) => (nm === '(Intercept)' ? -1 : j)).filter((j) => j >= 0);
+  const names = slopes.map((j) => d.names[j]);
+  const inPlace = opts.inPlace === true && slopes.length === d.X.cols;
+  const X = inPlace ? d.X : zeros(n, slopes.length);
+  const yd = inPlace ? d.y : new Float64Array(n);
+  const xcols = slopes.map((j) => d.X.data.subarray(j * n, (j + 1) * n));
+  const outs = slopes.map((_, j) => X.data.subarray(j * n, (j + 1) * n));
+  const dm = demean([d.y, ...xcols], factors, { tol: opts.tol ?? 1e-10, out: [yd, ...outs] });
   const warnings: string[] = [];
   if (!dm.converged) warnings.push(`fixed-effect demeaning did not converge in ${dm.iterations} iterations`);
-  const [yd, ...xd] = dm.columns;
-  const X = fromColumns(xd, yd.length);
   const fit = leastSquares(yd, X, names, 'the within model');
-  const n = yd.length, k = fit.names.length;
-  const feDf = factorDf(factors);
+  const k = fit.names.length;
+  const feDf = factorDf(factors, dm.components);
   const dfResid = n - k - feDf.reduce((a, b) => a + b, 0);
   const r2w = 1 - fit.ssr / tss(yd);
   const kStata = (cl: ClusterVar[]) => {
