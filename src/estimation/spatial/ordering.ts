@@ -32,7 +32,7 @@ export function symmetricGraph(neighbours: ArrayLike<number>[] | Int32Array[]): 
 }
 
 /** Nested dissection ordering: perm[k] = the vertex eliminated k-th. */
-export function nestedDissection(g: Graph, leaf = 32): Int32Array {
+export function nestedDissection(g: Graph, leaf = 16): Int32Array {
   const { n, ptr, adj } = g;
   const perm = new Int32Array(n);
   const set = new Int32Array(n); // set id of each vertex (vertices of the subgraph being split share one id)
@@ -175,27 +175,34 @@ export function nestedDissection(g: Graph, leaf = 32): Int32Array {
 }
 
 /** Exact minimum degree on the small subgraph `verts` (set id `id`), eliminated vertices written to perm[start..]:
- * elimination graph kept as adjacency sets (leaves are small). */
+ * the elimination graph as a dense boolean matrix (leaves are small, m^3 work). */
 function minimumDegreeLeaf(g: Graph, verts: Int32Array, id: number, set: Int32Array, perm: Int32Array, start: number): void {
   const m = verts.length;
   const local = new Map<number, number>();
   verts.forEach((v, k) => local.set(v, k));
-  const nb: Set<number>[] = Array.from({ length: m }, () => new Set<number>());
+  const adj = new Uint8Array(m * m), deg = new Int32Array(m), done = new Uint8Array(m);
   for (let k = 0; k < m; k++) {
     const v = verts[k];
-    for (let p = g.ptr[v]; p < g.ptr[v + 1]; p++) { const u = g.adj[p]; if (set[u] === id) nb[k].add(local.get(u)!); }
+    for (let p = g.ptr[v]; p < g.ptr[v + 1]; p++) {
+      const u = g.adj[p];
+      if (set[u] !== id) continue;
+      const l = local.get(u)!;
+      if (!adj[k * m + l]) { adj[k * m + l] = 1; deg[k]++; }
+    }
   }
-  const done = new Uint8Array(m);
+  const nb = new Int32Array(m);
   for (let step = 0; step < m; step++) {
     let best = -1, bd = Infinity;
-    for (let k = 0; k < m; k++) if (!done[k] && nb[k].size < bd) { bd = nb[k].size; best = k; }
+    for (let k = 0; k < m; k++) if (!done[k] && deg[k] < bd) { bd = deg[k]; best = k; }
     done[best] = 1;
     perm[start + step] = verts[best];
     set[verts[best]] = 0;
-    const list = [...nb[best]];
-    for (const a of list) {
-      nb[a].delete(best);
-      for (const b of list) if (a !== b) nb[a].add(b);
+    // the neighbours of the eliminated vertex become a clique
+    let c = 0;
+    for (let k = 0; k < m; k++) if (adj[best * m + k]) { nb[c++] = k; adj[k * m + best] = 0; deg[k]--; }
+    for (let x = 0; x < c; x++) {
+      const a = nb[x], ra = a * m;
+      for (let y = 0; y < c; y++) { const b = nb[y]; if (a !== b && !adj[ra + b]) { adj[ra + b] = 1; deg[a]++; } }
     }
   }
 }
