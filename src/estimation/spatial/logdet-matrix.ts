@@ -34,7 +34,15 @@ export interface MatrixLogDet extends LogDet {
 /** Finite-difference step for the trace derivatives, as a fraction of the distance to the nearest singularity */
 const H = 0.01;
 
-export function matrixLogDet(w: SpatialWeights): MatrixLogDet {
+interface Setup { sval: Float64Array; sdiag: Float64Array; sym: Symbolic; interval: [number, number]; note: string }
+
+/** The per-weights part (S on the symmetric pattern, ordering, symbolic analysis, interval), cached per weights
+ * object: weights are immutable once built, and SAR / SEM / SDM fits on one map share it. */
+const setups = new WeakMap<SpatialWeights, Setup>();
+
+function setup(w: SpatialWeights): Setup {
+  const hit = setups.get(w);
+  if (hit) return hit;
   const n = w.ids.length;
   const sq = symmetriser(w);
   if (!sq) {
@@ -64,29 +72,37 @@ export function matrixLogDet(w: SpatialWeights): MatrixLogDet {
     }
   }
   const sym = analyse(g, nestedDissection(g));
-  const mf = new MultifrontalLogDet(sym);
-  let count = 0;
-  const raw = (rho: number) => { count++; return mf.logDet(rho, sval, sdiag); };
-
   // interval: spatialreg's (-1, 0.999) for row-standardised W; exact positive-definite range otherwise
   let interval: [number, number];
   let note: string;
-  const rowStd = w.style === 'W';
-  if (rowStd) {
+  if (w.style === 'W') {
     interval = [-1, 0.999];
     note = 'sparse Cholesky log-determinant (spatialreg method "Matrix"); rho searched in (-1, 0.999)';
   } else {
+    const mf = new MultifrontalLogDet(sym), pd = (rho: number) => !Number.isNaN(mf.logDet(rho, sval, sdiag));
     const r = spectralRadius(w), top = 1 / r;
     let lo = -top;
-    if (Number.isNaN(raw(lo * (1 - 1e-9)))) {
+    if (!pd(lo * (1 - 1e-9))) {
       // bisect on positive definiteness between -1/r (not PD) and 0 (PD)
       let a = lo, b = 0;
-      for (let it = 0; it < 60 && b - a > 1e-10 * top; it++) { const m = 0.5 * (a + b); if (Number.isNaN(raw(m))) a = m; else b = m; }
+      for (let it = 0; it < 60 && b - a > 1e-10 * top; it++) { const m = 0.5 * (a + b); if (pd(m)) b = m; else a = m; }
       lo = b;
     }
     interval = [lo + 1e-9 * top, top * (1 - 1e-9)];
     note = `sparse Cholesky log-determinant (spatialreg method "Matrix"); rho searched in (${interval[0].toPrecision(6)}, ${interval[1].toPrecision(6)}), where I - rho W is positive definite`;
   }
+  const out = { sval, sdiag, sym, interval, note };
+  setups.set(w, out);
+  return out;
+}
+
+export function matrixLogDet(w: SpatialWeights): MatrixLogDet {
+  const n = w.ids.length;
+  const { sval, sdiag, sym, interval, note } = setup(w);
+  const mf = new MultifrontalLogDet(sym);
+  let count = 0;
+  const raw = (rho: number) => { count++; return mf.logDet(rho, sval, sdiag); };
+  const rowStd = w.style === 'W';
 
   // a small cache: Brent, the finite differences and the trace model ask for some points more than once
   const cache = new Map<number, number>();
@@ -118,18 +134,19 @@ export function matrixLogDet(w: SpatialWeights): MatrixLogDet {
   return {
     method: 'Matrix', interval, ldet, traces, note, symbolic: sym,
     factorisations: () => count,
-    traceModel: (lo: number, hi: number) => chebyshevTraces(ldet, traces, n, lo, hi, interval, sing),
+    traceModel: (lo: number, hi: number) => chebyshevTraces(ldet, traces, n, lo, hi, interval, sing, cache),
   };
 }
 
 /** Traces on [lo, hi] from the derivatives of a Chebyshev interpolant of the log-determinant (K nodes). The
  * log-determinant is analytic up to its singularities `sing`, so the interpolation error falls like r^-K with r
  * the Bernstein-ellipse parameter of the nearest one; K starts where r^-K < 1e-8 and grows until the interpolant
- * matches one more exact log-determinant, between nodes near the end of the range, to 1e-8 x half-width x
- * |tr(W A)| (by Markov's inequality the derivative error is then below about K^2 1e-8 of tr(W A)). Outside
- * [lo, hi] the finite-difference `traces` are used. */
+ * matches one more exact log-determinant to 1e-8 x half-width x |tr(W A)| (by Markov's inequality the derivative
+ * error is then below about K^2 1e-8 of tr(W A)). That check reuses a value already computed inside the range
+ * (the finite-difference points around the estimate usually are) or computes one between the last two nodes.
+ * Outside [lo, hi] the finite-difference `traces` are used. */
 function chebyshevTraces(ldet: (r: number) => number, exact: (r: number) => Traces, n: number, lo: number, hi: number,
-  interval: [number, number], sing: [number, number]): (rho: number) => Traces {
+  interval: [number, number], sing: [number, number], known: Map<number, number>): (rho: number) => Traces {
   lo = Math.max(lo, interval[0]); hi = Math.min(hi, interval[1]);
   if (!(hi - lo > 1e-6)) return exact;
   const mid = 0.5 * (lo + hi), half = 0.5 * (hi - lo);
@@ -158,8 +175,10 @@ function chebyshevTraces(ldet: (r: number) => number, exact: (r: number) => Trac
       const trAW = -clenshaw(c1, x) / half, trAW2 = -clenshaw(c2, x) / (half * half);
       return { trA: n + rho * trAW, trAW, trAW2 };
     };
-    const xc = 0.5 * (Math.cos(Math.PI * 0.5 / K) + Math.cos(Math.PI * 1.5 / K)), probe = mid + half * xc;
-    const err = Math.abs(clenshaw(c, xc) - ldet(probe));
+    let probe = NaN;
+    for (const r of known.keys()) if (Math.abs(r - mid) < half && !(Math.abs(r - mid) < Math.abs(probe - mid))) probe = r;
+    if (Number.isNaN(probe)) probe = mid + half * 0.5 * (Math.cos(Math.PI * 0.5 / K) + Math.cos(Math.PI * 1.5 / K));
+    const err = Math.abs(clenshaw(c, (probe - mid) / half) - ldet(probe));
     if (err <= 1e-8 * half * Math.max(1, Math.abs(at(mid).trAW))) {
       return (rho: number) => (rho >= lo && rho <= hi ? at(rho) : exact(rho));
     }

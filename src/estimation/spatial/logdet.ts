@@ -77,9 +77,18 @@ export function symmetricEigenvalues(a: Float64Array, n: number): Float64Array {
   return d.sort();
 }
 
+const symmetrisers = new WeakMap<SpatialWeights, Float64Array | null>();
+
 /** When W = D^-1 C with C symmetric (row-standardised symmetric weights), S = D^1/2 W D^-1/2 is symmetric and
- * similar to W; returns sqrt(d), else null. */
+ * similar to W; returns sqrt(d), else null. Cached per weights object (weights are immutable once built). */
 export function symmetriser(w: SpatialWeights): Float64Array | null {
+  if (symmetrisers.has(w)) return symmetrisers.get(w)!;
+  const r = findSymmetriser(w);
+  symmetrisers.set(w, r);
+  return r;
+}
+
+function findSymmetriser(w: SpatialWeights): Float64Array | null {
   const n = w.ids.length;
   const d = w.style === 'W' ? (w.rawRowSums ?? Float64Array.from(w.neighbours, (nb) => nb.length)) : new Float64Array(n).fill(1);
   const wt = transposeValues(w);

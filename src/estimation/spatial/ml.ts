@@ -95,7 +95,7 @@ function frobenius(W: SpatialWeights, solver: ImRhoW, which: 'AW' | 'WA', exact:
 }
 
 interface LagFit {
-  rho: number; beta: Float64Array; s2: number; LL: number; vcov: Matrix; /* (rho, beta) */ ld: LogDet; solver: ImRhoW;
+  rho: number; beta: Float64Array; s2: number; LL: number; vcov: Matrix; /* (rho, beta) */ ld: LogDet; solver?: ImRhoW;
   interval: [number, number]; warnings: string[]; sse: number; residuals: Float64Array;
 }
 
@@ -120,11 +120,11 @@ function fitLag(y: Float64Array, X: Matrix, W: SpatialWeights, opts: SpatialOpti
   const sse = ea - 2 * rho * eb + rho * rho * ec, s2 = sse / n;
   const fit = matvec(X, beta);
   const residuals = Float64Array.from(y, (v, i) => v - rho * wy[i] - fit[i]);
-  const solver = new ImRhoW(W, rho);
   if (ld.method === 'Matrix') {
     const vcov = lagHessianVcov(X, y, wy, residuals, sse, ld.traces(rho));
-    return { rho, beta, s2, LL: -opt.f, vcov, ld, solver, interval: [lo, hi], warnings, sse, residuals };
+    return { rho, beta, s2, LL: -opt.f, vcov, ld, interval: [lo, hi], warnings, sse, residuals };
   }
+  const solver = new ImRhoW(W, rho);
   // information matrix in (sigma2, rho, beta)
   const tr = ld.traces(rho);
   const exact = n <= (opts.small ?? 1500);

@@ -36,7 +36,7 @@ export function nestedDissection(g: Graph, leaf = 16): Int32Array {
   const { n, ptr, adj } = g;
   const perm = new Int32Array(n);
   const set = new Int32Array(n); // set id of each vertex (vertices of the subgraph being split share one id)
-  const level = new Int32Array(n), queue = new Int32Array(n), side = new Int8Array(n);
+  const level = new Int32Array(n), queue = new Int32Array(n), far = new Int32Array(n), side = new Int8Array(n);
   let nextId = 1;
 
   let reached = 0; // vertices visited by the last bfs (they are queue[0 .. reached))
@@ -68,30 +68,26 @@ export function nestedDissection(g: Graph, leaf = 16): Int32Array {
   const dissect = (verts: Int32Array, id: number, start: number): void => {
     const size = verts.length;
     if (size <= leaf) { minimumDegreeLeaf(g, verts, id, set, perm, start); return; }
-    // connected components first: each is ordered on its own
+    // connected components first (each is ordered on its own); this BFS also starts the peripheral search
     queue[0] = verts[0];
-    bfs(id, 1);
+    let levels = bfs(id, 1);
     if (reached < size) { splitComponents(verts, id, start); return; }
-    // pseudo-peripheral vertex: repeat BFS from a minimum-degree vertex of the last level while eccentricity grows
-    let u = verts[0], ecc = -1;
-    for (let it = 0; it < 8; it++) {
-      queue[0] = u;
-      const levels = bfs(id, 1);
-      if (levels - 1 <= ecc) break;
-      ecc = levels - 1;
+    // pseudo-peripheral vertex (George & Liu): BFS again from a minimum-degree vertex of the last level while the
+    // eccentricity grows; the last level of the final BFS is the far side
+    for (let it = 0, ecc = levels - 1; it < 6; it++) {
       let best = -1, bd = Infinity;
-      for (let k = size - 1; k >= 0 && level[queue[k]] === ecc; k--) {
+      for (let k = size - 1; k >= 0 && level[queue[k]] === levels - 1; k--) {
         const d = degreeIn(queue[k], id);
         if (d < bd) { bd = d; best = queue[k]; }
       }
-      u = best;
+      queue[0] = best;
+      levels = bfs(id, 1);
+      if (levels - 1 <= ecc) break;
+      ecc = levels - 1;
     }
-    // levels from the whole far side of u
-    queue[0] = u;
-    const lu = bfs(id, 1);
-    const far: number[] = [];
-    for (let k = size - 1; k >= 0 && level[queue[k]] === lu - 1; k--) far.push(queue[k]);
-    const nf = far.length;
+    // levels from the whole far side
+    let nf = 0;
+    for (let k = size - 1; k >= 0 && level[queue[k]] === levels - 1; k--) far[nf++] = queue[k];
     for (let k = 0; k < nf; k++) queue[k] = far[k];
     const nl = bfs(id, nf);
     const cnt = new Int32Array(nl);
@@ -174,19 +170,26 @@ export function nestedDissection(g: Graph, leaf = 16): Int32Array {
   return perm;
 }
 
+let localBuf = new Int32Array(0);
+/** scratch vertex -> leaf position map, grown on demand (entries are written before they are read) */
+function localIndex(n: number): Int32Array {
+  if (localBuf.length < n) localBuf = new Int32Array(n);
+  return localBuf;
+}
+
 /** Exact minimum degree on the small subgraph `verts` (set id `id`), eliminated vertices written to perm[start..]:
  * the elimination graph as a dense boolean matrix (leaves are small, m^3 work). */
 function minimumDegreeLeaf(g: Graph, verts: Int32Array, id: number, set: Int32Array, perm: Int32Array, start: number): void {
   const m = verts.length;
-  const local = new Map<number, number>();
-  verts.forEach((v, k) => local.set(v, k));
+  const local = localIndex(g.n);
+  for (let k = 0; k < m; k++) local[verts[k]] = k;
   const adj = new Uint8Array(m * m), deg = new Int32Array(m), done = new Uint8Array(m);
   for (let k = 0; k < m; k++) {
     const v = verts[k];
     for (let p = g.ptr[v]; p < g.ptr[v + 1]; p++) {
       const u = g.adj[p];
       if (set[u] !== id) continue;
-      const l = local.get(u)!;
+      const l = local[u];
       if (!adj[k * m + l]) { adj[k * m + l] = 1; deg[k]++; }
     }
   }
