@@ -73,13 +73,13 @@ describe('SEM 3k units vs errorsarlm(method = "Matrix")', () => {
 describe('sparse Cholesky vs dense eigenvalues on 1,000 units', () => {
   const { W, input } = setup('1k');
   const ev = eigenLogDet(W), ld = matrixLogDet(W);
-  it('log|I - rho W| to 1e-9 (relative) over the interval; traces to 1e-7', () => {
+  it('log|I - rho W| to 1e-9 (relative) over the interval; traces to 1e-6', () => {
     for (const rho of [-0.99, -0.7, -0.3, 0.1, 0.4, 0.6, 0.9, 0.99]) {
       expect(Math.abs(ld.ldet(rho) - ev.ldet(rho)) / Math.max(1, Math.abs(ev.ldet(rho))), `rho ${rho}`).toBeLessThan(1e-9);
     }
     for (const rho of [-0.5, 0.3, 0.5, 0.9]) {
       const a = ld.traces(rho), b = ev.traces(rho);
-      for (const k of ['trA', 'trAW', 'trAW2'] as const) expect(rel(a[k], b[k]), `${k} at ${rho}`).toBeLessThan(1e-7);
+      for (const k of ['trA', 'trAW', 'trAW2'] as const) expect(rel(a[k], b[k]), `${k} at ${rho}`).toBeLessThan(1e-6);
     }
     // the impact draws' trace model: 1e-5 is far below the Monte Carlo error of the draws
     const model = ld.traceModel!(0.4, 0.56);

@@ -121,7 +121,7 @@ function fitLag(y: Float64Array, X: Matrix, W: SpatialWeights, opts: SpatialOpti
   const fit = matvec(X, beta);
   const residuals = Float64Array.from(y, (v, i) => v - rho * wy[i] - fit[i]);
   if (ld.method === 'Matrix') {
-    const vcov = lagHessianVcov(X, y, wy, residuals, sse, ld.traces(rho));
+    const vcov = lagHessianVcov(X, y, wy, residuals, sse, ld.traces(rho).trAW2);
     return { rho, beta, s2, LL: -opt.f, vcov, ld, interval: [lo, hi], warnings, sse, residuals };
   }
   const solver = new ImRhoW(W, rho);
@@ -155,7 +155,7 @@ function fitLag(y: Float64Array, X: Matrix, W: SpatialWeights, opts: SpatialOpti
  * which is what lagsarlm's fdHess differentiates numerically for sparse methods above `small`. With e the
  * residuals: s_rho = -2 e'Wy, s_beta = -2 X'e, s_rho,rho = 2 |Wy|^2, s_rho,beta = 2 X'Wy, s_beta,beta = 2 X'X,
  * d2 l = d2 log|.| - n/2 (s_ab / s - s_a s_b / s^2) and d2/drho2 log|I - rho W| = -tr((AW)^2). */
-function lagHessianVcov(X: Matrix, y: Float64Array, wy: Float64Array, e: Float64Array, s: number, tr: Traces): Matrix {
+function lagHessianVcov(X: Matrix, y: Float64Array, wy: Float64Array, e: Float64Array, s: number, trAW2: number): Matrix {
   const n = y.length, p = X.cols, k = p + 1;
   const g = new Float64Array(k); // s_a
   let ewy = 0, wy2 = 0;
@@ -171,14 +171,14 @@ function lagHessianVcov(X: Matrix, y: Float64Array, wy: Float64Array, e: Float64
   }
   const negH = zeros(k, k);
   for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) negH.data[a + b * k] = (n / 2) * (S2.data[a + b * k] / s - (g[a] * g[b]) / (s * s));
-  negH.data[0] += tr.trAW2;
+  negH.data[0] += trAW2;
   return inverse(negH);
 }
 
 /** SEM analogue of lagHessianVcov (errorsarlm's fdHess for sparse methods): e = u - lambda W u with u = y - X
  * beta, Xl = X - lambda WX; s_lambda = -2 e'Wu, s_beta = -2 Xl'e, s_lambda,lambda = 2 |Wu|^2,
  * s_lambda,beta = 2 Xl'Wu + 2 (WX)'e, s_beta,beta = 2 Xl'Xl. Returns the (lambda, beta) covariance. */
-function errorHessianVcov(Xl: Matrix, WX: Float64Array[], wy: Float64Array, y: Float64Array, beta: ArrayLike<number>, e: Float64Array, s: number, tr: Traces): Matrix {
+function errorHessianVcov(Xl: Matrix, WX: Float64Array[], wy: Float64Array, y: Float64Array, beta: ArrayLike<number>, e: Float64Array, s: number, trAW2: number): Matrix {
   const n = y.length, p = Xl.cols, k = p + 1;
   const wu = Float64Array.from(wy);
   for (let j = 0; j < p; j++) { const c = WX[j], b = beta[j]; for (let i = 0; i < n; i++) wu[i] -= c[i] * b; }
@@ -197,7 +197,7 @@ function errorHessianVcov(Xl: Matrix, WX: Float64Array[], wy: Float64Array, y: F
   }
   const negH = zeros(k, k);
   for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) negH.data[a + b * k] = (n / 2) * (S2.data[a + b * k] / s - (g[a] * g[b]) / (s * s));
-  negH.data[0] += tr.trAW2;
+  negH.data[0] += trAW2;
   return inverse(negH);
 }
 
@@ -230,7 +230,7 @@ function totals(W: SpatialWeights, rho: number, solver?: ImRhoW): [number, numbe
 }
 
 /** Cholesky-based multivariate normal draws of (rho, beta) as spatialreg impacts(R = draws). */
-function simulateImpacts(fit: LagFit, parts: ImpactParts[], W: SpatialWeights, draws: number, seed: number): { se: { d: number; i: number; t: number }[]; used: number } {
+function simulateImpacts(fit: LagFit, parts: ImpactParts[], W: SpatialWeights, draws: number, seed: number): { se: { d: number; i: number; t: number }[]; used: number; traces: (rho: number) => Traces } {
   const k = fit.vcov.rows, L = new Float64Array(k * k), V = fit.vcov.data;
   for (let j = 0; j < k; j++) {
     let d = V[j + j * k];
@@ -273,7 +273,7 @@ function simulateImpacts(fit: LagFit, parts: ImpactParts[], W: SpatialWeights, d
     });
   }
   const sd = (s: number[]) => Math.sqrt(Math.max(0, (s[1] - (s[0] * s[0]) / used) / (used - 1)));
-  return { se: acc.map((a) => ({ d: sd(a.d), i: sd(a.i), t: sd(a.t) })), used };
+  return { se: acc.map((a) => ({ d: sd(a.d), i: sd(a.i), t: sd(a.t) })), used, traces };
 }
 
 function lagModel(model: 'sar' | 'sdm', input: SpatialInput, opts: SpatialOptions): EstimationResult {
@@ -293,10 +293,11 @@ function lagModel(model: 'sar' | 'sdm', input: SpatialInput, opts: SpatialOption
     const jt = lj >= 0 ? 1 + input.X.cols + lj : -1;
     parts.push({ term: nm, b: [], jb: 1 + j, jt });
   });
-  const [ta, taw] = totals(W, fit.rho, fit.solver);
-  const point = impactsAt(Float64Array.from(est), parts, fit.ld.traces(fit.rho), n, ta, taw);
   const draws = opts.impactDraws ?? 1000, seed = opts.seed ?? 1;
   const sim = draws > 0 ? simulateImpacts(fit, parts, W, draws, seed) : null;
+  // point impacts at rho^: the draws' trace model covers it (Matrix: no extra factorisations), else exact traces
+  const [ta, taw] = totals(W, fit.rho, fit.solver);
+  const point = impactsAt(Float64Array.from(est), parts, (sim?.traces ?? ((r: number) => fit.ld.traces(r)))(fit.rho), n, ta, taw);
   const impacts: Impact[] = parts.map((pt, q) => ({
     term: pt.term, direct: point[q].direct, indirect: point[q].indirect, total: point[q].total,
     ...(sim ? { directSE: sim.se[q].d, indirectSE: sim.se[q].i, totalSE: sim.se[q].t } : {}),
@@ -311,7 +312,7 @@ function lagModel(model: 'sar' | 'sdm', input: SpatialInput, opts: SpatialOption
     params: { rho: fit.rho, lambda: null, theta: null, rhoSE: se[0], interval: fit.interval, logdet: fit.ld.method },
     tests: { LR_rho: { statistic: lr, df: 1, pValue: pChisq(lr, 1) } },
     impacts,
-    impactsMethod: `${fit.ld.method === 'MC' ? 'power-series traces (Monte Carlo tr(W^k))' : fit.ld.method === 'Matrix' ? 'traces as derivatives of the sparse Cholesky log-determinant (central differences at rho, a Chebyshev interpolant over the draws)' : 'exact traces'}; SEs from ${sim ? `${sim.used} of ${draws} multivariate normal draws of (rho, beta), seed ${seed}` : 'none'}`,
+    impactsMethod: `${fit.ld.method === 'MC' ? 'power-series traces (Monte Carlo tr(W^k))' : fit.ld.method === 'Matrix' ? 'traces as derivatives of the sparse Cholesky log-determinant (a Chebyshev interpolant over the draws, central differences without draws)' : 'exact traces'}; SEs from ${sim ? `${sim.used} of ${draws} multivariate normal draws of (rho, beta), seed ${seed}` : 'none'}`,
     residuals: Array.from(fit.residuals),
     yName: input.yName,
     warnings: fit.warnings,
@@ -343,7 +344,7 @@ function errorModel(input: SpatialInput, opts: SpatialOptions): EstimationResult
   const f = ols(Xl, yl), s2 = f.sse / n;
   let lamSE: number;
   if (ld.method === 'Matrix') {
-    lamSE = Math.sqrt(errorHessianVcov(Xl, WX, wy, y, f.b, f.e, f.sse, ld.traces(lambda)).data[0]);
+    lamSE = Math.sqrt(errorHessianVcov(Xl, WX, wy, y, f.b, f.e, f.sse, ld.traces(lambda).trAW2).data[0]);
   } else {
     const solver = new ImRhoW(W, lambda);
     const tr = ld.traces(lambda);
