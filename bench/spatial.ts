@@ -99,20 +99,22 @@ for (const key of keys) {
   const d = simulate(W, n);
   const X = fromColumns([new Float64Array(n).fill(1), d.x1, d.x2]);
   const input = { y: d.y, yName: 'y', X, names: ['(Intercept)', 'x1', 'x2'], W };
-  // best of 3: the first fit of a size pays for compiling and heap growth, and the machine is shared. Each run
-  // gets a fresh weights object, so the ordering and symbolic analysis (cached per weights object) are included
+  // best of several runs (9 up to 3,000 units, 5 at 10,000, 3 at 30,000): the first fit of a size pays for
+  // compiling and heap growth, and the machine is shared. Each run gets a fresh weights object, so the ordering
+  // and symbolic analysis (cached per weights object) are included
+  const reps = n <= 3000 ? 9 : n <= 10000 ? 5 : 3;
   const fresh = () => ({ ...input, W: { ...W } });
-  const [fit, ts] = best(3, () => fitSpatial('sar', fresh(), { impactDraws: 1000 }));
-  const [, ts0] = best(3, () => fitSpatial('sar', fresh(), { impactDraws: 0 }));
-  const [, tw] = best(3, () => fitSpatial('sar', input, { impactDraws: 1000 }));
-  const tcpu = bestCpu(3, () => fitSpatial('sar', fresh(), { impactDraws: 1000 }));
+  const [fit, ts] = best(reps, () => fitSpatial('sar', fresh(), { impactDraws: 1000 }));
+  const [, ts0] = best(reps, () => fitSpatial('sar', fresh(), { impactDraws: 0 }));
+  const [, tw] = best(reps, () => fitSpatial('sar', input, { impactDraws: 1000 }));
+  const tcpu = bestCpu(reps, () => fitSpatial('sar', fresh(), { impactDraws: 1000 }));
   const sym = matrixLogDet(W).symbolic;
   const rr = useR ? runR(fc, d) : null;
   sar.push({ n, t: ts, t0: ts0, tw, cpu: tcpu, method: String(fit.params.logdet), rho: fit.params.rho as number, nnzL: sym.nnzL, flops: sym.flops, r: rr });
   const rcols = rr ? ` | ${fmt(rr.weights)}   ${(rr.weights / tq).toFixed(1).padStart(6)}x` : '';
   console.log(`${String(n).padStart(8)} ${String(verts).padStart(7)} | ${fmt(tq)} ${fmt(tc)} ${brute} ${ratioB}${rcols}`);
 }
-console.log('\nSAR ML, y ~ x1 + x2, logdet \'auto\' (best of 3 runs on fresh weights objects; "fit" = default options with 1,000 impact draws,');
+console.log('\nSAR ML, y ~ x1 + x2, logdet \'auto\' (best of 9 / 5 / 3 runs on fresh weights objects; "fit" = default options with 1,000 impact draws,');
 console.log('"no impacts" = impactDraws 0, "same W" = fit again on one weights object, reusing its cached ordering and symbolic analysis,');
 console.log('"fit cpu" = CPU time of the fit, for comparison when other jobs share the machine)');
 console.log('nnz(L) and flops (sum of column counts squared) of the nested-dissection Cholesky; R = lagsarlm(method = "Matrix") incl. its fdHess SEs, no impacts');
