@@ -104,6 +104,10 @@ describe('sparse Cholesky vs dense eigenvalues on 1,000 units', () => {
     const small = setupGrid(9, 11);
     expect(chooseLogDet(small).method).toBe('eigen');
     expect(chooseLogDet(small, { method: 'Matrix' }).method).toBe('Matrix');
+    // a factor beyond the flop budget (here set tiny) falls back to Monte Carlo, saying why
+    const mc = chooseLogDet(W, { matrixMaxFlops: 1e5 });
+    expect(mc.method).toBe('MC');
+    expect(mc.note).toMatch(/too dense .* flops per rho/);
   });
 });
 

@@ -290,17 +290,29 @@ export function mcLogDet(w: SpatialWeights, opts: { p?: number; m?: number; seed
  * faster (bench/spatial.ts measures the crossover). */
 export const EIGEN_MAX = 100;
 
+/** Largest factorisation 'auto' takes on, in flops (sum of squared column counts of L, about twice the
+ * multiply-adds): 5e9 is ~1.5 s per rho and ~30 s per fit. Denser neighbour graphs (wide distance bands on many
+ * units) get the Monte Carlo log-determinant instead, with a note; 'Matrix' asked for explicitly always runs. */
+export const MATRIX_MAX_FLOPS = 5e9;
+
 /** Chooses the log-determinant. 'auto': symmetrisable W -> eigenvalues for n <= eigenMax, the sparse Cholesky
- * ('Matrix') above; other W -> dense LU for n <= 400, else Monte Carlo (with a note: spatialreg's Matrix method
- * refuses such weights). 'MC' only when asked or for large asymmetric W. */
-export function chooseLogDet(w: SpatialWeights, opts: { method?: LogDetMethod | 'auto'; eigenMax?: number; seed?: number } = {}): LogDet {
+ * ('Matrix') above unless its factor is huge (MATRIX_MAX_FLOPS); other W -> dense LU for n <= 400, else Monte Carlo
+ * (with a note: spatialreg's Matrix method refuses such weights). 'MC' otherwise only when asked. */
+export function chooseLogDet(w: SpatialWeights, opts: { method?: LogDetMethod | 'auto'; eigenMax?: number; matrixMaxFlops?: number; seed?: number } = {}): LogDet {
   const n = w.ids.length, eigenMax = opts.eigenMax ?? EIGEN_MAX, method = opts.method ?? 'auto';
   if (method === 'eigen') return eigenLogDet(w);
   if (method === 'LU') return luLogDet(w);
   if (method === 'Matrix') return matrixLogDet(w);
   if (method === 'MC') return mcLogDet(w, { seed: opts.seed });
   if (method !== 'auto') throw new EstimationInputError(`unknown logdet method '${String(method)}' (auto, eigen, LU, Matrix, MC)`, 'logdet');
-  if (symmetriser(w)) return n <= eigenMax ? eigenLogDet(w) : matrixLogDet(w);
+  if (symmetriser(w)) {
+    if (n <= eigenMax) return eigenLogDet(w);
+    const m = matrixLogDet(w), flops = m.symbolic.flops;
+    if (flops <= (opts.matrixMaxFlops ?? MATRIX_MAX_FLOPS)) return m;
+    const mc = mcLogDet(w, { seed: opts.seed });
+    mc.note = `the sparse Cholesky factor of these weights is too dense (${flops.toPrecision(3)} flops per rho, nnz(L) = ${m.symbolic.nnzL}): ${mc.note}; logdet 'Matrix' forces the exact one`;
+    return mc;
+  }
   if (n <= 400) return luLogDet(w);
   const mc = mcLogDet(w, { seed: opts.seed });
   mc.note = `weights not similar to a symmetric matrix (e.g. k-nearest neighbours), so no exact sparse log-determinant: ${mc.note}`;
