@@ -172,6 +172,7 @@ describe('estimate', () => {
     expect((await badField({ ...FE_SPEC, sample: { where: 'nonesuch > 1' } })).argument).toBe('spec.sample.where');
     expect((await badField({ estimator: 'sar', formula: 'NQP ~ RTA' })).argument).toBe('spec.weights');
     expect((await badField({ estimator: 'sar', formula: 'NQP ~ RTA', weights: { type: 'QUEEN' } })).argument).toBe('spec.sample.where');
+    expect((await badField({ estimator: 'sar', formula: 'NQP ~ RTA', weights: { type: 'QUEEN' }, logdet: 'cholesky' })).argument).toBe('spec.logdet');
     expect((await badField({ estimator: 'mediation', mediation: { treatment: 'RTA', mediator: 'Nope', outcome: 'NQP' } })).argument).toBe('spec.mediation');
   });
 });

@@ -54,6 +54,13 @@ describe('estimate() dispatch: spatial glue', () => {
     expect(() => estimate(spec, frame)).toThrow(/needs spatial weights/);
     expect(() => estimate({ ...spec, weights: { type: 'queen' } }, frame, { weights: W })).toThrow(/weights\.id/);
   });
+
+  it('spec.logdet picks the log-determinant (same fit with eigenvalues and the sparse Cholesky); unknown ones are errors', () => {
+    const e = estimate({ ...spec, logdet: 'eigen' }, frame, { weights: W }), m = estimate({ ...spec, logdet: 'Matrix' }, frame, { weights: W });
+    expect([e.params.logdet, m.params.logdet, estimate(spec, frame, { weights: W }).params.logdet]).toEqual(['eigen', 'Matrix', 'eigen']);
+    expectRel(m.params.lambda as number, e.params.lambda as number, 1e-7, 'lambda');
+    expect(() => estimate({ ...spec, logdet: 'cholesky' }, frame, { weights: W })).toThrow(/logdet/);
+  });
 });
 
 describe('estimate() dispatch: spec validation and samples', () => {

@@ -80,7 +80,7 @@ describe('SAR on 10,000 units (Monte Carlo log-determinant, trace approximations
     const W = gridW(100, 100), n = 10000, z = normalStream(24); // z-scores over 20 seeds: mean |z| < 0.35, sd ~1
     const x1 = Float64Array.from({ length: n }, z), x2 = Float64Array.from({ length: n }, z);
     const yv = new ImRhoW(W, 0.55).solve(Float64Array.from({ length: n }, (_, i) => 1 + 2 * x1[i] - x2[i] + z()));
-    const r = fitSpatial('sar', { y: yv, yName: 'y', X: fromColumns([new Float64Array(n).fill(1), x1, x2]), names: ['(Intercept)', 'x1', 'x2'], W }, { impactDraws: 100 });
+    const r = fitSpatial('sar', { y: yv, yName: 'y', X: fromColumns([new Float64Array(n).fill(1), x1, x2]), names: ['(Intercept)', 'x1', 'x2'], W }, { impactDraws: 100, logdet: 'MC' });
     expect(r.params.logdet).toBe('MC');
     for (const [t, v] of [['rho', 0.55], ['x1', 2], ['x2', -1]] as const) expect(Math.abs(coef(r, t).estimate - v)).toBeLessThan(2 * coef(r, t).stdError);
     expect(r.warnings.join(' ')).toMatch(/Monte Carlo/);

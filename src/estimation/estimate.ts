@@ -223,7 +223,7 @@ function spatial(spec: ModelSpec, frame: DataFrame, ctx: EstimateContext): Estim
   const order = W.ids.map((s) => rowOf.get(s)!);
   const y = Float64Array.from(order, (i) => d.y[i]);
   const X = fromColumns(d.names.map((_, j) => { const c = column(d.X, j); return Float64Array.from(order, (i) => c[i]); }), order.length);
-  const result = fitSpatial(spec.estimator as 'sar' | 'sem' | 'sdm' | 'slx', { y, yName: d.yName, X, names: d.names, W });
+  const result = fitSpatial(spec.estimator as 'sar' | 'sem' | 'sdm' | 'slx', { y, yName: d.yName, X, names: d.names, W }, { logdet: spec.logdet });
   if (d.nobsDropped) result.warnings.push(`${d.nobsDropped} rows with missing values dropped`);
   return result;
 }

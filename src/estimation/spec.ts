@@ -1,5 +1,6 @@
 // The one model spec that drives GraphQL, CLI and library calls (DESIGN.md "Analyst contract").
 import { z } from 'zod';
+import { LOGDET_METHODS } from './spatial/logdet.js';
 
 export const estimators = ['ols', 'fe', 're', 'fd', 'between', 'diff_gmm', 'sys_gmm', 'sar', 'sem', 'sdm', 'slx', 'mediation'] as const;
 
@@ -35,6 +36,9 @@ export const ModelSpecSchema = z.object({
       style: z.enum(['W', 'B']).optional(),
     })
     .optional(),
+  /** spatial ML log-determinant: 'auto' (default: dense eigenvalues up to 100 units, sparse Cholesky 'Matrix'
+   * above for symmetric weights, LU / Monte Carlo for asymmetric ones), or one of them forced */
+  logdet: z.enum(LOGDET_METHODS).optional(),
   mediation: z
     .object({
       treatment: z.string(),

@@ -42,7 +42,7 @@ export class AnalysisInputError extends EstimationInputError {
 }
 
 const SPATIAL = new Set(['sar', 'sem', 'sdm', 'slx']);
-const SPEC_KEYS = new Set(['estimator', 'formula', 'panel', 'effects', 'fdGaps', 'vcov', 'gmm', 'weights', 'mediation', 'sample']);
+const SPEC_KEYS = new Set(['estimator', 'formula', 'panel', 'effects', 'fdGaps', 'vcov', 'gmm', 'weights', 'logdet', 'mediation', 'sample']);
 
 /** Maps a library error onto the request field it concerns. */
 export function requestPath(e: EstimationInputError, estimator?: unknown): string {

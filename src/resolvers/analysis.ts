@@ -36,6 +36,7 @@ export function toRequest(input: ModelSpecInput, arg = 'spec'): AnalysisRequest 
   const s = plain(input) as ModelSpecInput;
   const spec: Record<string, unknown> = {
     estimator: s.estimator, formula: s.formula, panel: s.panel, effects: s.effects, fdGaps: s.fdGaps, gmm: s.gmm, mediation: s.mediation,
+    logdet: s.logdet,
   };
   if (s.vcov) {
     if (s.vcov.cluster?.length) spec.vcov = { cluster: s.vcov.cluster, ...(s.vcov.smallSample ? { smallSample: s.vcov.smallSample } : {}) };

@@ -116,6 +116,7 @@ export class ModelSpecInput {
   @Field(() => GmmSpecInput, { nullable: true }) gmm?: GmmSpecInput;
   @Field(() => MediationSpecInput, { nullable: true }) mediation?: MediationSpecInput;
   @Field(() => WeightsSpecInput, { nullable: true }) weights?: WeightsSpecInput;
+  @Field(() => String, { nullable: true, description: "spatial ML log-determinant: 'auto' (default), 'eigen', 'LU', 'Matrix' (sparse Cholesky, as spatialreg) or 'MC' (Monte Carlo)" }) logdet?: string;
   @Field(() => PanelLevel, { nullable: true, defaultValue: PanelLevel.CITY }) level?: PanelLevel;
   @Field(() => SampleRulesInput, { nullable: true }) sample?: SampleRulesInput;
   @Field(() => RtaOptionsInput, { nullable: true }) rta?: RtaOptionsInput;

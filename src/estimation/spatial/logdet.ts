@@ -1,7 +1,9 @@
-// log|I - rho W| for ML: exact from eigenvalues when W is similar to a symmetric matrix and n is moderate,
-// exact dense LU for small asymmetric W, and the Barry-Pace (1999) Monte Carlo power-trace series for large n.
+// log|I - rho W| for ML: exact from eigenvalues when W is similar to a symmetric matrix and n is small, exact
+// sparse Cholesky (spatialreg's "Matrix", logdet-matrix.ts) for symmetrisable W beyond that, exact dense LU for
+// small asymmetric W, and the Barry-Pace (1999) Monte Carlo power-trace series for large asymmetric W or on request.
 import { EstimationInputError } from '../result.js';
 import { identity, solve, zeros } from '../linalg.js';
+import { matrixLogDet } from './logdet-matrix.js';
 import { mulberry32 } from './rng.js';
 import { LANES, lagCSR, lagCSR8, toCSR, transposeValues, type SpatialWeights } from './types.js';
 
@@ -75,9 +77,18 @@ export function symmetricEigenvalues(a: Float64Array, n: number): Float64Array {
   return d.sort();
 }
 
+const symmetrisers = new WeakMap<SpatialWeights, Float64Array | null>();
+
 /** When W = D^-1 C with C symmetric (row-standardised symmetric weights), S = D^1/2 W D^-1/2 is symmetric and
- * similar to W; returns sqrt(d), else null. */
+ * similar to W; returns sqrt(d), else null. Cached per weights object (weights are immutable once built). */
 export function symmetriser(w: SpatialWeights): Float64Array | null {
+  if (symmetrisers.has(w)) return symmetrisers.get(w)!;
+  const r = findSymmetriser(w);
+  symmetrisers.set(w, r);
+  return r;
+}
+
+function findSymmetriser(w: SpatialWeights): Float64Array | null {
   const n = w.ids.length;
   const d = w.style === 'W' ? (w.rawRowSums ?? Float64Array.from(w.neighbours, (nb) => nb.length)) : new Float64Array(n).fill(1);
   const wt = transposeValues(w);
@@ -104,14 +115,23 @@ export function weightsEigenvalues(w: SpatialWeights): Float64Array {
   return symmetricEigenvalues(a, n);
 }
 
+export type LogDetMethod = 'eigen' | 'LU' | 'Matrix' | 'MC';
+export const LOGDET_METHODS = ['auto', 'eigen', 'LU', 'Matrix', 'MC'] as const;
+
+/** tr(A), tr(A W), tr((A W)^2) with A = (I - rho W)^-1 */
+export interface Traces { trA: number; trAW: number; trAW2: number }
+
 export interface LogDet {
-  method: 'eigen' | 'LU' | 'MC';
+  method: LogDetMethod;
   /** log|I - rho W| */
   ldet(rho: number): number;
   /** search interval for rho / lambda */
   interval: [number, number];
-  /** tr((I - rho W)^-1) and tr(W (I - rho W)^-1), tr((W (I - rho W)^-1)^2): exact (eigen / LU) or series */
-  traces(rho: number): { trA: number; trAW: number; trAW2: number };
+  /** tr((I - rho W)^-1) and tr(W (I - rho W)^-1), tr((W (I - rho W)^-1)^2): exact (eigen / LU), from derivatives
+   * of the exact log-determinant (Matrix) or series (MC) */
+  traces(rho: number): Traces;
+  /** a fast trace function for many rho in [lo, hi] (impact draws), where `traces` is costly per call */
+  traceModel?(lo: number, hi: number): (rho: number) => Traces;
   eigenvalues?: Float64Array;
   /** for MC: estimated tr(W^k)/n, k = 1..m, and their Monte Carlo standard errors */
   powerTraces?: Float64Array;
@@ -266,15 +286,37 @@ export function mcLogDet(w: SpatialWeights, opts: { p?: number; m?: number; seed
   return res;
 }
 
-/** Chooses the log-determinant: eigenvalues (symmetrisable W, n <= small), LU (other W, n <= 400), else MC. */
-export function chooseLogDet(w: SpatialWeights, opts: { method?: 'eigen' | 'LU' | 'MC' | 'auto'; small?: number; seed?: number } = {}): LogDet {
-  const n = w.ids.length, small = opts.small ?? 1500, method = opts.method ?? 'auto';
+/** Largest n for which 'auto' uses dense eigenvalues on symmetrisable W: above it the sparse Cholesky fit is
+ * faster (bench/spatial.ts measures the crossover). */
+export const EIGEN_MAX = 100;
+
+/** Largest factorisation 'auto' takes on, in flops (sum of squared column counts of L, about twice the
+ * multiply-adds): 5e9 is ~1.5 s per rho and ~30 s per fit. Denser neighbour graphs (wide distance bands on many
+ * units) get the Monte Carlo log-determinant instead, with a note; 'Matrix' asked for explicitly always runs. */
+export const MATRIX_MAX_FLOPS = 5e9;
+
+/** Chooses the log-determinant. 'auto': symmetrisable W -> eigenvalues for n <= eigenMax, the sparse Cholesky
+ * ('Matrix') above unless its factor is huge (MATRIX_MAX_FLOPS); other W -> dense LU for n <= 400, else Monte Carlo
+ * (with a note: spatialreg's Matrix method refuses such weights). 'MC' otherwise only when asked. */
+export function chooseLogDet(w: SpatialWeights, opts: { method?: LogDetMethod | 'auto'; eigenMax?: number; matrixMaxFlops?: number; seed?: number } = {}): LogDet {
+  const n = w.ids.length, eigenMax = opts.eigenMax ?? EIGEN_MAX, method = opts.method ?? 'auto';
   if (method === 'eigen') return eigenLogDet(w);
   if (method === 'LU') return luLogDet(w);
+  if (method === 'Matrix') return matrixLogDet(w);
   if (method === 'MC') return mcLogDet(w, { seed: opts.seed });
-  if (n <= small && symmetriser(w)) return eigenLogDet(w);
+  if (method !== 'auto') throw new EstimationInputError(`unknown logdet method '${String(method)}' (auto, eigen, LU, Matrix, MC)`, 'logdet');
+  if (symmetriser(w)) {
+    if (n <= eigenMax) return eigenLogDet(w);
+    const m = matrixLogDet(w), flops = m.symbolic.flops;
+    if (flops <= (opts.matrixMaxFlops ?? MATRIX_MAX_FLOPS)) return m;
+    const mc = mcLogDet(w, { seed: opts.seed });
+    mc.note = `the sparse Cholesky factor of these weights is too dense (${flops.toPrecision(3)} flops per rho, nnz(L) = ${m.symbolic.nnzL}): ${mc.note}; logdet 'Matrix' forces the exact one`;
+    return mc;
+  }
   if (n <= 400) return luLogDet(w);
-  return mcLogDet(w, { seed: opts.seed });
+  const mc = mcLogDet(w, { seed: opts.seed });
+  mc.note = `weights not similar to a symmetric matrix (e.g. k-nearest neighbours), so no exact sparse log-determinant: ${mc.note}`;
+  return mc;
 }
 
 /** Spectral radius of non-negative W: exactly 1 for row-standardised W without islands, else power iteration on

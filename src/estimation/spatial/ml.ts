@@ -1,10 +1,13 @@
 // Maximum likelihood spatial lag (SAR), spatial error (SEM) and spatial Durbin (SDM) models, and SLX by OLS,
 // following spatialreg (lagsarlm, errorsarlm, lagsarlm(type = "mixed"), lmSLX): concentrated likelihood over
-// rho / lambda maximised by Brent's method on the eigenvalue interval, asymptotic (information matrix) SEs.
+// rho / lambda maximised by Brent's method (R's optimize) on the log-determinant's interval. SEs: the asymptotic
+// information matrix (eigen, LU, MC), or - with the sparse Cholesky log-determinant ('Matrix'), as lagsarlm /
+// errorsarlm do for sparse methods above `small` units (their fdHess) - the Hessian of the concentrated
+// log-likelihood in (rho, beta), here analytic except d^2/drho^2 log|I - rho W| (central differences).
 import { column, crossprod, crossprodVec, fromColumns, inverse, invSPD, matvec, zeros, type Matrix, collinearColumns } from '../linalg.js';
 import { pNorm, pT, pChisq } from '../distributions.js';
 import { EstimationInputError, emptyFit, type CoefficientRow, type EstimationResult, type Impact } from '../result.js';
-import { chooseLogDet, type LogDet } from './logdet.js';
+import { chooseLogDet, type LogDet, type LogDetMethod, type Traces } from './logdet.js';
 import { brentMin } from './optimize.js';
 import { normalStream, mulberry32 } from './rng.js';
 import { ImRhoW } from './solve.js';
@@ -13,8 +16,13 @@ import { checkAligned, lag, lagCSR8, LANES, toCSR, type SpatialWeights } from '.
 export interface SpatialInput { y: Float64Array; yName: string; X: Matrix; names: string[]; W: SpatialWeights }
 
 export interface SpatialOptions {
-  /** log-determinant: 'auto' = eigenvalues for n <= small (symmetrisable W), LU for small asymmetric W, else MC */
-  logdet?: 'auto' | 'eigen' | 'LU' | 'MC';
+  /** log-determinant: 'auto' = eigenvalues for n <= eigenMax and the sparse Cholesky ('Matrix') above for
+   * symmetrisable W; LU for small asymmetric W, else MC (see chooseLogDet) */
+  logdet?: LogDetMethod | 'auto';
+  /** largest n for dense eigenvalues under 'auto' (default EIGEN_MAX) */
+  eigenMax?: number;
+  /** spatialreg's `small` (1500): up to it tr((AW)'AW) of the information matrix is exact (n solves), above it a
+   * Hutchinson estimate (eigen / LU / MC paths only) */
   small?: number;
   /** simulation draws for impact SEs (0 = none) */
   impactDraws?: number;
@@ -24,6 +32,7 @@ export interface SpatialOptions {
 }
 
 const LOG2PI = Math.log(2 * Math.PI);
+const HESSIAN_VCOV = 'Hessian of the concentrated log-likelihood (as spatialreg for sparse methods)';
 
 function ols(X: Matrix, y: ArrayLike<number>) {
   const XtXi = invSPD(crossprod(X));
@@ -86,14 +95,14 @@ function frobenius(W: SpatialWeights, solver: ImRhoW, which: 'AW' | 'WA', exact:
 }
 
 interface LagFit {
-  rho: number; beta: Float64Array; s2: number; LL: number; vcov: Matrix; /* (rho, beta) */ ld: LogDet; solver: ImRhoW;
+  rho: number; beta: Float64Array; s2: number; LL: number; vcov: Matrix; /* (rho, beta) */ ld: LogDet; solver?: ImRhoW;
   interval: [number, number]; warnings: string[]; sse: number; residuals: Float64Array;
 }
 
 /** SAR / SDM engine (X already holds the Durbin columns for SDM). */
 function fitLag(y: Float64Array, X: Matrix, W: SpatialWeights, opts: SpatialOptions): LagFit {
   const n = y.length, p = X.cols, warnings: string[] = [];
-  const ld = chooseLogDet(W, { method: opts.logdet, small: opts.small, seed: opts.seed });
+  const ld = chooseLogDet(W, { method: opts.logdet, eigenMax: opts.eigenMax, seed: opts.seed });
   if (ld.note) warnings.push(ld.note);
   const wy = lag(W, y);
   const f0 = ols(X, y), fw = ols(X, wy);
@@ -111,8 +120,12 @@ function fitLag(y: Float64Array, X: Matrix, W: SpatialWeights, opts: SpatialOpti
   const sse = ea - 2 * rho * eb + rho * rho * ec, s2 = sse / n;
   const fit = matvec(X, beta);
   const residuals = Float64Array.from(y, (v, i) => v - rho * wy[i] - fit[i]);
-  // information matrix in (sigma2, rho, beta)
+  if (ld.method === 'Matrix') {
+    const vcov = lagHessianVcov(X, y, wy, residuals, sse, ld.traces(rho).trAW2);
+    return { rho, beta, s2, LL: -opt.f, vcov, ld, interval: [lo, hi], warnings, sse, residuals };
+  }
   const solver = new ImRhoW(W, rho);
+  // information matrix in (sigma2, rho, beta)
   const tr = ld.traces(rho);
   const exact = n <= (opts.small ?? 1500);
   const trAWtAW = frobenius(W, solver, 'AW', exact, opts.probes ?? 64, (opts.seed ?? 1) + 7);
@@ -137,6 +150,57 @@ function fitLag(y: Float64Array, X: Matrix, W: SpatialWeights, opts: SpatialOpti
   return { rho, beta, s2, LL: -opt.f, vcov, ld, solver, interval: [lo, hi], warnings, sse, residuals };
 }
 
+/** Covariance of (rho, beta) as the inverse negative Hessian of the concentrated log-likelihood
+ *   l(rho, beta) = log|I - rho W| - n/2 log(2 pi) - n/2 log(s / n) - n/2,  s = |y - rho Wy - X beta|^2,
+ * which is what lagsarlm's fdHess differentiates numerically for sparse methods above `small`. With e the
+ * residuals: s_rho = -2 e'Wy, s_beta = -2 X'e, s_rho,rho = 2 |Wy|^2, s_rho,beta = 2 X'Wy, s_beta,beta = 2 X'X,
+ * d2 l = d2 log|.| - n/2 (s_ab / s - s_a s_b / s^2) and d2/drho2 log|I - rho W| = -tr((AW)^2). */
+function lagHessianVcov(X: Matrix, y: Float64Array, wy: Float64Array, e: Float64Array, s: number, trAW2: number): Matrix {
+  const n = y.length, p = X.cols, k = p + 1;
+  const g = new Float64Array(k); // s_a
+  let ewy = 0, wy2 = 0;
+  for (let i = 0; i < n; i++) { ewy += e[i] * wy[i]; wy2 += wy[i] * wy[i]; }
+  g[0] = -2 * ewy;
+  const xe = crossprodVec(X, e), xwy = crossprodVec(X, wy), xtx = crossprod(X);
+  for (let j = 0; j < p; j++) g[1 + j] = -2 * xe[j];
+  const S2 = zeros(k, k); // s_ab
+  S2.data[0] = 2 * wy2;
+  for (let j = 0; j < p; j++) {
+    S2.data[1 + j] = S2.data[(1 + j) * k] = 2 * xwy[j];
+    for (let l = 0; l < p; l++) S2.data[1 + j + (1 + l) * k] = 2 * xtx.data[j + l * p];
+  }
+  const negH = zeros(k, k);
+  for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) negH.data[a + b * k] = (n / 2) * (S2.data[a + b * k] / s - (g[a] * g[b]) / (s * s));
+  negH.data[0] += trAW2;
+  return inverse(negH);
+}
+
+/** SEM analogue of lagHessianVcov (errorsarlm's fdHess for sparse methods): e = u - lambda W u with u = y - X
+ * beta, Xl = X - lambda WX; s_lambda = -2 e'Wu, s_beta = -2 Xl'e, s_lambda,lambda = 2 |Wu|^2,
+ * s_lambda,beta = 2 Xl'Wu + 2 (WX)'e, s_beta,beta = 2 Xl'Xl. Returns the (lambda, beta) covariance. */
+function errorHessianVcov(Xl: Matrix, WX: Float64Array[], wy: Float64Array, y: Float64Array, beta: ArrayLike<number>, e: Float64Array, s: number, trAW2: number): Matrix {
+  const n = y.length, p = Xl.cols, k = p + 1;
+  const wu = Float64Array.from(wy);
+  for (let j = 0; j < p; j++) { const c = WX[j], b = beta[j]; for (let i = 0; i < n; i++) wu[i] -= c[i] * b; }
+  const g = new Float64Array(k), S2 = zeros(k, k);
+  let ewu = 0, wu2 = 0;
+  for (let i = 0; i < n; i++) { ewu += e[i] * wu[i]; wu2 += wu[i] * wu[i]; }
+  g[0] = -2 * ewu;
+  S2.data[0] = 2 * wu2;
+  const xle = crossprodVec(Xl, e), xlwu = crossprodVec(Xl, wu), xtx = crossprod(Xl);
+  for (let j = 0; j < p; j++) {
+    g[1 + j] = -2 * xle[j];
+    let wxe = 0;
+    for (let i = 0; i < n; i++) wxe += WX[j][i] * e[i];
+    S2.data[1 + j] = S2.data[(1 + j) * k] = 2 * xlwu[j] + 2 * wxe;
+    for (let l = 0; l < p; l++) S2.data[1 + j + (1 + l) * k] = 2 * xtx.data[j + l * p];
+  }
+  const negH = zeros(k, k);
+  for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) negH.data[a + b * k] = (n / 2) * (S2.data[a + b * k] / s - (g[a] * g[b]) / (s * s));
+  negH.data[0] += trAW2;
+  return inverse(negH);
+}
+
 /** OLS log-likelihood (ML sigma2), for LR tests against the spatial fit. */
 function olsLogLik(sse: number, n: number) {
   return -(n / 2) * (LOG2PI + Math.log(sse / n) + 1);
@@ -144,9 +208,8 @@ function olsLogLik(sse: number, n: number) {
 
 export interface ImpactParts { term: string; b: number[]; /** indices into (rho, beta...) vector: direct coefficient, lagged coefficient or -1 */ jb: number; jt: number }
 
-/** Direct / indirect / total impacts of a lag model at (rho, beta): exact traces (eigen / LU) or power series. */
-function impactsAt(rho: number, theta: Float64Array, parts: ImpactParts[], ld: LogDet, n: number, totA: number, totAW: number) {
-  const tr = ld.traces(rho);
+/** Direct / indirect / total impacts of a lag model at (rho, beta) given the traces at rho. */
+function impactsAt(theta: Float64Array, parts: ImpactParts[], tr: Traces, n: number, totA: number, totAW: number) {
   return parts.map((pt) => {
     const b = theta[pt.jb], t = pt.jt >= 0 ? theta[pt.jt] : 0;
     const direct = (b * tr.trA + t * tr.trAW) / n;
@@ -167,7 +230,7 @@ function totals(W: SpatialWeights, rho: number, solver?: ImRhoW): [number, numbe
 }
 
 /** Cholesky-based multivariate normal draws of (rho, beta) as spatialreg impacts(R = draws). */
-function simulateImpacts(fit: LagFit, parts: ImpactParts[], W: SpatialWeights, draws: number, seed: number): { se: { d: number; i: number; t: number }[]; used: number } {
+function simulateImpacts(fit: LagFit, parts: ImpactParts[], W: SpatialWeights, draws: number, seed: number): { se: { d: number; i: number; t: number }[]; used: number; traces: (rho: number) => Traces } {
   const k = fit.vcov.rows, L = new Float64Array(k * k), V = fit.vcov.data;
   for (let j = 0; j < k; j++) {
     let d = V[j + j * k];
@@ -182,16 +245,27 @@ function simulateImpacts(fit: LagFit, parts: ImpactParts[], W: SpatialWeights, d
   }
   const z = normalStream(seed), mu = [fit.rho, ...fit.beta], n = W.ids.length;
   const acc = parts.map(() => ({ d: [0, 0], i: [0, 0], t: [0, 0] }));
-  let used = 0;
-  const theta = new Float64Array(k), e = new Float64Array(k);
+  // draws first (those with rho outside the interval dropped), then the traces over their rho range: one trace
+  // model for all draws where the log-determinant offers one (Matrix), else per-draw traces
+  const kept: Float64Array[] = [];
+  const e = new Float64Array(k);
+  let rlo = Infinity, rhi = -Infinity;
   for (let r = 0; r < draws; r++) {
+    const theta = new Float64Array(k);
     for (let j = 0; j < k; j++) e[j] = z();
     for (let i = 0; i < k; i++) { let s = mu[i]; for (let j = 0; j <= i; j++) s += L[i + j * k] * e[j]; theta[i] = s; }
     const rho = theta[0];
     if (!(rho > fit.interval[0] && rho < fit.interval[1])) continue;
-    used++;
+    kept.push(theta);
+    if (rho < rlo) rlo = rho;
+    if (rho > rhi) rhi = rho;
+  }
+  const used = kept.length;
+  const traces = fit.ld.traceModel && used > 1 ? fit.ld.traceModel(rlo, rhi) : (r: number) => fit.ld.traces(r);
+  for (const theta of kept) {
+    const rho = theta[0];
     const [ta, taw] = totals(W, rho);
-    const imp = impactsAt(rho, theta, parts, fit.ld, n, ta, taw);
+    const imp = impactsAt(theta, parts, traces(rho), n, ta, taw);
     imp.forEach((m, q) => {
       acc[q].d[0] += m.direct; acc[q].d[1] += m.direct ** 2;
       acc[q].i[0] += m.indirect; acc[q].i[1] += m.indirect ** 2;
@@ -199,7 +273,7 @@ function simulateImpacts(fit: LagFit, parts: ImpactParts[], W: SpatialWeights, d
     });
   }
   const sd = (s: number[]) => Math.sqrt(Math.max(0, (s[1] - (s[0] * s[0]) / used) / (used - 1)));
-  return { se: acc.map((a) => ({ d: sd(a.d), i: sd(a.i), t: sd(a.t) })), used };
+  return { se: acc.map((a) => ({ d: sd(a.d), i: sd(a.i), t: sd(a.t) })), used, traces };
 }
 
 function lagModel(model: 'sar' | 'sdm', input: SpatialInput, opts: SpatialOptions): EstimationResult {
@@ -219,10 +293,11 @@ function lagModel(model: 'sar' | 'sdm', input: SpatialInput, opts: SpatialOption
     const jt = lj >= 0 ? 1 + input.X.cols + lj : -1;
     parts.push({ term: nm, b: [], jb: 1 + j, jt });
   });
-  const [ta, taw] = totals(W, fit.rho, fit.solver);
-  const point = impactsAt(fit.rho, Float64Array.from(est), parts, fit.ld, n, ta, taw);
   const draws = opts.impactDraws ?? 1000, seed = opts.seed ?? 1;
   const sim = draws > 0 ? simulateImpacts(fit, parts, W, draws, seed) : null;
+  // point impacts at rho^: the draws' trace model covers it (Matrix: no extra factorisations), else exact traces
+  const [ta, taw] = totals(W, fit.rho, fit.solver);
+  const point = impactsAt(Float64Array.from(est), parts, (sim?.traces ?? ((r: number) => fit.ld.traces(r)))(fit.rho), n, ta, taw);
   const impacts: Impact[] = parts.map((pt, q) => ({
     term: pt.term, direct: point[q].direct, indirect: point[q].indirect, total: point[q].total,
     ...(sim ? { directSE: sim.se[q].d, indirectSE: sim.se[q].i, totalSE: sim.se[q].t } : {}),
@@ -231,13 +306,13 @@ function lagModel(model: 'sar' | 'sdm', input: SpatialInput, opts: SpatialOption
   const lr = 2 * (fit.LL - llOLS);
   return {
     estimator: model, nobs: n, ngroups: null, dfResid: n - k - 1,
-    vcovType: 'asymptotic (information matrix)',
+    vcovType: fit.ld.method === 'Matrix' ? HESSIAN_VCOV : 'asymptotic (information matrix)',
     coefficients: coefRows(names, est, se, pNorm),
     fit: { ...emptyFit(), logLik: fit.LL, aic: -2 * fit.LL + 2 * (k + 2), sigma2: fit.s2 },
     params: { rho: fit.rho, lambda: null, theta: null, rhoSE: se[0], interval: fit.interval, logdet: fit.ld.method },
     tests: { LR_rho: { statistic: lr, df: 1, pValue: pChisq(lr, 1) } },
     impacts,
-    impactsMethod: `${fit.ld.method === 'MC' ? 'power-series traces (Monte Carlo tr(W^k))' : 'exact traces'}; SEs from ${sim ? `${sim.used} of ${draws} multivariate normal draws of (rho, beta), seed ${seed}` : 'none'}`,
+    impactsMethod: `${fit.ld.method === 'MC' ? 'power-series traces (Monte Carlo tr(W^k))' : fit.ld.method === 'Matrix' ? 'traces as derivatives of the sparse Cholesky log-determinant (a Chebyshev interpolant over the draws, central differences without draws)' : 'exact traces'}; SEs from ${sim ? `${sim.used} of ${draws} multivariate normal draws of (rho, beta), seed ${seed}` : 'none'}`,
     residuals: Array.from(fit.residuals),
     yName: input.yName,
     warnings: fit.warnings,
@@ -247,7 +322,7 @@ function lagModel(model: 'sar' | 'sdm', input: SpatialInput, opts: SpatialOption
 function errorModel(input: SpatialInput, opts: SpatialOptions): EstimationResult {
   validate(input);
   const { y, X, W, names } = input, n = y.length, p = X.cols, warnings: string[] = [];
-  const ld = chooseLogDet(W, { method: opts.logdet, small: opts.small, seed: opts.seed });
+  const ld = chooseLogDet(W, { method: opts.logdet, eigenMax: opts.eigenMax, seed: opts.seed });
   if (ld.note) warnings.push(ld.note);
   const wy = lag(W, y);
   const WX = Array.from({ length: p }, (_, j) => lag(W, column(X, j)));
@@ -267,22 +342,27 @@ function errorModel(input: SpatialInput, opts: SpatialOptions): EstimationResult
   if (Math.abs(lambda - lo) < 1e-6 || Math.abs(lambda - hi) < 1e-6) warnings.push('lambda on interval bound - results should not be used');
   transform(lambda);
   const f = ols(Xl, yl), s2 = f.sse / n;
-  const solver = new ImRhoW(W, lambda);
-  const tr = ld.traces(lambda);
-  const exact = n <= (opts.small ?? 1500);
-  const trWAtWA = frobenius(W, solver, 'WA', exact, opts.probes ?? 64, (opts.seed ?? 1) + 11);
-  if (!exact) warnings.push(`tr((WA)'WA) for the lambda SE estimated with ${opts.probes ?? 64} Hutchinson probes`);
-  // (sigma2, lambda) block of the information matrix; betas are block-diagonal
-  const a11 = n / (2 * s2 * s2), a12 = tr.trAW / s2, a22 = tr.trAW2 + trWAtWA;
-  const det = a11 * a22 - a12 * a12;
-  const lamSE = Math.sqrt(a11 / det);
+  let lamSE: number;
+  if (ld.method === 'Matrix') {
+    lamSE = Math.sqrt(errorHessianVcov(Xl, WX, wy, y, f.b, f.e, f.sse, ld.traces(lambda).trAW2).data[0]);
+  } else {
+    const solver = new ImRhoW(W, lambda);
+    const tr = ld.traces(lambda);
+    const exact = n <= (opts.small ?? 1500);
+    const trWAtWA = frobenius(W, solver, 'WA', exact, opts.probes ?? 64, (opts.seed ?? 1) + 11);
+    if (!exact) warnings.push(`tr((WA)'WA) for the lambda SE estimated with ${opts.probes ?? 64} Hutchinson probes`);
+    // (sigma2, lambda) block of the information matrix; betas are block-diagonal
+    const a11 = n / (2 * s2 * s2), a12 = tr.trAW / s2, a22 = tr.trAW2 + trWAtWA;
+    const det = a11 * a22 - a12 * a12;
+    lamSE = Math.sqrt(a11 / det);
+  }
   const bse = Array.from({ length: p }, (_, j) => Math.sqrt(f.XtXi.data[j + j * p] * s2));
   const LL = -opt.f;
   const llOLS = olsLogLik(ols(X, y).sse, n), lr = 2 * (LL - llOLS);
   const resid = f.e;
   return {
     estimator: 'sem', nobs: n, ngroups: null, dfResid: n - p - 1,
-    vcovType: 'asymptotic (information matrix)',
+    vcovType: ld.method === 'Matrix' ? `${HESSIAN_VCOV} (lambda; betas from the transformed regression)` : 'asymptotic (information matrix)',
     coefficients: coefRows(['lambda', ...names], [lambda, ...f.b], [lamSE, ...bse], pNorm),
     fit: { ...emptyFit(), logLik: LL, aic: -2 * LL + 2 * (p + 2), sigma2: s2 },
     params: { rho: null, lambda, theta: null, lambdaSE: lamSE, interval: [lo, hi], logdet: ld.method },

@@ -11,7 +11,7 @@
 import { column, crossprod, crossprodVec, inverse, invSPD, matvec, zeros, type Matrix, collinearColumns } from '../linalg.js';
 import { pChisq, pNorm } from '../distributions.js';
 import { EstimationInputError, emptyFit, type EstimationResult, type Impact } from '../result.js';
-import { chooseLogDet, type LogDet } from './logdet.js';
+import { chooseLogDet, type LogDet, type LogDetMethod } from './logdet.js';
 import { brentMin } from './optimize.js';
 import { normalStream } from './rng.js';
 import { ImRhoW } from './solve.js';
@@ -33,7 +33,10 @@ export interface SpatialPanelInput {
 export interface SpatialPanelOptions {
   /** 'leeyu' (direct ML + Lee-Yu bias correction, default), 'direct' (uncorrected), 'transformation' */
   method?: 'leeyu' | 'direct' | 'transformation';
-  logdet?: 'auto' | 'eigen' | 'LU' | 'MC';
+  logdet?: LogDetMethod | 'auto';
+  /** largest N for dense eigenvalues under 'auto' */
+  eigenMax?: number;
+  /** up to `small` units tr(G'G) is exact (N solves), above a Hutchinson estimate */
   small?: number;
   impactDraws?: number;
   seed?: number;
@@ -114,7 +117,7 @@ export function fitSpatialPanel(input: SpatialPanelInput, opts: SpatialPanelOpti
   const f0 = matvec(Xd, b0), fd = matvec(Xd, bd);
   let ea = 0, eb = 0, ec = 0;
   for (let p = 0; p < n; p++) { const e0 = yd[p] - f0[p], ed = wyd[p] - fd[p]; ea += e0 * e0; eb += e0 * ed; ec += ed * ed; }
-  const ld: LogDet = chooseLogDet(W, { method: opts.logdet, small: opts.small, seed: opts.seed });
+  const ld: LogDet = chooseLogDet(W, { method: opts.logdet, eigenMax: opts.eigenMax, seed: opts.seed });
   if (ld.note) warnings.push(ld.note);
   const sseOf = (rho: number) => ea - 2 * rho * eb + rho * rho * ec;
   const transformation = method === 'transformation';
@@ -208,8 +211,8 @@ export function fitSpatialPanel(input: SpatialPanelInput, opts: SpatialPanelOpti
 function panelImpacts(input: SpatialPanelInput, names: string[], rho: number, beta: Float64Array, C: Matrix, ld: LogDet, N: number,
   W: SpatialWeights, interval: [number, number], opts: SpatialPanelOptions): Impact[] {
   const p = input.names.length;
-  const at = (r: number, b: ArrayLike<number>) => {
-    const tr = ld.traces(r);
+  const at = (r: number, b: ArrayLike<number>, traces: (r: number) => { trA: number; trAW: number } = (x) => ld.traces(x)) => {
+    const tr = traces(r);
     return input.names.map((_, j) => {
       const bj = b[j], tj = input.model === 'sdm' ? b[p + j] : 0;
       const direct = (bj * tr.trA + tj * tr.trAW) / N, total = (bj + tj) / (1 - r);
@@ -233,14 +236,21 @@ function panelImpacts(input: SpatialPanelInput, names: string[], rho: number, be
         L.data[i + j * k] = ljj > 0 ? s / ljj : 0;
       }
     }
-    const z = normalStream(opts.seed ?? 1), mu = [rho, ...beta], th = new Float64Array(k), e = new Float64Array(k);
+    const z = normalStream(opts.seed ?? 1), mu = [rho, ...beta], e = new Float64Array(k);
+    // draws first, then one trace model over their rho range where the log-determinant offers one (Matrix)
+    const kept: Float64Array[] = [];
+    let rlo = Infinity, rhi = -Infinity;
     for (let r = 0; r < draws; r++) {
+      const th = new Float64Array(k);
       for (let j = 0; j < k; j++) e[j] = z();
       for (let i = 0; i < k; i++) { let s = mu[i]; for (let j = 0; j <= i; j++) s += L.data[i + j * k] * e[j]; th[i] = s; }
       if (!(th[0] > interval[0] && th[0] < interval[1])) continue;
-      used++;
-      at(th[0], th.subarray(1)).forEach((v, q) => v.forEach((x, c) => { acc[q][c][0] += x; acc[q][c][1] += x * x; }));
+      kept.push(th);
+      rlo = Math.min(rlo, th[0]); rhi = Math.max(rhi, th[0]);
     }
+    used = kept.length;
+    const traces = ld.traceModel && used > 1 ? ld.traceModel(rlo, rhi) : (x: number) => ld.traces(x);
+    for (const th of kept) at(th[0], th.subarray(1), traces).forEach((v, q) => v.forEach((x, c) => { acc[q][c][0] += x; acc[q][c][1] += x * x; }));
   }
   const sd = (s: number[]) => Math.sqrt(Math.max(0, (s[1] - (s[0] * s[0]) / used) / (used - 1)));
   void names;
