@@ -1,0 +1,106 @@
+// Parsed, validated, measured and compiled documents, kept per query text (LRU of AGGLOMERA_GRAPHQL_DOCUMENT_CACHE
+// entries, default 500). What is kept depends on the text and the limit settings only — never on who asks or on the
+// variables: roles are checked per request and inside resolvers, costs with variables are computed per request.
+// A text that does not parse or validate, or breaks a shape limit, is remembered as "not fast": Apollo answers it
+// with its own errors (the fast path never makes an error of its own).
+import {
+  execute, getOperationAST, parse, specifiedRules, validate,
+  type DocumentNode, type ExecutionResult, type GraphQLError, type GraphQLSchema, type OperationDefinitionNode,
+} from 'graphql';
+import { compileQuery, isCompiledQuery } from 'graphql-jit';
+import { LRUCache } from 'lru-cache';
+import { rememberShape, shapeRefusalOf, shapeRules } from '../limits/graphql.js';
+import type { LimitSettings } from '../limits/settings.js';
+
+/** Longer query texts are not kept (each costs its size several times over as an AST and compiled code). */
+export const MAX_CACHED_QUERY_CHARS = 64 * 1024;
+
+export interface PreparedOperation {
+  operation: OperationDefinitionNode;
+  /** the operation's name, as Apollo passes it to the cost estimate */
+  name: string | undefined;
+  /** 'jit' or 'graphql-js' (when graphql-jit could not compile it, or AGGLOMERA_GRAPHQL_JIT=false) */
+  engine: 'jit' | 'graphql-js';
+  run(contextValue: object, variables: Record<string, unknown>): Promise<ExecutionResult> | ExecutionResult;
+}
+
+export interface PreparedDocument {
+  settings: LimitSettings;
+  /** null: parse or validation errors, or a shape refusal: Apollo answers */
+  document: DocumentNode | null;
+  shapeRefusal: GraphQLError | null;
+  /** per requested operation name ('' for none); null: no such operation, or not a query */
+  operations: Map<string, PreparedOperation | null>;
+}
+
+export class DocumentCache {
+  private readonly lru: LRUCache<string, PreparedDocument>;
+  /** Compilations that failed (graphql-jit's reason), for the log and tests. */
+  readonly jitFailures: string[] = [];
+
+  constructor(private readonly schema: GraphQLSchema, max: number, private readonly jit: boolean) {
+    this.lru = new LRUCache({ max });
+  }
+
+  get size() { return this.lru.size; }
+
+  /** The prepared document for this text under these settings (parsed and validated on first sight). */
+  document(query: string, s: LimitSettings): PreparedDocument {
+    const known = this.lru.get(query);
+    if (known && known.settings === s) return known;
+    const d = this.prepare(query, s);
+    if (query.length <= MAX_CACHED_QUERY_CHARS) this.lru.set(query, d);
+    return d;
+  }
+
+  private prepare(query: string, s: LimitSettings): PreparedDocument {
+    const none = (): PreparedDocument => ({ settings: s, document: null, shapeRefusal: null, operations: new Map() });
+    let document: DocumentNode;
+    try {
+      document = parse(query, { maxTokens: s.maxTokens });
+    } catch {
+      return none();
+    }
+    // graphql's rules and the shape limits in one pass over the document
+    const shape = shapeRules(s);
+    if (validate(this.schema, document, [...specifiedRules, ...shape.rules]).length) return none();
+    const refusal = shapeRefusalOf(shape.found, s);
+    rememberShape(document, s, refusal);
+    if (refusal) return { ...none(), shapeRefusal: refusal };
+    return { settings: s, document, shapeRefusal: null, operations: new Map() };
+  }
+
+  /** The runnable query operation `operationName` of a prepared document, or null (Apollo answers). */
+  operation(d: PreparedDocument, operationName: string | undefined): PreparedOperation | null {
+    if (!d.document) return null;
+    const key = operationName ?? '';
+    let op = d.operations.get(key);
+    if (op === undefined) {
+      op = this.compile(d.document, operationName);
+      if (d.operations.size < 16) d.operations.set(key, op);
+    }
+    return op;
+  }
+
+  private compile(document: DocumentNode, operationName: string | undefined): PreparedOperation | null {
+    const operation = getOperationAST(document, operationName);
+    if (!operation || operation.operation !== 'query') return null;
+    const name = operation.name?.value || undefined;
+    const schema = this.schema;
+    if (this.jit) {
+      try {
+        const compiled = compileQuery(schema, document, operationName, { disablingCapturingStackErrors: true });
+        if (isCompiledQuery(compiled)) {
+          return { operation, name, engine: 'jit', run: (contextValue, variables) => compiled.query(undefined, contextValue, variables) };
+        }
+        this.jitFailures.push(compiled.errors?.map((e) => e.message).join('; ') ?? 'not compiled');
+      } catch (e) {
+        this.jitFailures.push((e as Error).message);
+      }
+    }
+    return {
+      operation, name, engine: 'graphql-js',
+      run: (contextValue, variableValues) => execute({ schema, document, operationName, contextValue, variableValues }),
+    };
+  }
+}
