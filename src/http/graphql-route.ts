@@ -11,6 +11,7 @@ import { limits } from '../limits/settings.js';
 import { plainFieldResolvers } from '../graphql/schema-prep.js';
 import { FastPath, isJsonContentType } from '../graphql/fast-path.js';
 import { legacyJsonStatus } from '../graphql/apollo-compat.js';
+import { graphqlRequests } from '../ops/metrics.js';
 import { readBody, send, type RouteModule } from './route.js';
 
 export { legacyJsonStatus };
@@ -40,6 +41,7 @@ export async function graphqlRoute(): Promise<GraphqlRouteModule> {
   });
   await apollo.start();
   const fast = limits().graphqlFastPath && !debug ? new FastPath(schema, limits) : null;
+  const answered = { fast: graphqlRequests.labels('fast'), apollo: graphqlRequests.labels('apollo') };
   return {
     fast,
     async route(req, res, ctx) {
@@ -51,7 +53,11 @@ export async function graphqlRoute(): Promise<GraphqlRouteModule> {
       if (raw && (contentType ?? '').includes('application/json')) {
         try { body = JSON.parse(raw); } catch { send(res, 400, 'text/plain', 'request body is not valid JSON\n'); return true; }
       }
-      if (fast && req.method === 'POST' && isJsonContentType(contentType) && await fast.answer(body, req, res, ctx)) return true;
+      if (fast && req.method === 'POST' && isJsonContentType(contentType) && await fast.answer(body, req, res, ctx)) {
+        answered.fast.inc();
+        return true;
+      }
+      answered.apollo.inc();
       const tooMany = gl.refuseBatch(body);
       if (tooMany) { send(res, 400, 'application/json', tooMany); return true; }
       const headers = new HeaderMap();

@@ -87,7 +87,14 @@ export function cachedCost(schema: GraphQLSchema, document: DocumentNode, variab
 
 export function costRefusal(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | undefined,
   operationName: string | undefined, s: LimitSettings = limits()): GraphQLError | null {
-  const found = cachedCost(schema, document, variables, operationName);
+  let found: number;
+  try {
+    found = cachedCost(schema, document, variables, operationName);
+  } catch (e) {
+    // variables that do not coerce: execution refuses them as BAD_USER_INPUT before anything runs
+    if (e instanceof GraphQLError && e.nodes?.[0]?.kind === Kind.VARIABLE_DEFINITION) return null;
+    throw e;
+  }
   if (found <= s.maxCost) return null;
   return limitError('QUERY_TOO_COMPLEX', `query cost ${found} exceeds the limit of ${s.maxCost} (AGGLOMERA_MAX_COST; `
     + 'lists multiply the cost of what they select by their page size: ask for fewer items or less nesting)',
