@@ -64,6 +64,16 @@ describe(`fast path = Apollo, byte for byte, on ${dbKind}`, () => {
     expect(one.text.endsWith('}\n')).toBe(true);
     const all = await same(q(NESTED_ALL_CITIES, { first: 1000 }));
     expect(all.tookFast).toBe(true);
+    // DataLoader batching is the same on both paths: one statement per field and argument set, not per city
+    const { db } = await getStore();
+    const statements = async (server: RunningServer) => {
+      const s0 = db.statementCount;
+      await send(server, q(NESTED_ALL_CITIES, { first: 1000 }));
+      return db.statementCount - s0;
+    };
+    const nFast = await statements(fast);
+    expect(nFast).toBe(await statements(canonical));
+    expect(nFast).toBeLessThanOrEqual(8);
     expect(JSON.parse(all.text).data.cities.nodes.length).toBeGreaterThan(300);
     const firms = await same(q(`{ cities(first: 40) { nodes { code name metrics { year gdp population }
         firms(first: 50) { totalCount nodes { id name history { year revenue kind } } }
@@ -76,10 +86,30 @@ describe(`fast path = Apollo, byte for byte, on ${dbKind}`, () => {
       fragment Names on City { code name region }`, { years: [2018, 2019], withFirms: true, code: '320100' }));
     expect(shapes.tookFast).toBe(true);
     expect(JSON.parse(shapes.text).data.c.metrics).toHaveLength(2);
+    // directives on fragment spreads and inline fragments, enum arguments from variables, __typename at the root
+    for (const flag of [true, false]) {
+      const frag = await same(q(`query ($f: Boolean!, $t: NeighbourType!) { __typename city(code: "320100") {
+          ...Names @include(if: $f) ... on City @skip(if: $f) { lat } neighbours(type: $t) { city { ...Names } } } }
+        fragment Names on City { code name }`, { f: flag, t: 'QUEEN' }));
+      expect(frag.tookFast).toBe(true);
+    }
     // outlines (GeoJSON scalar), stored and computed tolerances
     expect((await same(q('{ cities(first: 3) { nodes { code boundary(simplify: 0.01) centroid } } }'))).tookFast).toBe(true);
     expect((await same(q('{ cities(first: 2) { nodes { code boundary(simplify: 0.037) } } }'))).tookFast).toBe(true);
   }, 120_000);
+
+  it('field merging, aliases with arguments, repeated fragments with directives inside', async () => {
+    const docs = [
+      '{ city(code: "320100") { metrics(years: [2019]) { year } metrics(years: [2019]) { gdp } } }',
+      '{ a: city(code: "320100") { m: metrics(years: [2018]) { year gdp } } b: city(code: "320100") { m: metrics(years: [2019]) { year gdp } } }',
+      `query ($s: Boolean!) { city(code: "320100") { ...F neighbours { city { ...F } } } }
+       fragment F on City { code name @skip(if: $s) metrics(years: [2019]) @include(if: $s) { year } }`,
+      '{ cities(first: 3, filter: { province: ["江苏省"] }) { totalCount pageInfo { hasNextPage endCursor } nodes { code region areaKm2 } } }',
+      '{ cities(first: 2) { nodes { firms(first: 2) { nodes { id city { code } history { year kind } } } } } }',
+      '{ spatialVariables dataset { synthetic description } }',
+    ];
+    for (const d of docs) for (const s of [true, false]) expect((await same(q(d, { s }))).tookFast).toBe(true);
+  });
 
   it('operation names, introspection, Accept variants', async () => {
     const doc = 'query A { dataset { cities } } query B { city(code: "320100") { name } } mutation M { __typename }';

@@ -89,7 +89,7 @@ export class DocumentCache {
     const schema = this.schema;
     if (this.jit) {
       try {
-        const compiled = compileQuery(schema, document, operationName, { disablingCapturingStackErrors: true });
+        const compiled = compileQuery(schema, document, operationName, { disablingCapturingStackErrors: true, useExperimentalPathBasedSkipInclude: true });
         if (isCompiledQuery(compiled)) {
           return { operation, name, engine: 'jit', run: (contextValue, variables) => compiled.query(undefined, contextValue, variables) };
         }
