@@ -139,7 +139,7 @@ export function startBudget(ctx: object, ms: number, race: boolean): Budget {
   const b: Budget = { deadline: Date.now() + ms, ms, timedOut: false, race, expired, timer: undefined as unknown as NodeJS.Timeout };
   b.timer = setTimeout(() => { b.timedOut = true; reject(timeoutError(ms)); }, ms);
   b.timer.unref();
-  Object.defineProperty(ctx, BUDGET, { value: b, configurable: true, writable: true });
+  (ctx as WithBudget)[BUDGET] = b;
   return b;
 }
 
