@@ -9,7 +9,7 @@
 import type http from 'node:http';
 import type { GraphQLSchema } from 'graphql';
 import { hasRole } from '../auth/roles.js';
-import { budgetOf, byteSizeOver, cachedCost, endBudget, responseSizeRefusal, serialiseResult, startBudget, timeoutError } from '../limits/graphql.js';
+import { byteSizeOver, cachedCost, endBudget, responseSizeRefusal, serialiseResult, startBudget, timeoutError } from '../limits/graphql.js';
 import type { LimitSettings } from '../limits/settings.js';
 import { makeContext } from '../resolvers/loaders.js';
 import type { RouteContext } from '../http/route.js';
@@ -63,8 +63,10 @@ export class FastPath {
     try {
       const r = op.run(contextValue, variables ?? {});
       result = r instanceof Promise ? await Promise.race([r, budget.expired]) : r;
-    } catch (e) {
-      if (!budget.timedOut) throw e;
+    } catch {
+      // graphql-js and graphql-jit report resolver errors in the result; a throw here is an engine fault: a read-only
+      // query is simply answered again by Apollo, which words whatever the fault is
+      if (!budget.timedOut) return false;
     } finally {
       endBudget(contextValue);
     }
@@ -75,7 +77,7 @@ export class FastPath {
     const errors = result?.errors?.map((e) => formatError(e, head));
     let status = head.status ?? 200;
     let text: string | null;
-    if (!result || budgetOf(contextValue)!.timedOut || errors?.some((e) => (e.extensions as { code?: unknown }).code === 'TIMEOUT')) {
+    if (!result || budget.timedOut || errors?.some((e) => (e.extensions as { code?: unknown }).code === 'TIMEOUT')) {
       text = serialiseResult({ errors: [timeoutError(budget.ms).toJSON()], data: null });
       status = 503;
     } else {

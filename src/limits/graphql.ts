@@ -1,7 +1,9 @@
 // GraphQL limits as Apollo hooks: shape limits (graphql-armor depth / aliases / directives, graphql-js maxTokens), cost
 // (graphql-query-complexity, src/limits/cost.ts), batch size, a per-request time budget and a response-size budget.
 // Each refusal is one GraphQL error naming the limit, its setting, the maximum and the measured value.
-import type { ApolloServerPlugin, GraphQLRequestContext } from '@apollo/server';
+// Shape and cost are measured once per document object (and cost once per operation when it has no variables); the
+// fast path (src/graphql/) uses the same pieces: shapeRules in its single validation pass, the budget, the size check.
+import type { ApolloServerPlugin } from '@apollo/server';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
