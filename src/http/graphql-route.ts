@@ -1,34 +1,67 @@
-// GraphQL at /graphql: Apollo Server 5 driven from node:http, GraphQL over HTTP conformant (graphql-http's audits:
-// test/graphql-http-audit.test.ts, docs/graphql-http.md). Browsers' GET is answered before this by graphiql-route.ts.
+// GraphQL at /graphql, GraphQL over HTTP conformant (graphql-http's audits: test/graphql-http-audit.test.ts,
+// docs/graphql-http.md). Browsers' GET is answered before this by graphiql-route.ts. A POST of one JSON query takes
+// the fast path (src/graphql/fast-path.ts: cached documents, graphql-jit, one serialisation); everything else, and
+// whatever the fast path declines, goes to Apollo Server 5 — the same bytes either way.
 import { ApolloServer, HeaderMap } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildGraphQLSchema } from '../app.js';
 import { makeContext, type Context } from '../resolvers/loaders.js';
-import { graphqlLimits } from '../limits/graphql.js';
+import { graphqlLimits, wrapResolvers } from '../limits/graphql.js';
+import { limits } from '../limits/settings.js';
+import { plainFieldResolvers } from '../graphql/schema-prep.js';
+import { FastPath, isJsonContentType } from '../graphql/fast-path.js';
+import { legacyJsonStatus } from '../graphql/apollo-compat.js';
+import { graphqlRequests } from '../ops/metrics.js';
 import { readBody, send, type RouteModule } from './route.js';
 
-export async function graphqlRoute(): Promise<RouteModule> {
-  const limits = graphqlLimits();
+export { legacyJsonStatus };
+
+export interface GraphqlRouteModule extends RouteModule {
+  /** null when AGGLOMERA_GRAPHQL_FAST_PATH=false (or AGGLOMERA_DEBUG=true: stack traces come from Apollo) */
+  fast: FastPath | null;
+}
+
+export async function graphqlRoute(): Promise<GraphqlRouteModule> {
+  const gl = graphqlLimits();
+  const schema = await buildGraphQLSchema();
+  plainFieldResolvers(schema); // before the time budget wraps what is left
+  wrapResolvers(schema);
+  const debug = process.env.AGGLOMERA_DEBUG === 'true';
   const apollo = new ApolloServer<Context>({
-    parseOptions: limits.parseOptions, allowBatchedHttpRequests: limits.allowBatchedHttpRequests,
-    schema: await buildGraphQLSchema(),
+    parseOptions: gl.parseOptions, allowBatchedHttpRequests: gl.allowBatchedHttpRequests,
+    schema,
     introspection: true,
-    includeStacktraceInErrorResponses: process.env.AGGLOMERA_DEBUG === 'true',
-    plugins: [...limits.plugins, ApolloServerPluginLandingPageDisabled()], // Apollo's landing page loads from a CDN; ours is offline
+    includeStacktraceInErrorResponses: debug,
+    stringifyResult: gl.stringifyResult,
+    plugins: [
+      ...gl.plugins,
+      ApolloServerPluginLandingPageDisabled(), // Apollo's landing page loads from a CDN; ours is offline
+      ApolloServerPluginCacheControlDisabled(), // it wraps every resolver; its `no-store` is sent by the limits plugin
+    ],
   });
   await apollo.start();
+  const fast = limits().graphqlFastPath && !debug ? new FastPath(schema, limits) : null;
+  const answered = { fast: graphqlRequests.labels('fast'), apollo: graphqlRequests.labels('apollo') };
   return {
-    async route(req, res, { db, url, principal }) {
+    fast,
+    async route(req, res, ctx) {
+      const { db, url, principal } = ctx;
       if (url.pathname !== '/graphql') return false;
-      const headers = new HeaderMap();
-      for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
+      const contentType = req.headers['content-type'];
       const raw = req.method === 'POST' ? (await readBody(req)).toString('utf8') : '';
       let body: unknown = raw;
-      if (raw && (headers.get('content-type') ?? '').includes('application/json')) {
+      if (raw && (contentType ?? '').includes('application/json')) {
         try { body = JSON.parse(raw); } catch { send(res, 400, 'text/plain', 'request body is not valid JSON\n'); return true; }
       }
-      const tooMany = limits.refuseBatch(body);
+      if (fast && req.method === 'POST' && isJsonContentType(contentType) && await fast.answer(body, req, res, ctx)) {
+        answered.fast.inc();
+        return true;
+      }
+      answered.apollo.inc();
+      const tooMany = gl.refuseBatch(body);
       if (tooMany) { send(res, 400, 'application/json', tooMany); return true; }
+      const headers = new HeaderMap();
+      for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
       const result = await apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
         context: async () => makeContext(db, { principal }),
@@ -47,22 +80,4 @@ export async function graphqlRoute(): Promise<RouteModule> {
     },
     stop: () => apollo.stop(),
   };
-}
-
-/** Errors of a well-formed request that GraphQL itself reports (unparsable document, invalid document, bad variables). */
-const DOCUMENT_ERRORS = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT']);
-
-/**
- * GraphQL over HTTP: a client that accepts only legacy `application/json` gets 200 with the errors for document and
- * variable errors (`application/graphql-response+json` clients keep Apollo's 400). HTTP-level faults stay 4xx.
- */
-export function legacyJsonStatus(status: number, contentType: string | undefined, body: string): number {
-  if (status !== 400 || !contentType?.startsWith('application/json')) return status;
-  try {
-    const r = JSON.parse(body) as { data?: unknown; errors?: { extensions?: { code?: string } }[] };
-    const codes = r.errors?.map((e) => e.extensions?.code ?? '') ?? [];
-    return !('data' in r) && codes.length > 0 && codes.every((c) => DOCUMENT_ERRORS.has(c)) ? 200 : status;
-  } catch {
-    return status;
-  }
 }

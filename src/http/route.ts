@@ -24,8 +24,18 @@ export interface RouteModule {
 
 export async function readBody(req: http.IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
+  // a body already read into memory (capBody, chunked uploads) is served by its own async iterator
+  if (Object.hasOwn(req, Symbol.asyncIterator) || req.readableEnded) {
+    for await (const c of req) chunks.push(c as Buffer);
+    return Buffer.concat(chunks);
+  }
+  // events rather than `for await`: no async iterator machinery on every request
+  return new Promise((resolve, reject) => {
+    req.on('data', (c: Buffer) => chunks.push(c))
+      .once('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)))
+      .once('error', reject)
+      .once('close', () => { if (!req.readableEnded) reject(new Error('request aborted before its body ended')); });
+  });
 }
 
 export function send(res: http.ServerResponse, status: number, contentType: string, body: string | Buffer, headers: Record<string, string> = {}) {

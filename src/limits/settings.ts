@@ -29,6 +29,12 @@ export interface LimitSettings {
   corsOrigins: string[];
   /** How long a looked-up API key is trusted before it is read again (revocations by another process take this long). */
   keyCacheTtlMs: number;
+  /** Parsed, validated and compiled GraphQL documents kept (LRU by query text) for the fast path (src/graphql/). */
+  graphqlDocumentCache: number;
+  /** POST JSON queries bypass Apollo (src/graphql/fast-path.ts); false: every request goes through Apollo. */
+  graphqlFastPath: boolean;
+  /** The fast path runs queries compiled by graphql-jit; false: graphql-js `execute` on the cached document. */
+  graphqlJit: boolean;
 }
 
 const MB = 1024 * 1024;
@@ -41,6 +47,14 @@ function num(env: NodeJS.ProcessEnv, name: string, fallback: number, opts: { int
     throw new Error(`${name} must be a positive ${opts.integer === false ? 'number' : 'integer'}, got "${raw}"`);
   }
   return Math.round(v * (opts.scale ?? 1));
+}
+
+function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new Error(`${name} must be true or false, got "${env[name]}"`);
 }
 
 export function parseAnonymousRole(raw: string | undefined): Role | null {
@@ -65,6 +79,9 @@ export function readLimits(env: NodeJS.ProcessEnv = process.env): LimitSettings 
     anonymousRole: parseAnonymousRole(env.AGGLOMERA_ANONYMOUS_ROLE),
     corsOrigins: (env.AGGLOMERA_CORS_ORIGINS ?? '*').split(',').map((s) => s.trim()).filter(Boolean),
     keyCacheTtlMs: num(env, 'AGGLOMERA_KEY_CACHE_TTL_MS', 10_000),
+    graphqlDocumentCache: num(env, 'AGGLOMERA_GRAPHQL_DOCUMENT_CACHE', 500),
+    graphqlFastPath: bool(env, 'AGGLOMERA_GRAPHQL_FAST_PATH', true),
+    graphqlJit: bool(env, 'AGGLOMERA_GRAPHQL_JIT', true),
   };
 }
 

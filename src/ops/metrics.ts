@@ -16,6 +16,12 @@ export const httpDuration = new Histogram({
   registers: [registry],
 });
 
+/** GraphQL requests by the path that answered them: `fast` (src/graphql/fast-path.ts) or `apollo`. */
+export const graphqlRequests = new Counter({
+  name: 'agglomera_graphql_requests_total', help: 'GraphQL requests over HTTP, by the path that answered (fast: cached and compiled; apollo: everything else)',
+  labelNames: ['path'] as const, registers: [registry],
+});
+
 export const httpInFlight = new Gauge({ name: 'agglomera_http_requests_in_flight', help: 'HTTP requests being answered', registers: [registry] });
 
 type JobSource = () => Promise<{ store: Record<string, number>; local: { queued: number; running: number } }>;

@@ -1,0 +1,100 @@
+// The fast path of /graphql: a POST with a JSON body holding one query operation is answered here, without Apollo's
+// request pipeline, from the document cache (parse, validation and shape limits once per query text, cost once per
+// text without variables) with the query compiled by graphql-jit, serialised once (RawJson spliced), its size checked
+// on that text, and the time budget raced against the whole execution instead of each field.
+// Anything else — GET, batches, mutations, persisted queries, documents with errors, refusals, variables that do not
+// coerce, callers without the reader role, odd Accept headers — returns false and Apollo answers as before, so every
+// error body and status comes from one place. The answers are the same bytes either way
+// (test/graphql-fast-path.test.ts).
+import type http from 'node:http';
+import type { GraphQLSchema } from 'graphql';
+import { hasRole } from '../auth/roles.js';
+import { byteSizeOver, cachedCost, endBudget, responseSizeRefusal, serialiseResult, startBudget, timeoutError } from '../limits/graphql.js';
+import type { LimitSettings } from '../limits/settings.js';
+import { makeContext } from '../resolvers/loaders.js';
+import type { RouteContext } from '../http/route.js';
+import { formatError, legacyJsonStatus, responseContentType, type HttpHead } from './apollo-compat.js';
+import { DocumentCache } from './document-cache.js';
+
+const isRecord = (o: unknown): o is Record<string, unknown> => !!o && typeof o === 'object' && !Array.isArray(o);
+
+interface FastBody { query: string; variables?: Record<string, unknown> | null; operationName?: string | null; extensions?: null }
+
+/** The bodies the fast path takes: what Apollo would run as one operation, without extensions (persisted queries). */
+function fastBody(body: unknown): body is FastBody {
+  if (!isRecord(body)) return false;
+  const { query, variables, operationName, extensions } = body;
+  return typeof query === 'string' && query.length > 0
+    && (variables == null || isRecord(variables))
+    && (operationName == null || typeof operationName === 'string')
+    && extensions == null;
+}
+
+/** `Content-Type: application/json[; …]`: a non-simple request, which Apollo's CSRF prevention lets through. */
+export const isJsonContentType = (ct: string | undefined) => !!ct && /^\s*application\/json\s*(;|$)/i.test(ct);
+
+export class FastPath {
+  readonly cache: DocumentCache;
+  /** Requests answered here (the rest went to Apollo): for tests and benchmarks. */
+  answered = 0;
+
+  constructor(private readonly schema: GraphQLSchema, private readonly settings: () => LimitSettings) {
+    const s = settings();
+    this.cache = new DocumentCache(schema, s.graphqlDocumentCache, s.graphqlJit);
+  }
+
+  /** Answers the request and returns true, or returns false (nothing sent) for Apollo to answer it. */
+  async answer(body: unknown, req: http.IncomingMessage, res: http.ServerResponse, { db, principal }: RouteContext): Promise<boolean> {
+    if (!fastBody(body)) return false;
+    const contentType = responseContentType(req.headers.accept);
+    if (contentType === null || !hasRole(principal, 'reader')) return false;
+    const s = this.settings();
+    const doc = this.cache.document(body.query, s);
+    const op = this.cache.operation(doc, body.operationName ?? undefined);
+    if (!op) return false;
+    const variables = body.variables ?? undefined;
+    let cost: number;
+    try { cost = cachedCost(this.schema, doc.document!, variables, op.name); } catch { return false; }
+    if (cost > s.maxCost) return false;
+
+    const contextValue = makeContext(db, { principal });
+    const budget = startBudget(contextValue, s.requestTimeoutMs, false);
+    let result: Awaited<ReturnType<typeof op.run>> | undefined;
+    try {
+      const r = op.run(contextValue, variables ?? {});
+      result = r instanceof Promise ? await Promise.race([r, budget.expired]) : r;
+    } catch {
+      // graphql-js and graphql-jit report resolver errors in the result; a throw here is an engine fault: a read-only
+      // query is simply answered again by Apollo, which words whatever the fault is
+      if (!budget.timedOut) return false;
+    } finally {
+      endBudget(contextValue);
+    }
+    // variables that do not coerce: nothing ran; Apollo words the error
+    if (result && !('data' in result)) return false;
+
+    const head: HttpHead = { headers: new Map() };
+    const errors = result?.errors?.map((e) => formatError(e, head));
+    let status = head.status ?? 200;
+    let text: string | null;
+    if (!result || budget.timedOut || errors?.some((e) => (e.extensions as { code?: unknown }).code === 'TIMEOUT')) {
+      text = serialiseResult({ errors: [timeoutError(budget.ms).toJSON()], data: null });
+      status = 503;
+    } else {
+      text = serialiseResult({ errors, data: result.data });
+      const tooLarge = responseSizeRefusal(text === null ? Infinity : byteSizeOver(text, s.maxResponseBytes), s.maxResponseBytes);
+      if (tooLarge) {
+        text = serialiseResult({ errors: [tooLarge.toJSON()], data: null });
+        status = 400;
+      }
+    }
+    const out = `${text}\n`;
+    head.headers.set('cache-control', 'no-store');
+    if (!head.headers.has('content-type')) head.headers.set('content-type', contentType);
+    const ct = head.headers.get('content-type');
+    res.writeHead(legacyJsonStatus(status, ct, out), Object.fromEntries(head.headers));
+    res.end(out);
+    this.answered++;
+    return true;
+  }
+}
