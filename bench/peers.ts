@@ -10,6 +10,8 @@
 //   PEERS_PORTS=4630,4631,4639 (Agglomera on PostgreSQL, Agglomera embedded, PostGraphile)
 //   PEERS_DATA_DIR=/tmp/agglomera-peers-pglite (embedded store; the demo is loaded into it on first use, ~1 min)
 //   PEERS_ONLY=oneCity20y,allCities20y (a subset of the queries)  PEERS_LOAD=false (skip the load test)
+// PostgreSQL's JIT: Agglomera's pool turns it off (src/db/db.ts); PostGraphile runs with the server's setting, as in
+// the reference run; PGOPTIONS='-c jit=off' in the environment turns it off for both.
 // It adds the SQL function public.city_geojson(city, float8) to the database for PostGraphile and drops it at the end.
 import autocannon from 'autocannon';
 import pg from 'pg';
@@ -112,6 +114,14 @@ const preload = ['./bench/peers-count.mjs'];
 console.log(`peers: starting Agglomera (PostgreSQL :${AGG_PORT}${EMBEDDED ? `, embedded :${EMB_PORT}` : ''}) and PostGraphile (:${PGL_PORT})`);
 // Agglomera first: on an empty database it migrates and loads the demo, which PostGraphile then introspects.
 const agg = await startServer({ port: AGG_PORT, databaseUrl: pgUrl, env: quiet, preload, ipc: true });
+// Fresh planner statistics for both (a store loaded before Agglomera analysed after loading, on a server without
+// autovacuum, has none: its estimates then pick poor plans and pass jit_above_cost for every nested query).
+{
+  const c = new pg.Client({ connectionString: pgUrl });
+  await c.connect();
+  await c.query('ANALYZE');
+  await c.end();
+}
 const sides: Side[] = [];
 const stops: ServerProc[] = [agg];
 try {

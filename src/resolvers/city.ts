@@ -75,8 +75,8 @@ export function cityMetrics(city: City, args: { years?: number[] | null }, ctx: 
 
 export function cityFirms(city: City, args: FirmsArgs, ctx: Context, info: GraphQLResolveInfo): Maybe<FirmConnection> {
   const a = firmPageArgs(args);
-  const { fields } = ctx.loaders.memo(info.fieldNodes, () => firmFields(scopeOf(info), info.fieldNodes));
-  return andThen(ctx.loaders.firms(city.code, a, fields), (p) => firmConnection(p, a.first));
+  const { fields, count } = ctx.loaders.memo(info.fieldNodes, () => firmFields(scopeOf(info), info.fieldNodes));
+  return andThen(ctx.loaders.firms(city.code, a, fields, count), (p) => firmConnection(p, a.first));
 }
 
 function firmConnection(page: FirmPage, first: number): FirmConnection {
@@ -84,7 +84,7 @@ function firmConnection(page: FirmPage, first: number): FirmConnection {
   const last = nodes[nodes.length - 1];
   return {
     nodes: nodes as Firm[],
-    totalCount: page.total,
+    totalCount: page.total as number, // null only when the selection does not ask for it
     pageInfo: { hasNextPage: page.rows.length > first, endCursor: last ? cursor.encode('firm', last.id) : null },
   };
 }
@@ -92,7 +92,8 @@ function firmConnection(page: FirmPage, first: number): FirmConnection {
 export function cityNeighbours(city: City, args: NeighboursArgs, ctx: Context): Maybe<Neighbour[]> {
   const { type, opts } = neighbourArgs(args);
   return andThen(ctx.loaders.neighbours(city.code, type, opts), (rows) => {
-    const cities = rows.map((r) => ctx.loaders.city(r.neighbourCode));
+    // a planned row carries its city (the fields the selection reads); else the city loader
+    const cities = rows.map((r) => r.city ?? ctx.loaders.city(r.neighbourCode));
     const build = (cs: readonly unknown[]) => rows.map((r, i) => ({ city: cs[i] as City, sharedKm: r.sharedKm, distanceKm: r.distanceKm }));
     return cities.some((c) => c instanceof Promise) ? Promise.all(cities).then(build) : build(cities);
   });

@@ -22,16 +22,17 @@ export function andThen<T, U>(v: Maybe<T>, f: (t: T) => Maybe<U>): Maybe<U> {
   return isPromise(v) ? v.then(f) : f(v);
 }
 
-/** A neighbour without the city it belongs to (the loader's key). */
-export type NeighbourRow = Omit<NeighbourRecord, 'cityCode'>;
+/** A neighbour without the city it belongs to (the loader's key); planned rows carry the neighbour's city as the
+ *  selection asks for it (only the fields it reads, and its planned nested values). */
+export type NeighbourRow = Omit<NeighbourRecord, 'cityCode'> & { city?: CityRecord };
 
 /** Loader ids: field and argument set, plus the fields fetched where a field fetches only what is asked. */
 const ids = {
   city: 'city',
   boundary: (tolerance: number) => `boundary:${tolerance}`,
   metrics: (years: readonly number[] | null, fields: readonly string[] | null) => `metrics:${JSON.stringify([years, fields])}`,
-  firms: (a: Omit<FirmPageArgs, 'ruleVersion'>, fields: readonly string[] | null) =>
-    `firms:${JSON.stringify([a.kind ?? null, a.year ?? null, a.first, a.afterId ?? null, fields])}`,
+  firms: (a: Omit<FirmPageArgs, 'ruleVersion'>, fields: readonly string[] | null, count: boolean) =>
+    `firms:${JSON.stringify([a.kind ?? null, a.year ?? null, a.first, a.afterId ?? null, fields, count])}`,
   firm: 'firm',
   history: 'history',
   neighbours: (type: NeighbourType, opts: { k?: number; km?: number }) => `neighbours:${type}:${opts.k ?? ''}:${opts.km ?? ''}`,
@@ -122,15 +123,16 @@ export class Loaders {
     this.prime(ids.metrics(years, fields), code, rows);
   }
 
-  firms(code: string, args: Omit<FirmPageArgs, 'ruleVersion'>, fields: readonly string[] | null): Maybe<FirmPage> {
-    return this.get<string, FirmPage>(ids.firms(args, fields), code, async (codes) => {
-      const m = await firmPagesOf(this.db, codes, { ...args, ruleVersion: DEFAULT_RULE_SET.version }, fields);
-      return codes.map((c) => m.get(c) ?? { total: 0, rows: [] });
+  /** A city's page of firms with the given Firm fields (null = all), counted when `count`. */
+  firms(code: string, args: Omit<FirmPageArgs, 'ruleVersion'>, fields: readonly string[] | null, count: boolean): Maybe<FirmPage> {
+    return this.get<string, FirmPage>(ids.firms(args, fields, count), code, async (codes) => {
+      const m = await firmPagesOf(this.db, codes, { ...args, ruleVersion: DEFAULT_RULE_SET.version }, fields, count);
+      return codes.map((c) => m.get(c) ?? { total: count ? 0 : null, rows: [] });
     });
   }
 
-  primeFirms(code: string, args: Omit<FirmPageArgs, 'ruleVersion'>, fields: readonly string[] | null, page: FirmPage) {
-    this.prime(ids.firms(args, fields), code, page);
+  primeFirms(code: string, args: Omit<FirmPageArgs, 'ruleVersion'>, fields: readonly string[] | null, count: boolean, page: FirmPage) {
+    this.prime(ids.firms(args, fields, count), code, page);
   }
 
   firm(id: number): Maybe<FirmRecord | null> {

@@ -6,14 +6,14 @@
 // the DataLoader path as before; a planned value equals what that path would load (same SQL builders).
 import type { FieldNode, GraphQLResolveInfo, SelectionSetNode } from 'graphql';
 import type { Db } from '../db/db.js';
-import { cityJson, type CityExtra, type CityRecord } from '../db/queries/cities.js';
+import { cityObject, type CityExtra, type CityRecord } from '../db/queries/cities.js';
 import { neighboursJson } from '../db/queries/neighbours.js';
 import { geometryVersionSql, isStoredTolerance, keepOutlines, outlineCache, outlineTextSql } from '../db/queries/outlines.js';
 import { cityYearsJson, firmPageJson, type CityYearRecord, type FirmPage, type FirmYearRecord } from '../db/queries/panel.js';
 import { DEFAULT_RULE_SET } from '../domain/rules.js';
 import { boundaryTolerance, firmPageArgs, metricsYears, neighbourArgs } from './city.js';
 import type { Loaders, NeighbourRow } from './loaders.js';
-import { argsOf, cityYearFields, collectFields, firmFields, scopeOf, subSets, type Scope } from './selection.js';
+import { argsOf, cityRecordFields, cityYearFields, collectFields, firmFields, scopeOf, subSets, type Scope } from './selection.js';
 
 /** Root rows (and nested city objects) carry each planned value under its key, and the geometry version under VERSION. */
 type Row = Record<string, unknown> & { code: string };
@@ -97,17 +97,17 @@ function planCityFields(s: Scope, sets: readonly SelectionSetNode[], db: Db, sta
         }
         case 'firms': {
           const a = firmPageArgs(args);
-          const { fields, history } = firmFields(s, nodes);
-          const id = `firms:${JSON.stringify([a, fields])}`;
+          const { fields, history, count } = firmFields(s, nodes);
+          const id = `firms:${JSON.stringify([a, fields, count])}`;
           const prev = items.get(id) as (Item & { history: boolean }) | undefined;
           if (prev && (prev.history || !history)) break;
           // the same page asked twice, once with history: plan it once, with history
           const it: Item & { history: boolean } = {
             key: prev?.key ?? key(), history,
-            expr: (code, d) => firmPageJson(code, { ...a, ruleVersion: DEFAULT_RULE_SET.version }, fields, history, d),
+            expr: (code, d) => firmPageJson(code, { ...a, ruleVersion: DEFAULT_RULE_SET.version }, fields, count, history, d),
             prime(l, code, v) {
               const page = v as FirmPage<{ id: number; _history?: FirmYearRecord[] }>;
-              l.primeFirms(code, a, fields, page as FirmPage as never);
+              l.primeFirms(code, a, fields, count, page as FirmPage as never);
               if (history) for (const f of page.rows) l.primeHistory(f.id, f._history ?? []);
             },
           };
@@ -123,20 +123,20 @@ function planCityFields(s: Scope, sets: readonly SelectionSetNode[], db: Db, sta
           for (const other of sameNeighbours(s, fields, id)) {
             for (const [, ns] of collectFields(s, 'Neighbour', subSets(other))) if (ns[0].name.value === 'city') citySets.push(...subSets(ns));
           }
-          const nested = citySets.length ? planCityFields(s, citySets, db, state, MAX_NESTED) : [];
           const withCity = citySets.length > 0;
+          const nested = withCity ? planCityFields(s, citySets, db, state, MAX_NESTED) : [];
+          const recordFields = withCity ? cityRecordFields(s, citySets) : null;
           items.set(id, {
             key: key(),
-            expr: (code, d) => neighboursJson(code, type, opts, d, withCity ? (n, d2) => cityJson(n, d2, nested) : undefined),
+            expr: (code, d) => neighboursJson(code, type, opts, d, !withCity ? undefined : {
+              row: recordFields === null || recordFields.some((f) => f !== 'code'),
+              json: (alias, d2) => cityObject(alias, recordFields, d2, nested),
+            }),
             prime(l, code, v, version) {
-              const rows = v as (NeighbourRow & { city?: Row | null })[];
+              const rows = v as NeighbourRow[];
+              // each row keeps its city: Neighbour.city reads it (only the fields asked for; never primed as a whole city)
               l.primeNeighbours(code, type, opts, rows);
-              if (!withCity) return;
-              for (const r of rows) {
-                if (!r.city) continue;
-                l.primeCity(r.city as unknown as CityRecord);
-                primeCityValues(l, nested, r.city, version);
-              }
+              if (nested.length) for (const r of rows) if (r.city) primeCityValues(l, nested, r.city as unknown as Row, version);
             },
           });
           break;

@@ -6,6 +6,7 @@ import {
   type FieldNode, type FragmentDefinitionNode, type GraphQLObjectType, type GraphQLResolveInfo, type GraphQLSchema,
   type SelectionSetNode,
 } from 'graphql';
+import { CITY_FIELDS } from '../db/queries/cities.js';
 import { CITY_YEAR_FIELDS, FIRM_FIELDS } from '../db/queries/panel.js';
 
 export interface Scope {
@@ -82,13 +83,14 @@ export function cityYearFields(s: Scope, nodes: readonly FieldNode[]): string[] 
 }
 
 /**
- * The Firm fields a `firms` connection's `nodes` need (null = all), and whether they ask for `history`. `id` and
- * `cityCode` always come (cursors, Firm.city, Firm.history).
+ * The Firm fields a `firms` connection's `nodes` need (null = all), whether they ask for `history`, and whether the
+ * connection asks for `totalCount`. `id` and `cityCode` always come (cursors, Firm.city, Firm.history).
  */
-export function firmFields(s: Scope, nodes: readonly FieldNode[]): { fields: string[] | null; history: boolean } {
+export function firmFields(s: Scope, nodes: readonly FieldNode[]): { fields: string[] | null; history: boolean; count: boolean } {
   const out = new Set<string>(['cityCode', 'id']);
-  let history = false, all = false;
+  let history = false, all = false, count = false;
   for (const [, conn] of collectFields(s, 'FirmConnection', subSets(nodes))) {
+    if (conn[0].name.value === 'totalCount') count = true;
     if (conn[0].name.value !== 'nodes') continue;
     for (const [, fs] of collectFields(s, 'Firm', subSets(conn))) {
       const name = fs[0].name.value;
@@ -98,5 +100,20 @@ export function firmFields(s: Scope, nodes: readonly FieldNode[]): { fields: str
       else all = true;
     }
   }
-  return { fields: all ? null : [...out].sort(), history };
+  return { fields: all ? null : [...out].sort(), history, count };
+}
+
+/** City fields computed from the unit's code alone (nested loads, analysis): they need no other record field. */
+const CODE_ONLY = new Set(['metrics', 'firms', 'neighbours', 'boundary', 'rta', 'nqp', '__typename']);
+
+/** The City record fields a selection of cities reads (null = all of them, for fields this function does not know). */
+export function cityRecordFields(s: Scope, sets: readonly SelectionSetNode[]): string[] | null {
+  const out = new Set<string>(['code']);
+  for (const [, fs] of collectFields(s, 'City', sets)) {
+    const name = fs[0].name.value;
+    if (CITY_FIELDS.includes(name)) out.add(name);
+    else if (name === 'centroid') { out.add('lon'); out.add('lat'); }
+    else if (!CODE_ONLY.has(name)) return null;
+  }
+  return [...out].sort();
 }

@@ -1,7 +1,7 @@
 // City lookups and spatial filters. Every filter is a parameterised fragment; all geometry work happens in PostGIS.
 import type { Db } from '../db.js';
 import { join, sql, type SqlFragment } from '../sql.js';
-import { jsonObject, raw } from './json.js';
+import { jsonObject, raw, withFields } from './json.js';
 import { isStoredTolerance, storedOutlineTexts } from './outlines.js';
 
 export interface CityRecord {
@@ -41,13 +41,20 @@ const extraColumns = (extras: readonly CityExtra[], code: SqlFragment) =>
 
 const checkKey = (k: string) => { if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new Error(`bad column key ${k}`); return k; };
 
-/** One city (`code`, a column of the enclosing statement) as a JSON object of its record fields and `extras`. */
-export function cityJson(code: SqlFragment, d: number, extras: readonly CityExtra[]): SqlFragment {
-  const c = `c${d}`;
-  const obj = jsonObject([['code', `${c}.code`], ['name', `${c}.name`], ['province', `${c}.province`], ['provinceCode', `${c}.province_code`],
-    ['region', `${c}.region::text`], ['areaKm2', `${c}.area_km2`], ['lon', `ST_X(${c}.centroid)`], ['lat', `ST_Y(${c}.centroid)`]],
-  extras.map((e) => [e.key, e.expr(sql`${raw(c)}.code`, d + 1)] as const));
-  return sql`(SELECT ${obj} FROM city ${raw(c)} WHERE ${raw(c)}.code = ${code})`;
+/** City record fields as SQL over a city row aliased `a`. */
+const CITY_SQL: Record<string, (a: string) => string> = {
+  code: (a) => `${a}.code`, name: (a) => `${a}.name`, province: (a) => `${a}.province`, provinceCode: (a) => `${a}.province_code`,
+  region: (a) => `${a}.region::text`, areaKm2: (a) => `${a}.area_km2`, lon: (a) => `ST_X(${a}.centroid)`, lat: (a) => `ST_Y(${a}.centroid)`,
+};
+export const CITY_FIELDS: readonly string[] = Object.keys(CITY_SQL);
+
+/**
+ * A city row aliased `a` (in the enclosing statement) as a JSON object of the given record fields (null = all;
+ * `code` always) and the planner's `extras`, whose aliases are numbered from depth `d`.
+ */
+export function cityObject(a: string, fields: readonly string[] | null, d: number, extras: readonly CityExtra[]): SqlFragment {
+  const names = withFields(fields ?? CITY_FIELDS, ['code'], CITY_SQL);
+  return jsonObject(names.map((n) => [n, CITY_SQL[n](a)]), extras.map((e) => [e.key, e.expr(sql`${raw(a)}.code`, d)] as const));
 }
 
 function conditions(f: CitySearch): SqlFragment[] {

@@ -97,35 +97,40 @@ export interface NeighbourRecord {
  * One city's neighbours (`code`, a column of the enclosing statement) as a JSON array of {neighbourCode, sharedKm,
  * distanceKm} in the order of each type (contiguity: by code; KNN and DISTANCE: by distance, then code):
  * contiguity from the precomputed table, KNN / distance bands on centroids (great circle). `city` adds each
- * neighbour's city under `city` (the planner's cityJson), its aliases numbered from depth `d + 1`.
+ * neighbour's city under `city`: `city.json(alias, d)` builds its JSON (e.g. cities.ts cityObject) from the city
+ * table joined as `alias`, or from an alias whose only column is `code` when `city.row` is false (no join), with
+ * table aliases numbered from depth `d + 1`.
  */
 export function neighboursJson(code: SqlFragment, type: NeighbourType, opts: { k?: number; km?: number }, d: number,
-  city?: (neighbourCode: SqlFragment, d: number) => SqlFragment): SqlFragment {
-  const n = `n${d}`, c = `c${d}`, o = `o${d}`;
+  city?: { row: boolean; json: (alias: string, d: number) => SqlFragment }): SqlFragment {
+  const n = `n${d}`, c = `c${d}`, o = `o${d}`, nc = `nc${d}`;
   const agg = (codeSql: string, shared: string, dist: string, order: string) => {
     const obj = jsonObject([['neighbourCode', codeSql], ['sharedKm', shared], ['distanceKm', dist]],
-      city ? [['city', city(raw(codeSql), d + 1)]] : []);
+      city ? [['city', city.json(nc, d + 1)]] : []);
     return sql`coalesce(json_agg(${obj} ORDER BY ${raw(order)}), '[]'::json)`;
   };
+  const join = (codeSql: string) => (!city ? sql``
+    : city.row ? sql`LEFT JOIN city ${raw(nc)} ON ${raw(nc)}.code = ${raw(codeSql)}`
+      : sql`CROSS JOIN LATERAL (SELECT ${raw(codeSql)} AS code) ${raw(nc)}`);
   switch (type) {
     case 'QUEEN':
     case 'ROOK':
       return sql`(SELECT ${agg(`${n}.neighbour_code`, `${n}.shared_km`, `${n}.distance_km`, `${n}.neighbour_code`)}
-        FROM city_neighbour ${raw(n)} WHERE ${raw(n)}.city_code = ${code}
+        FROM city_neighbour ${raw(n)} ${join(`${n}.neighbour_code`)} WHERE ${raw(n)}.city_code = ${code}
         ${type === 'ROOK' ? sql`AND ${raw(n)}.shared_km >= ${ROOK_MIN_KM}::float8` : sql``})`;
     case 'KNN':
       return sql`(SELECT ${agg(`${n}.code`, 'NULL::float8', `${n}.d`, `${n}.d, ${n}.code`)}
         FROM city ${raw(c)} CROSS JOIN LATERAL (
           SELECT ${raw(o)}.code, ST_Distance(${raw(c)}.centroid::geography, ${raw(o)}.centroid::geography) / 1000 AS d
           FROM city ${raw(o)} WHERE ${raw(o)}.code <> ${raw(c)}.code ORDER BY d, ${raw(o)}.code LIMIT ${opts.k ?? DEFAULT_K}::int
-        ) ${raw(n)} WHERE ${raw(c)}.code = ${code})`;
+        ) ${raw(n)} ${join(`${n}.code`)} WHERE ${raw(c)}.code = ${code})`;
     case 'DISTANCE':
       return sql`(SELECT ${agg(`${n}.code`, 'NULL::float8', `${n}.d`, `${n}.d, ${n}.code`)}
         FROM city ${raw(c)} CROSS JOIN LATERAL (
           SELECT ${raw(o)}.code, ST_Distance(${raw(c)}.centroid::geography, ${raw(o)}.centroid::geography) / 1000 AS d
           FROM city ${raw(o)} WHERE ${raw(o)}.code <> ${raw(c)}.code
             AND ST_DWithin(${raw(c)}.centroid::geography, ${raw(o)}.centroid::geography, ${(opts.km ?? DEFAULT_KM) * 1000}::float8)
-        ) ${raw(n)} WHERE ${raw(c)}.code = ${code})`;
+        ) ${raw(n)} ${join(`${n}.code`)} WHERE ${raw(c)}.code = ${code})`;
   }
 }
 

@@ -16,9 +16,9 @@ const firmColumns = sql`f.id, f.name, f.city_code AS "cityCode", f.industry, f.t
 
 export interface FirmPageArgs { kind?: FirmKind; year?: number; first: number; afterId?: number; ruleVersion: string }
 
-/** One city's page of firms: the matching total and the first `first + 1` matches after the cursor (one more than the
- *  page tells whether a next page exists). */
-export interface FirmPage<F = FirmRecord> { total: number; rows: F[] }
+/** One city's page of firms: the matching total (null when not counted) and the first `first + 1` matches after the
+ *  cursor (one more than the page tells whether a next page exists). */
+export interface FirmPage<F = FirmRecord> { total: number | null; rows: F[] }
 
 /** Firm fields as SQL over a firm row aliased `a` (constants of this file; never built from input). */
 const FIRM_SQL: Record<string, (a: string) => string> = {
@@ -32,11 +32,11 @@ export const FIRM_FIELDS: readonly string[] = Object.keys(FIRM_SQL);
 /**
  * Firm pages of cities as one JSON value per city, `codeExpr` being the city's code in the enclosing statement and
  * `d` the nesting depth (table aliases are numbered by it, so nested subqueries never shadow their parent's).
- * `fields` picks the firm fields (null = all; `id` and `cityCode` always come); `history` adds each firm's yearly
- * figures under `_history` (as firmHistoryJson). A firm matches when it has a firm-year (in `year` if given)
- * classified as `kind` (if given) under the rule set.
+ * `fields` picks the firm fields (null = all; `id` and `cityCode` always come); `count` counts the matches (else
+ * `total` is null); `history` adds each firm's yearly figures under `_history` (as firmHistoryJson). A firm matches
+ * when it has a firm-year (in `year` if given) classified as `kind` (if given) under the rule set.
  */
-export function firmPageJson(codeExpr: SqlFragment, a: FirmPageArgs, fields: readonly string[] | null, history: boolean, d: number): SqlFragment {
+export function firmPageJson(codeExpr: SqlFragment, a: FirmPageArgs, fields: readonly string[] | null, count: boolean, history: boolean, d: number): SqlFragment {
   const f = `f${d}`, k = `k${d}`, y = `y${d}`;
   const match = a.kind
     ? sql`AND EXISTS (SELECT 1 FROM firm_kind ${raw(k)} WHERE ${raw(k)}.firm_id = ${raw(f)}.id AND ${raw(k)}.rule_version = ${a.ruleVersion}
@@ -48,16 +48,16 @@ export function firmPageJson(codeExpr: SqlFragment, a: FirmPageArgs, fields: rea
   const obj = jsonObject(names.map((n) => [n, FIRM_SQL[n](f)]),
     history ? [['_history', firmHistoryJson(sql`${raw(f)}.id`, a.ruleVersion, d + 1)]] : []);
   return sql`json_build_object(
-    'total', (SELECT count(*) FROM firm ${raw(f)} WHERE ${raw(f)}.city_code = ${codeExpr} ${match}),
+    'total', ${count ? sql`(SELECT count(*) FROM firm ${raw(f)} WHERE ${raw(f)}.city_code = ${codeExpr} ${match})` : sql`NULL`},
     'rows', (SELECT coalesce(json_agg(${obj} ORDER BY ${raw(f)}.id), '[]'::json) FROM (
       SELECT ${raw(f)}.* FROM firm ${raw(f)} WHERE ${raw(f)}.city_code = ${codeExpr} ${match} AND ${raw(f)}.id > ${a.afterId ?? -1}::int
       ORDER BY ${raw(f)}.id LIMIT ${a.first + 1}::int) ${raw(f)}))`;
 }
 
 /** Firm pages of a batch of cities in one statement (the loaders' path; the planner embeds firmPageJson). */
-export async function firmPagesOf(db: Db, codes: readonly string[], a: FirmPageArgs, fields: readonly string[] | null): Promise<Map<string, FirmPage>> {
+export async function firmPagesOf(db: Db, codes: readonly string[], a: FirmPageArgs, fields: readonly string[] | null, count: boolean): Promise<Map<string, FirmPage>> {
   const rows = await db.query<{ code: string; v: FirmPage }>(sql`
-    SELECT u.code, ${firmPageJson(sql`u.code`, a, fields, false, 1)} AS v FROM unnest(${[...codes]}::text[]) AS u(code)`);
+    SELECT u.code, ${firmPageJson(sql`u.code`, a, fields, count, false, 1)} AS v FROM unnest(${[...codes]}::text[]) AS u(code)`);
   return new Map(rows.map((r) => [r.code, r.v]));
 }
 

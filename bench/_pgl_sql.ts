@@ -1,0 +1,17 @@
+import pg from 'pg';
+const P = Promise as any; P.withResolvers ??= () => { let resolve, reject; const promise = new Promise((a, b) => { resolve = a; reject = b; }); return { promise, resolve, reject }; };
+const texts: string[] = [];
+const q = pg.Client.prototype.query as any;
+(pg.Client.prototype as any).query = function (...a: any[]) { const t = typeof a[0] === 'string' ? a[0] : a[0]?.text; if (t) texts.push(t); return q.apply(this, a); };
+const { postgraphile } = await import('postgraphile');
+const { PostGraphileAmberPreset } = await import('postgraphile/presets/amber');
+const { makePgService } = await import('postgraphile/adaptors/pg');
+const { grafast } = await import('postgraphile/grafast');
+const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 4 });
+const pgl = postgraphile({ extends: [PostGraphileAmberPreset], pgServices: [makePgService({ pool, schemas: ['public'] })] });
+const { schema, resolvedPreset } = await pgl.getSchemaResult();
+texts.length = 0;
+const r: any = await grafast({ schema, resolvedPreset, requestContext: {}, source: process.argv[2] });
+if (r.errors) console.log(r.errors);
+console.log(texts.join('\n-----\n'));
+await pgl.release(); await pool.end();
