@@ -1,7 +1,7 @@
 // City lookups and spatial filters. Every filter is a parameterised fragment; all geometry work happens in PostGIS.
 import type { Db } from '../db.js';
 import { join, sql, type SqlFragment } from '../sql.js';
-import { jsonObject, raw, withFields } from './json.js';
+import { jsonRecord, raw, withFields } from './json.js';
 import { isStoredTolerance, storedOutlineTexts } from './outlines.js';
 
 export interface CityRecord {
@@ -49,12 +49,12 @@ const CITY_SQL: Record<string, (a: string) => string> = {
 export const CITY_FIELDS: readonly string[] = Object.keys(CITY_SQL);
 
 /**
- * A city row aliased `a` (in the enclosing statement) as a JSON object of the given record fields (null = all;
- * `code` always) and the planner's `extras`, whose aliases are numbered from depth `d`.
+ * A city row aliased `a` (in the enclosing statement) as an object (jsonRecord) of the given record fields (null =
+ * all; `code` always) and the planner's `extras`, whose aliases are numbered from depth `d`.
  */
 export function cityObject(a: string, fields: readonly string[] | null, d: number, extras: readonly CityExtra[]): SqlFragment {
   const names = withFields(fields ?? CITY_FIELDS, ['code'], CITY_SQL);
-  return jsonObject(names.map((n) => [n, CITY_SQL[n](a)]), extras.map((e) => [e.key, e.expr(sql`${raw(a)}.code`, d)] as const));
+  return jsonRecord(d, [...names.map((n) => [n, CITY_SQL[n](a)] as const), ...extras.map((e) => [e.key, e.expr(sql`${raw(a)}.code`, d)] as const)]);
 }
 
 function conditions(f: CitySearch): SqlFragment[] {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Db } from '../db.js';
 import { sql, type SqlFragment } from '../sql.js';
-import { jsonObject, raw } from './json.js';
+import { jsonList, raw, type JsonColumn } from './json.js';
 import { GEOMETRY_CHUNK } from './load.js';
 
 export const CONTACT_DEG = 0.005; // ~0.5 km: wider than the slivers, far narrower than any city
@@ -104,33 +104,30 @@ export interface NeighbourRecord {
 export function neighboursJson(code: SqlFragment, type: NeighbourType, opts: { k?: number; km?: number }, d: number,
   city?: { row: boolean; json: (alias: string, d: number) => SqlFragment }): SqlFragment {
   const n = `n${d}`, c = `c${d}`, o = `o${d}`, nc = `nc${d}`;
-  const agg = (codeSql: string, shared: string, dist: string, order: string) => {
-    const obj = jsonObject([['neighbourCode', codeSql], ['sharedKm', shared], ['distanceKm', dist]],
-      city ? [['city', city.json(nc, d + 1)]] : []);
-    return sql`coalesce(json_agg(${obj} ORDER BY ${raw(order)}), '[]'::json)`;
-  };
+  const cols = (codeSql: string, shared: string, dist: string): JsonColumn[] => [
+    ['neighbourCode', codeSql], ['sharedKm', shared], ['distanceKm', dist], ...(city ? [['city', city.json(nc, d + 1)] as const] : [])];
   const join = (codeSql: string) => (!city ? sql``
     : city.row ? sql`LEFT JOIN city ${raw(nc)} ON ${raw(nc)}.code = ${raw(codeSql)}`
       : sql`CROSS JOIN LATERAL (SELECT ${raw(codeSql)} AS code) ${raw(nc)}`);
   switch (type) {
     case 'QUEEN':
     case 'ROOK':
-      return sql`(SELECT ${agg(`${n}.neighbour_code`, `${n}.shared_km`, `${n}.distance_km`, `${n}.neighbour_code`)}
+      return jsonList(d, cols(`${n}.neighbour_code`, `${n}.shared_km`, `${n}.distance_km`), sql`
         FROM city_neighbour ${raw(n)} ${join(`${n}.neighbour_code`)} WHERE ${raw(n)}.city_code = ${code}
-        ${type === 'ROOK' ? sql`AND ${raw(n)}.shared_km >= ${ROOK_MIN_KM}::float8` : sql``})`;
+        ${type === 'ROOK' ? sql`AND ${raw(n)}.shared_km >= ${ROOK_MIN_KM}::float8` : sql``}`, ['neighbourCode']);
     case 'KNN':
-      return sql`(SELECT ${agg(`${n}.code`, 'NULL::float8', `${n}.d`, `${n}.d, ${n}.code`)}
+      return jsonList(d, cols(`${n}.code`, 'NULL::float8', `${n}.d`), sql`
         FROM city ${raw(c)} CROSS JOIN LATERAL (
           SELECT ${raw(o)}.code, ST_Distance(${raw(c)}.centroid::geography, ${raw(o)}.centroid::geography) / 1000 AS d
           FROM city ${raw(o)} WHERE ${raw(o)}.code <> ${raw(c)}.code ORDER BY d, ${raw(o)}.code LIMIT ${opts.k ?? DEFAULT_K}::int
-        ) ${raw(n)} ${join(`${n}.code`)} WHERE ${raw(c)}.code = ${code})`;
+        ) ${raw(n)} ${join(`${n}.code`)} WHERE ${raw(c)}.code = ${code}`, ['distanceKm', 'neighbourCode']);
     case 'DISTANCE':
-      return sql`(SELECT ${agg(`${n}.code`, 'NULL::float8', `${n}.d`, `${n}.d, ${n}.code`)}
+      return jsonList(d, cols(`${n}.code`, 'NULL::float8', `${n}.d`), sql`
         FROM city ${raw(c)} CROSS JOIN LATERAL (
           SELECT ${raw(o)}.code, ST_Distance(${raw(c)}.centroid::geography, ${raw(o)}.centroid::geography) / 1000 AS d
           FROM city ${raw(o)} WHERE ${raw(o)}.code <> ${raw(c)}.code
             AND ST_DWithin(${raw(c)}.centroid::geography, ${raw(o)}.centroid::geography, ${(opts.km ?? DEFAULT_KM) * 1000}::float8)
-        ) ${raw(n)} ${join(`${n}.code`)} WHERE ${raw(c)}.code = ${code})`;
+        ) ${raw(n)} ${join(`${n}.code`)} WHERE ${raw(c)}.code = ${code}`, ['distanceKm', 'neighbourCode']);
   }
 }
 

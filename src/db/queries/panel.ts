@@ -1,7 +1,7 @@
 // Firms, firm-years and city-years for batches of cities: one statement per batch, whatever its size.
 import type { Db } from '../db.js';
 import { sql, type SqlFragment } from '../sql.js';
-import { jsonObject, raw, withFields } from './json.js';
+import { jsonList, raw, withFields } from './json.js';
 
 export type FirmKind = 'fledgling' | 'gazelle' | 'unicorn';
 
@@ -45,13 +45,12 @@ export function firmPageJson(codeExpr: SqlFragment, a: FirmPageArgs, fields: rea
       ? sql`AND EXISTS (SELECT 1 FROM firm_year ${raw(y)} WHERE ${raw(y)}.firm_id = ${raw(f)}.id AND ${raw(y)}.year = ${a.year}::int)`
       : sql``;
   const names = withFields(fields ?? FIRM_FIELDS, ['id', 'cityCode'], FIRM_SQL);
-  const obj = jsonObject(names.map((n) => [n, FIRM_SQL[n](f)]),
-    history ? [['_history', firmHistoryJson(sql`${raw(f)}.id`, a.ruleVersion, d + 1)]] : []);
+  const cols = [...names.map((n) => [n, FIRM_SQL[n](f)] as const),
+    ...(history ? [['_history', firmHistoryJson(sql`${raw(f)}.id`, a.ruleVersion, d + 1)] as const] : [])];
   return sql`json_build_object(
     'total', ${count ? sql`(SELECT count(*) FROM firm ${raw(f)} WHERE ${raw(f)}.city_code = ${codeExpr} ${match})` : sql`NULL`},
-    'rows', (SELECT coalesce(json_agg(${obj} ORDER BY ${raw(f)}.id), '[]'::json) FROM (
-      SELECT ${raw(f)}.* FROM firm ${raw(f)} WHERE ${raw(f)}.city_code = ${codeExpr} ${match} AND ${raw(f)}.id > ${a.afterId ?? -1}::int
-      ORDER BY ${raw(f)}.id LIMIT ${a.first + 1}::int) ${raw(f)}))`;
+    'rows', ${jsonList(d, cols, sql`FROM firm ${raw(f)} WHERE ${raw(f)}.city_code = ${codeExpr} ${match} AND ${raw(f)}.id > ${a.afterId ?? -1}::int
+      ORDER BY ${raw(f)}.id LIMIT ${a.first + 1}::int`, ['id'])})`;
 }
 
 /** Firm pages of a batch of cities in one statement (the loaders' path; the planner embeds firmPageJson). */
@@ -75,15 +74,14 @@ export interface FirmYearRecord {
  *  `ruleVersion` (and why). */
 export function firmHistoryJson(idExpr: SqlFragment, ruleVersion: string, d: number): SqlFragment {
   const y = `y${d}`, k = `k${d}`;
-  const obj = jsonObject([
+  return jsonList(d, [
     ['firmId', `${y}.firm_id`], ['year', `${y}.year`], ['revenue', `${y}.revenue`], ['employees', `${y}.employees`],
     ['assets', `${y}.assets`], ['leverage', `${y}.leverage`], ['rnd', `${y}.rnd`], ['patents', `${y}.patents`],
     ['valuationUsd', `${y}.valuation_usd`], ['revenueGrowth', `${y}.revenue_growth`], ['kind', `${k}.kind`],
-    ['reasons', `${k}.reasons`], ['intendedKind', `${y}.intended_kind`]]);
-  return sql`(SELECT coalesce(json_agg(${obj} ORDER BY ${raw(y)}.year), '[]'::json)
-    FROM firm_year ${raw(y)} LEFT JOIN firm_kind ${raw(k)} ON ${raw(k)}.firm_id = ${raw(y)}.firm_id AND ${raw(k)}.year = ${raw(y)}.year
+    ['reasons', `${k}.reasons`], ['intendedKind', `${y}.intended_kind`]],
+  sql`FROM firm_year ${raw(y)} LEFT JOIN firm_kind ${raw(k)} ON ${raw(k)}.firm_id = ${raw(y)}.firm_id AND ${raw(k)}.year = ${raw(y)}.year
       AND ${raw(k)}.rule_version = ${ruleVersion}
-    WHERE ${raw(y)}.firm_id = ${idExpr})`;
+    WHERE ${raw(y)}.firm_id = ${idExpr}`, ['year']);
 }
 
 export async function firmHistoriesOf(db: Db, ids: readonly number[], ruleVersion: string): Promise<Map<number, FirmYearRecord[]>> {
@@ -114,9 +112,8 @@ export const CITY_YEAR_FIELDS: readonly string[] = Object.keys(CITY_YEAR_COLUMNS
 export function cityYearsJson(codeExpr: SqlFragment, years: readonly number[] | null, fields: readonly string[] | null, d: number): SqlFragment {
   const y = `y${d}`;
   const names = withFields(fields ?? CITY_YEAR_FIELDS, ['year'], CITY_YEAR_COLUMNS);
-  const obj = jsonObject(names.map((n) => [n, `${y}.${CITY_YEAR_COLUMNS[n]}`]));
-  return sql`(SELECT coalesce(json_agg(${obj} ORDER BY ${raw(y)}.year), '[]'::json) FROM city_year ${raw(y)}
-    WHERE ${raw(y)}.city_code = ${codeExpr} ${years ? sql`AND ${raw(y)}.year = ANY(${[...years]}::int[])` : sql``})`;
+  return jsonList(d, names.map((n) => [n, `${y}.${CITY_YEAR_COLUMNS[n]}`]), sql`FROM city_year ${raw(y)}
+    WHERE ${raw(y)}.city_code = ${codeExpr} ${years ? sql`AND ${raw(y)}.year = ANY(${[...years]}::int[])` : sql``}`, ['year']);
 }
 
 /** Years of a batch of cities in one statement (the loaders' path; the planner embeds cityYearsJson). */
