@@ -123,4 +123,20 @@ describe(`look-ahead planning on ${dbKind}`, () => {
     expect(after.data).toEqual(unplanned.data);
     for (const n of after.data!.cities.nodes as { boundary: { type: string } }[]) expect(n.boundary.type).toBe('MultiPolygon');
   });
+
+  it('sends, in the same statement, the outlines a process does not hold yet', async () => {
+    const { db } = await getStore();
+    await db.query(sql`UPDATE dataset_meta SET value = (value::bigint + 1)::text WHERE key = 'geometry_version'`);
+    const some = await gql('{ cities(filter: { province: ["浙江省"] }, first: 100) { nodes { code boundary(simplify: 0.02) } } }');
+    expect(some.statements).toBe(1); // a new version: the statement sends the texts, and the process keeps them
+    const q = '{ cities(first: 1000) { nodes { code boundary(simplify: 0.02) } } }';
+    const first = await gql(q);
+    expect(first.statements).toBe(1); // the held ones from the process, the others from the statement
+    const again = await gql(q);
+    expect(again.statements).toBe(1);
+    const { unplanned } = await both(q);
+    expect(first.data).toEqual(unplanned.data);
+    expect(again.data).toEqual(unplanned.data);
+    expect((again.data!.cities.nodes as unknown[]).length).toBeGreaterThanOrEqual(300);
+  });
 });
