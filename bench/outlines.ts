@@ -7,6 +7,7 @@ import { graphql } from 'graphql';
 import { buildGraphQLSchema, openStore } from '../src/app.js';
 import { mapVersions } from '../src/db/queries/outlines.js';
 import { makeContext } from '../src/resolvers/loaders.js';
+import { stringifyResult } from '../src/graphql/raw-json.js';
 import { encodeTile, type Encoder } from '../src/tiles/encode.js';
 import { cityMetricsIndex } from '../src/tiles/metrics.js';
 
@@ -40,7 +41,7 @@ async function measure(label: string, databaseUrl: string | undefined): Promise<
       last = await graphql({ schema, source: query(t), contextValue: makeContext(db) });
       if (last.errors) throw new Error(last.errors[0].message);
     }, cpu);
-    const nodes = last.data.cities.nodes as { boundary: { coordinates: number[][][][] } }[];
+    const nodes = JSON.parse(stringifyResult(last.data)).cities.nodes as { boundary: { coordinates: number[][][][] } }[]; // stored outlines travel as RawJson
     const cities = nodes.length;
     const vertices = nodes.reduce((s, n) => s + n.boundary.coordinates.flat(2).length, 0);
     out.push(`${label.padEnd(9)} boundary(simplify: ${t.padEnd(9)}) ${name.padEnd(12)} cities=${cities} vertices=${vertices} median=${ms[name].toFixed(1).padStart(8)} ms, client CPU ${cpu[0].toFixed(1)} ms (${RUNS} runs)`);

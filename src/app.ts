@@ -6,7 +6,7 @@ import { openDb, type Db, type DbConfig } from './db/db.js';
 import { migrate } from './db/migrate.js';
 import { ensureDemoData } from './db/seed.js';
 import { fillMissingOutlines } from './db/queries/outlines.js';
-import { CityResolver, FirmResolver } from './resolvers/city.js';
+import { CityResolver, FirmResolver, installDirectResolvers } from './resolvers/city.js';
 import { QueryResolver } from './resolvers/query.js';
 import { LocalMoranResolver, SpatialResolver } from './resolvers/spatial.js';
 import { ANALYSIS_RESOLVERS } from './resolvers/analysis.js';
@@ -15,7 +15,7 @@ import { VARIABLE_RESOLVERS } from './resolvers/variables.js';
 import { ImportResolver } from './resolvers/imports.js';
 
 export async function buildGraphQLSchema(): Promise<GraphQLSchema> {
-  return buildSchema({ resolvers: [QueryResolver, CityResolver, FirmResolver, SpatialResolver, LocalMoranResolver, ...ANALYSIS_RESOLVERS, ApiKeyResolver, ImportResolver, ...VARIABLE_RESOLVERS], validate: false });
+  return installDirectResolvers(await buildSchema({ resolvers: [QueryResolver, CityResolver, FirmResolver, SpatialResolver, LocalMoranResolver, ...ANALYSIS_RESOLVERS, ApiKeyResolver, ImportResolver, ...VARIABLE_RESOLVERS], validate: false }));
 }
 
 export async function openStore(cfg: DbConfig & { demoSeed?: number; loadDemo?: boolean; log?: (m: string) => void }): Promise<Db> {

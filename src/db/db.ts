@@ -169,7 +169,10 @@ export interface DbConfig {
 
 export async function openDb(cfg: DbConfig): Promise<Db> {
   if (cfg.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: cfg.databaseUrl, max: cfg.poolSize ?? 10, ...(cfg.statementTimeoutMs ? { statement_timeout: cfg.statementTimeoutMs } : {}) });
+    // jit=off: the GraphQL statements are many short ones whose estimated cost can still pass jit_above_cost, and
+    // compiling them (~100-300 ms) costs more than it saves; PGOPTIONS, when set, decides instead.
+    const pool = new pg.Pool({ connectionString: cfg.databaseUrl, max: cfg.poolSize ?? 10, ...(cfg.statementTimeoutMs ? { statement_timeout: cfg.statementTimeoutMs } : {}),
+      ...(process.env.PGOPTIONS ? {} : { options: '-c jit=off' }) });
     // An idle client whose server went away (restart, failover) emits 'error'; unhandled, that would end the process.
     // The pool drops that client and the next query connects afresh, so the service recovers by itself.
     pool.on('error', (e) => { lastPoolError = e.message; });

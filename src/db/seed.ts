@@ -1,5 +1,6 @@
 // First start: real city boundaries + the synthetic demo panel, in one transaction (all or nothing).
 import type { Db } from './db.js';
+import { sql } from './sql.js';
 import { insertNeighbourPairs, readNeighbourFile } from './queries/neighbours.js';
 import { refreshOutlines } from './queries/outlines.js';
 import { getMeta, insertCities, insertCityYears, insertFirms, insertFirmYears, locateFirmsAtUnits, setMeta, type CityRow } from './queries/load.js';
@@ -38,5 +39,8 @@ export async function ensureDemoData(db: Db, opts: { seed?: number; log?: (m: st
     });
     opts.log?.(`loaded ${cities.length} cities, ${links / 2} neighbour pairs, ${demo.firms.length} firms, ${demo.firmYears.length} firm-years, ${demo.cityYears.length} city-years in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   });
+  // statistics now, not whenever autovacuum gets to it (if it runs at all): the planner costs nested GraphQL
+  // statements by them (estimates of thousands of cities for 338 pick poor plans)
+  await db.query(sql`ANALYZE city, city_neighbour, city_outline, city_year, firm, firm_year, firm_kind`);
   return true;
 }

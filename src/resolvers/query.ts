@@ -1,11 +1,13 @@
 // Root queries: city search with spatial filters, single city, firm, and what the data set is.
-import { Arg, Ctx, Int, Query, Resolver } from 'type-graphql';
-import { geometryProblem, searchCities, type CitySearch } from '../db/queries/cities.js';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Ctx, Info, Int, Query, Resolver } from 'type-graphql';
+import { citiesByCodes, geometryProblem, searchCities, type CitySearch } from '../db/queries/cities.js';
 import { getMeta } from '../db/queries/load.js';
 import { sql } from '../db/sql.js';
 import { City, CityConnection, CityFilter, Dataset, Firm } from '../schema/types.js';
 import { badInput } from './errors.js';
 import type { Context } from './loaders.js';
+import { planCity, planCityConnection } from './plan.js';
 import { checkBbox, checkCode, checkGeoJSON, checkLonLat, checkPositive, checkPositiveInt, cursor } from './validate.js';
 
 export const MAX_PAGE = 1000;
@@ -18,13 +20,17 @@ export class QueryResolver {
     @Arg('filter', () => CityFilter, { nullable: true }) filter?: CityFilter,
     @Arg('first', () => Int, { defaultValue: 50 }) first = 50,
     @Arg('after', () => String, { nullable: true }) after?: string,
+    @Info() info?: GraphQLResolveInfo,
   ): Promise<CityConnection> {
     checkPositiveInt('first', first, MAX_PAGE);
     const search = await toSearch(ctx, filter ?? {});
     const afterCode = after ? cursor.decode('after', 'city', after) : undefined;
-    const { rows, total } = await searchCities(ctx.db, search, first, afterCode);
+    // the nested fields the nodes ask for, fetched in the same statement (plan.ts)
+    const plan = ctx.loaders.planning && info ? planCityConnection(info, ctx.db) : null;
+    const { rows, total } = await searchCities(ctx.db, search, first, afterCode, plan?.extras);
     const nodes = rows.slice(0, first) as City[];
-    nodes.forEach((c) => ctx.loaders.primeCity(c));
+    if (plan) plan.prime(ctx.loaders, nodes);
+    else nodes.forEach((c) => ctx.loaders.primeCity(c));
     const last = nodes[nodes.length - 1];
     return {
       nodes,
@@ -34,8 +40,15 @@ export class QueryResolver {
   }
 
   @Query(() => City, { description: 'One city by its 6-digit code.' })
-  async city(@Ctx() ctx: Context, @Arg('code', () => String) code: string): Promise<City> {
+  async city(@Ctx() ctx: Context, @Arg('code', () => String) code: string, @Info() info?: GraphQLResolveInfo): Promise<City> {
     checkCode('code', code);
+    const plan = ctx.loaders.planning && info ? planCity(info, ctx.db) : null;
+    if (plan) {
+      const rows = await citiesByCodes(ctx.db, [code], plan.extras);
+      if (!rows.length) throw badInput('code', `no city with code ${code}`);
+      plan.prime(ctx.loaders, rows);
+      return rows[0] as City;
+    }
     const c = await ctx.loaders.city(code);
     if (!c) throw badInput('code', `no city with code ${code}`);
     return c as City;

@@ -1,5 +1,6 @@
 // GeoJSON scalar: geometries travel as plain GeoJSON objects; input is checked for shape here and for validity by PostGIS.
 import { GraphQLError, GraphQLScalarType, Kind, type ValueNode } from 'graphql';
+import { RawJson } from '../graphql/raw-json.js';
 
 /** A JSON-like literal as a plain value; variables inside it are taken from the operation's variables. */
 export function literalToJs(ast: ValueNode, variables?: Record<string, unknown> | null): unknown {
@@ -19,7 +20,8 @@ export function literalToJs(ast: ValueNode, variables?: Record<string, unknown> 
 export const GeoJSONScalar = new GraphQLScalarType({
   name: 'GeoJSON',
   description: 'A GeoJSON geometry (RFC 7946), longitude/latitude in WGS 84.',
-  serialize: (v) => (typeof v === 'string' ? JSON.parse(v) : v),
+  // RawJson (stored GeoJSON text) passes through: the response writer splices its text; JSON.stringify parses it
+  serialize: (v) => (v instanceof RawJson ? v : typeof v === 'string' ? JSON.parse(v) : v),
   parseValue: (v) => v,
   parseLiteral: (ast, variables) => literalToJs(ast, variables),
 });

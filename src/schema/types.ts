@@ -1,4 +1,6 @@
 // GraphQL object, input and enum types. Every decorator names its type explicitly: esbuild-based runners emit no metadata.
+// simpleResolvers: the plain fields of the types a large answer is made of read the source's property with graphql's
+// default resolver; type-graphql would otherwise wrap each in a resolver of its own (a context object per field).
 import 'reflect-metadata';
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { GeoJSONScalar } from './scalars.js';
@@ -15,7 +17,7 @@ registerEnumType(NeighbourTypeEnum, {
   description: 'QUEEN: outlines within ~0.5 km; ROOK: sharing at least 1 km of border; KNN: k nearest centroids; DISTANCE: centroids within km (great circle).',
 });
 
-@ObjectType({ description: 'A prefecture-level city with its real boundary.' })
+@ObjectType({ description: 'A prefecture-level city with its real boundary.', simpleResolvers: true })
 export class City {
   @Field(() => ID, { description: '6-digit GB/T 2260 code' }) code!: string;
   @Field(() => String) name!: string;
@@ -27,7 +29,7 @@ export class City {
   @Field(() => Float, { description: 'Latitude of a point inside the city' }) lat!: number;
 }
 
-@ObjectType({ description: 'One city-year of metrics (SYNTHETIC in the demo data set).' })
+@ObjectType({ description: 'One city-year of metrics (SYNTHETIC in the demo data set).', simpleResolvers: true })
 export class CityYear {
   /** the unit's code (not a GraphQL field: lets CityYear.value find the unit) */
   cityCode?: string;
@@ -46,7 +48,7 @@ export class CityYear {
   @Field(() => Float, { nullable: true, description: 'Patents' }) pc!: number | null;
 }
 
-@ObjectType({ description: 'An innovative firm (SYNTHETIC in the demo data set).' })
+@ObjectType({ description: 'An innovative firm (SYNTHETIC in the demo data set).', simpleResolvers: true })
 export class Firm {
   @Field(() => Int) id!: number;
   @Field(() => String) name!: string;
@@ -61,7 +63,7 @@ export class Firm {
   @Field(() => Boolean) financial!: boolean;
 }
 
-@ObjectType({ description: "One year of a firm's figures, classified from that year's figures only (no survivor bias)." })
+@ObjectType({ description: "One year of a firm's figures, classified from that year's figures only (no survivor bias).", simpleResolvers: true })
 export class FirmYear {
   @Field(() => Int) year!: number;
   @Field(() => Float) revenue!: number;
@@ -77,27 +79,27 @@ export class FirmYear {
   @Field(() => FirmKindEnum, { nullable: true, description: 'Demo data only: the kind the synthetic generator designed the figures for' }) intendedKind!: FirmKindEnum | null;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class PageInfo {
   @Field(() => Boolean) hasNextPage!: boolean;
   @Field(() => String, { nullable: true }) endCursor!: string | null;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class CityConnection {
   @Field(() => [City]) nodes!: City[];
   @Field(() => Int) totalCount!: number;
   @Field(() => PageInfo) pageInfo!: PageInfo;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class FirmConnection {
   @Field(() => [Firm]) nodes!: Firm[];
   @Field(() => Int) totalCount!: number;
   @Field(() => PageInfo) pageInfo!: PageInfo;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class Neighbour {
   @Field(() => City) city!: City;
   @Field(() => Float, { nullable: true, description: 'Length of shared border, km (contiguity types only)' }) sharedKm!: number | null;

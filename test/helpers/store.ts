@@ -3,6 +3,7 @@ import { graphql, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import { buildGraphQLSchema, openStore } from '../../src/app.js';
 import type { Db } from '../../src/db/db.js';
 import { makeContext } from '../../src/resolvers/loaders.js';
+import { stringifyResult } from '../../src/graphql/raw-json.js';
 import type { Principal } from '../../src/auth/roles.js';
 
 let store: Promise<{ db: Db; schema: GraphQLSchema }> | undefined;
@@ -20,10 +21,17 @@ export function getStore() {
 /** In-process tests call as an admin; roles and limits are tested over HTTP (test/auth-*, test/limits-*). */
 const TEST_PRINCIPAL: Principal = { role: 'admin', anonymousRole: 'reader', keyName: 'in-process test' };
 
-/** Runs a query with a fresh per-request context; returns the result and the statements it issued. */
-export async function gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, principal: Principal = TEST_PRINCIPAL) {
+/**
+ * Runs a query with a fresh per-request context; returns the result with `data` as a client receives it (stored
+ * GeoJSON travels as RawJson and is spliced into the response text) and the statements it issued. `plan: false`
+ * resolves every nested field through its DataLoader (the reference the look-ahead planner is compared with).
+ */
+export async function gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, principal: Principal = TEST_PRINCIPAL,
+  opts: { plan?: boolean } = {}) {
   const { db, schema } = await getStore();
   const before = db.statementCount;
-  const result = (await graphql({ schema, source: query, variableValues: variables, contextValue: makeContext(db, { principal }) })) as ExecutionResult<T>;
-  return { ...result, statements: db.statementCount - before };
+  const result = (await graphql({ schema, source: query, variableValues: variables, contextValue: makeContext(db, { principal, plan: opts.plan }) })) as ExecutionResult<T>;
+  const statements = db.statementCount - before;
+  const data = result.data ? JSON.parse(stringifyResult(result.data)) as T : result.data;
+  return { ...result, data, statements };
 }

@@ -1,7 +1,8 @@
 // City lookups and spatial filters. Every filter is a parameterised fragment; all geometry work happens in PostGIS.
 import type { Db } from '../db.js';
 import { join, sql, type SqlFragment } from '../sql.js';
-import { isStoredTolerance, storedOutlineObjects } from './outlines.js';
+import { jsonRecord, raw, withFields } from './json.js';
+import { isStoredTolerance, storedOutlineTexts } from './outlines.js';
 
 export interface CityRecord {
   code: string;
@@ -29,6 +30,33 @@ export interface CitySearch {
 const columns = sql`c.code, c.name, c.province, c.province_code AS "provinceCode", c.region::text AS region,
   c.area_km2 AS "areaKm2", ST_X(c.centroid) AS lon, ST_Y(c.centroid) AS lat`;
 
+/**
+ * A value the query planner (src/resolvers/plan.ts) adds to every city row: `expr(code, d)` is a SQL expression over
+ * the city's code (`code`, a column of the enclosing statement) whose table aliases are numbered from depth `d`.
+ */
+export interface CityExtra { key: string; expr: (code: SqlFragment, d: number) => SqlFragment }
+
+const extraColumns = (extras: readonly CityExtra[], code: SqlFragment) =>
+  sql`${join(extras.map((e) => sql`, ${e.expr(code, 1)} AS ${raw(`"${checkKey(e.key)}"`)}`), sql``)}`;
+
+const checkKey = (k: string) => { if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new Error(`bad column key ${k}`); return k; };
+
+/** City record fields as SQL over a city row aliased `a`. */
+const CITY_SQL: Record<string, (a: string) => string> = {
+  code: (a) => `${a}.code`, name: (a) => `${a}.name`, province: (a) => `${a}.province`, provinceCode: (a) => `${a}.province_code`,
+  region: (a) => `${a}.region::text`, areaKm2: (a) => `${a}.area_km2`, lon: (a) => `ST_X(${a}.centroid)`, lat: (a) => `ST_Y(${a}.centroid)`,
+};
+export const CITY_FIELDS: readonly string[] = Object.keys(CITY_SQL);
+
+/**
+ * A city row aliased `a` (in the enclosing statement) as an object (jsonRecord) of the given record fields (null =
+ * all; `code` always) and the planner's `extras`, whose aliases are numbered from depth `d`.
+ */
+export function cityObject(a: string, fields: readonly string[] | null, d: number, extras: readonly CityExtra[]): SqlFragment {
+  const names = withFields(fields ?? CITY_FIELDS, ['code'], CITY_SQL);
+  return jsonRecord(d, [...names.map((n) => [n, CITY_SQL[n](a)] as const), ...extras.map((e) => [e.key, e.expr(sql`${raw(a)}.code`, d)] as const)]);
+}
+
 function conditions(f: CitySearch): SqlFragment[] {
   const w: SqlFragment[] = [];
   if (f.province?.length) w.push(sql`c.province = ANY(${f.province}::text[])`);
@@ -51,23 +79,31 @@ function conditions(f: CitySearch): SqlFragment[] {
   return w;
 }
 
-/** One page of cities ordered by code (or by distance for `nearest`), plus the total matching count. */
-export async function searchCities(db: Db, f: CitySearch, first: number, afterCode?: string): Promise<{ rows: CityRecord[]; total: number }> {
+/**
+ * One page of cities ordered by code (or by distance for `nearest`), plus the total matching count. `extras` (the
+ * planner's nested fields) are computed for the page's rows only, in the same statement.
+ */
+export async function searchCities(db: Db, f: CitySearch, first: number, afterCode?: string, extras: readonly CityExtra[] = []): Promise<{ rows: (CityRecord & { total: number })[]; total: number }> {
   const where = conditions(f);
   const whereSql = where.length ? sql`WHERE ${join(where, sql` AND `)}` : sql``;
   if (f.nearest) {
     const { lon, lat, k } = f.nearest;
-    const rows = await db.query<CityRecord & { total: number }>(sql`
-      SELECT ${columns}, count(*) OVER () AS total FROM city c ${whereSql}
-      ORDER BY ST_Distance(c.boundary::geography, ST_SetSRID(ST_MakePoint(${lon}::float8, ${lat}::float8), 4326)::geography), c.code
-      LIMIT ${Math.min(k, first)}::int`);
+    const distance = sql`ST_Distance(c.boundary::geography, ST_SetSRID(ST_MakePoint(${lon}::float8, ${lat}::float8), 4326)::geography)`;
+    const rows = await db.query<CityRecord & { total: number }>(extras.length
+      ? sql`WITH page AS (SELECT ${columns}, count(*) OVER () AS total, row_number() OVER (ORDER BY ${distance}, c.code) AS ord
+                          FROM city c ${whereSql} ORDER BY ord LIMIT ${Math.min(k, first)}::int)
+            SELECT page.* ${extraColumns(extras, sql`page.code`)} FROM page ORDER BY page.ord`
+      : sql`SELECT ${columns}, count(*) OVER () AS total FROM city c ${whereSql} ORDER BY ${distance}, c.code LIMIT ${Math.min(k, first)}::int`);
     return { rows, total: rows.length };
   }
-  const rows = await db.query<CityRecord & { total: number }>(sql`
+  const page = sql`
     WITH m AS (SELECT ${columns} FROM city c ${whereSql})
     SELECT m.*, (SELECT count(*) FROM m)::int AS total FROM m
     ${afterCode ? sql`WHERE m.code > ${afterCode}` : sql``}
-    ORDER BY m.code LIMIT ${first + 1}::int`);
+    ORDER BY m.code LIMIT ${first + 1}::int`;
+  const rows = await db.query<CityRecord & { total: number }>(extras.length
+    ? sql`WITH page AS (${page}) SELECT page.* ${extraColumns(extras, sql`page.code`)} FROM page ORDER BY page.code`
+    : page);
   return { rows, total: rows[0]?.total ?? (await countCities(db, whereSql)) };
 }
 
@@ -76,27 +112,29 @@ async function countCities(db: Db, whereSql: SqlFragment): Promise<number> {
   return n;
 }
 
-export async function citiesByCodes(db: Db, codes: readonly string[]): Promise<CityRecord[]> {
-  return db.query<CityRecord>(sql`SELECT ${columns} FROM city c WHERE c.code = ANY(${[...codes]}::text[])`);
+/** Cities by code, with the planner's `extras` computed in the same statement. */
+export async function citiesByCodes(db: Db, codes: readonly string[], extras: readonly CityExtra[] = []): Promise<CityRecord[]> {
+  return db.query(sql`SELECT ${columns} ${extraColumns(extras, sql`c.code`)} FROM city c WHERE c.code = ANY(${[...codes]}::text[])`);
 }
 
 /**
- * Boundaries as GeoJSON (text, or already parsed when precomputed), optionally simplified (degrees) with topology
- * preserved per city: the precomputed outline when `tolerance` is a stored one (src/db/queries/outlines.ts), else
- * (and for units not yet outlined) computed here.
+ * Boundaries as GeoJSON text, optionally simplified (degrees) with topology preserved per city: the precomputed
+ * outline when `tolerance` is a stored one (src/db/queries/outlines.ts), else (and for units not yet outlined)
+ * computed here.
  */
-export async function boundaries(db: Db, codes: readonly string[], tolerance: number): Promise<{ code: string; geojson: string | object }[]> {
+export async function boundaries(db: Db, codes: readonly string[], tolerance: number): Promise<Map<string, string>> {
   if (!isStoredTolerance(tolerance)) return computedBoundaries(db, codes, tolerance);
-  const stored = await storedOutlineObjects(db, codes, tolerance);
-  const rows = [...stored].map(([code, geojson]) => ({ code, geojson }));
-  if (stored.size === codes.length) return rows;
-  return [...rows, ...(await computedBoundaries(db, codes.filter((c) => !stored.has(c)), tolerance))];
+  const stored = await storedOutlineTexts(db, codes, tolerance);
+  if (stored.size === codes.length) return stored;
+  for (const [code, text] of await computedBoundaries(db, codes.filter((c) => !stored.has(c)), tolerance)) stored.set(code, text);
+  return stored;
 }
 
-async function computedBoundaries(db: Db, codes: readonly string[], tolerance: number): Promise<{ code: string; geojson: string }[]> {
-  return db.query(sql`
+async function computedBoundaries(db: Db, codes: readonly string[], tolerance: number): Promise<Map<string, string>> {
+  const rows = await db.query<{ code: string; geojson: string }>(sql`
     SELECT c.code, ST_AsGeoJSON(${tolerance > 0 ? sql`ST_Multi(ST_SimplifyPreserveTopology(c.boundary, ${tolerance}::float8))` : sql`c.boundary`}, 5) AS geojson
     FROM city c WHERE c.code = ANY(${[...codes]}::text[])`);
+  return new Map(rows.map((r) => [r.code, r.geojson]));
 }
 
 /** Checks a client geometry with PostGIS itself; returns the reason when invalid. */

@@ -7,7 +7,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Db } from '../db.js';
-import { sql } from '../sql.js';
+import { sql, type SqlFragment } from '../sql.js';
+import { jsonList, raw, type JsonColumn } from './json.js';
 import { GEOMETRY_CHUNK } from './load.js';
 
 export const CONTACT_DEG = 0.005; // ~0.5 km: wider than the slivers, far narrower than any city
@@ -92,32 +93,55 @@ export interface NeighbourRecord {
   distanceKm: number;
 }
 
-/** Neighbours of a batch of cities: contiguity from the precomputed table, KNN / distance bands on centroids (great circle). */
-export async function neighboursOf(
-  db: Db, codes: readonly string[], type: NeighbourType, opts: { k?: number; km?: number },
-): Promise<NeighbourRecord[]> {
-  const list = [...codes];
+/**
+ * One city's neighbours (`code`, a column of the enclosing statement) as a JSON array of {neighbourCode, sharedKm,
+ * distanceKm} in the order of each type (contiguity: by code; KNN and DISTANCE: by distance, then code):
+ * contiguity from the precomputed table, KNN / distance bands on centroids (great circle). `city` adds each
+ * neighbour's city under `city`: `city.json(alias, d)` builds its JSON (e.g. cities.ts cityObject) from the city
+ * table joined as `alias`, or from an alias whose only column is `code` when `city.row` is false (no join), with
+ * table aliases numbered from depth `d + 1`.
+ */
+export function neighboursJson(code: SqlFragment, type: NeighbourType, opts: { k?: number; km?: number }, d: number,
+  city?: { row: boolean; json: (alias: string, d: number) => SqlFragment }): SqlFragment {
+  const n = `n${d}`, c = `c${d}`, o = `o${d}`, nc = `nc${d}`;
+  const cols = (codeSql: string, shared: string, dist: string): JsonColumn[] => [
+    ['neighbourCode', codeSql], ['sharedKm', shared], ['distanceKm', dist], ...(city ? [['city', city.json(nc, d + 1)] as const] : [])];
+  const join = (codeSql: string) => (!city ? sql``
+    : city.row ? sql`LEFT JOIN city ${raw(nc)} ON ${raw(nc)}.code = ${raw(codeSql)}`
+      : sql`CROSS JOIN LATERAL (SELECT ${raw(codeSql)} AS code) ${raw(nc)}`);
   switch (type) {
     case 'QUEEN':
     case 'ROOK':
-      return db.query(sql`
-        SELECT city_code AS "cityCode", neighbour_code AS "neighbourCode", shared_km AS "sharedKm", distance_km AS "distanceKm"
-        FROM city_neighbour WHERE city_code = ANY(${list}::text[])
-        ${type === 'ROOK' ? sql`AND shared_km >= ${ROOK_MIN_KM}::float8` : sql``}
-        ORDER BY city_code, neighbour_code`);
+      return jsonList(d, cols(`${n}.neighbour_code`, `${n}.shared_km`, `${n}.distance_km`), sql`
+        FROM city_neighbour ${raw(n)} ${join(`${n}.neighbour_code`)} WHERE ${raw(n)}.city_code = ${code}
+        ${type === 'ROOK' ? sql`AND ${raw(n)}.shared_km >= ${ROOK_MIN_KM}::float8` : sql``}`, ['neighbourCode']);
     case 'KNN':
-      return db.query(sql`
-        SELECT c.code AS "cityCode", n.code AS "neighbourCode", NULL::float8 AS "sharedKm", n.d AS "distanceKm"
-        FROM city c CROSS JOIN LATERAL (
-          SELECT o.code, ST_Distance(c.centroid::geography, o.centroid::geography) / 1000 AS d
-          FROM city o WHERE o.code <> c.code ORDER BY d, o.code LIMIT ${opts.k ?? DEFAULT_K}::int
-        ) n WHERE c.code = ANY(${list}::text[]) ORDER BY c.code, n.d, n.code`);
+      return jsonList(d, cols(`${n}.code`, 'NULL::float8', `${n}.d`), sql`
+        FROM city ${raw(c)} CROSS JOIN LATERAL (
+          SELECT ${raw(o)}.code, ST_Distance(${raw(c)}.centroid::geography, ${raw(o)}.centroid::geography) / 1000 AS d
+          FROM city ${raw(o)} WHERE ${raw(o)}.code <> ${raw(c)}.code ORDER BY d, ${raw(o)}.code LIMIT ${opts.k ?? DEFAULT_K}::int
+        ) ${raw(n)} ${join(`${n}.code`)} WHERE ${raw(c)}.code = ${code}`, ['distanceKm', 'neighbourCode']);
     case 'DISTANCE':
-      return db.query(sql`
-        SELECT c.code AS "cityCode", o.code AS "neighbourCode", NULL::float8 AS "sharedKm",
-               ST_Distance(c.centroid::geography, o.centroid::geography) / 1000 AS "distanceKm"
-        FROM city c JOIN city o ON o.code <> c.code
-          AND ST_DWithin(c.centroid::geography, o.centroid::geography, ${(opts.km ?? DEFAULT_KM) * 1000}::float8)
-        WHERE c.code = ANY(${list}::text[]) ORDER BY c.code, "distanceKm", o.code`);
+      return jsonList(d, cols(`${n}.code`, 'NULL::float8', `${n}.d`), sql`
+        FROM city ${raw(c)} CROSS JOIN LATERAL (
+          SELECT ${raw(o)}.code, ST_Distance(${raw(c)}.centroid::geography, ${raw(o)}.centroid::geography) / 1000 AS d
+          FROM city ${raw(o)} WHERE ${raw(o)}.code <> ${raw(c)}.code
+            AND ST_DWithin(${raw(c)}.centroid::geography, ${raw(o)}.centroid::geography, ${(opts.km ?? DEFAULT_KM) * 1000}::float8)
+        ) ${raw(n)} ${join(`${n}.code`)} WHERE ${raw(c)}.code = ${code}`, ['distanceKm', 'neighbourCode']);
   }
+}
+
+/** Neighbours of a batch of cities in one statement (the loaders' path; the planner embeds neighboursJson). */
+export async function neighboursByCity(db: Db, codes: readonly string[], type: NeighbourType, opts: { k?: number; km?: number }): Promise<Map<string, Omit<NeighbourRecord, 'cityCode'>[]>> {
+  const rows = await db.query<{ code: string; v: Omit<NeighbourRecord, 'cityCode'>[] }>(sql`
+    SELECT u.code, ${neighboursJson(sql`u.code`, type, opts, 1)} AS v FROM unnest(${[...codes]}::text[]) AS u(code)`);
+  return new Map(rows.map((r) => [r.code, r.v]));
+}
+
+/** Neighbours of a batch of cities as rows, by city code then in each type's order (the same statement as the resolvers'). */
+export async function neighboursOf(
+  db: Db, codes: readonly string[], type: NeighbourType, opts: { k?: number; km?: number },
+): Promise<NeighbourRecord[]> {
+  const byCity = await neighboursByCity(db, codes, type, opts);
+  return [...new Set(codes)].sort().flatMap((c) => (byCity.get(c) ?? []).map((r) => ({ cityCode: c, ...r })));
 }

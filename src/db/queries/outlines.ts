@@ -6,7 +6,7 @@
 // stale outline is never served; missing ones are computed per request (GraphQL) until refreshed, and the tile
 // service and start-up fill them (`fillMissingOutlines`).
 import type { Db } from '../db.js';
-import { sql } from '../sql.js';
+import { sql, type SqlFragment } from '../sql.js';
 import { GEOMETRY_CHUNK } from './load.js';
 import { multiPolygonJson, simplifyMultiPolygon, type MultiPolygonCoords } from '../../tiles/simplify-outline.js';
 
@@ -115,31 +115,71 @@ export async function fillMissingOutlines(db: Db, log?: (m: string) => void): Pr
   return r.units;
 }
 
-/** Parsed stored outlines per database handle and tolerance, valid for one geometry version. */
-const parsed = new WeakMap<Db, Map<number, { version: string; byCode: Map<string, object> }>>();
+/**
+ * Stored outlines' GeoJSON texts this process has read, per database handle and tolerance, valid for one geometry
+ * version (dataset_meta 'geometry_version', bumped by triggers on any change of units or outlines). GraphQL sends
+ * the texts as they are (RawJson), so a warm query over all units reads a few bytes and parses nothing.
+ */
+interface OutlineCache { version: string; byCode: Map<string, string> }
+const cached = new WeakMap<Db, Map<number, OutlineCache>>();
+
+/** This process's outline texts of one stored tolerance (an empty cache of version '' at first). */
+export function outlineCache(db: Db, tolerance: number): OutlineCache {
+  let perTolerance = cached.get(db);
+  if (!perTolerance) cached.set(db, (perTolerance = new Map()));
+  let c = perTolerance.get(tolerance);
+  if (!c) perTolerance.set(tolerance, (c = { version: '', byCode: new Map() }));
+  return c;
+}
 
 /**
- * Stored outlines of some units at a stored tolerance as parsed GeoJSON; units without one are absent. One statement:
- * it reads the geometry version and only the outlines this process has not parsed under that version, so a warm
- * query over all units moves a few bytes instead of megabytes of text to parse again.
+ * Records texts read under `version`: a newer version empties the cache first, an older one (a statement that ran
+ * before a concurrent change) is not kept. Versions are counters, so they compare as numbers.
  */
-export async function storedOutlineObjects(db: Db, codes: readonly string[], tolerance: number): Promise<Map<string, object>> {
-  let perTolerance = parsed.get(db);
-  if (!perTolerance) parsed.set(db, (perTolerance = new Map()));
-  const cached = perTolerance.get(tolerance);
-  const missing = cached ? codes.filter((c) => !cached.byCode.has(c)) : [...codes];
+export function keepOutlines(db: Db, tolerance: number, version: string, texts: Iterable<[string, string]>): void {
+  const c = outlineCache(db, tolerance);
+  if (c.version !== version) {
+    if (c.version !== '' && Number(version) < Number(c.version)) return;
+    c.version = version;
+    c.byCode = new Map();
+  }
+  for (const [code, text] of texts) c.byCode.set(code, text);
+}
+
+/** The current geometry version, as a SQL expression (an InitPlan: evaluated once per statement). */
+export const geometryVersionSql = sql`(SELECT value FROM dataset_meta WHERE key = 'geometry_version')`;
+
+/**
+ * One unit's stored outline text (`code`, a column of the enclosing statement) at a stored tolerance, or NULL when
+ * this process holds it already (`held`: the codes held under `version` when the statement was built) and the version
+ * is still current, or when the unit has no stored outline yet. The caller reads geometryVersionSql in the same
+ * statement to tell the two apart.
+ */
+export function outlineTextSql(code: SqlFragment, tolerance: number, held: { version: string; codes: readonly string[] }): SqlFragment {
+  const lookup = sql`(SELECT o.geojson FROM city_outline o WHERE o.city_code = ${code} AND o.tolerance = ${tolerance}::float8)`;
+  if (!held.version || !held.codes.length) return lookup;
+  return sql`CASE WHEN ${geometryVersionSql} = ${held.version} AND ${code} = ANY(${held.codes}::text[]) THEN NULL ELSE ${lookup} END`;
+}
+
+/**
+ * Stored outline texts of some units at a stored tolerance; units without one are absent. One statement: it reads
+ * the geometry version and only the outlines this process does not hold under that version.
+ */
+export async function storedOutlineTexts(db: Db, codes: readonly string[], tolerance: number): Promise<Map<string, string>> {
+  const cache = outlineCache(db, tolerance);
+  const missing = cache.version ? codes.filter((c) => !cache.byCode.has(c)) : [...codes];
   const rows = await db.query<{ version: string; code: string | null; geojson: string | null }>(sql`
     SELECT m.value AS version, o.city_code AS code, o.geojson
     FROM dataset_meta m
     LEFT JOIN city_outline o ON o.tolerance = ${tolerance}::float8
-     AND o.city_code = ANY(CASE WHEN m.value = ${cached?.version ?? ''} THEN ${missing}::text[] ELSE ${[...codes]}::text[] END)
+     AND o.city_code = ANY(CASE WHEN m.value = ${cache.version} THEN ${missing}::text[] ELSE ${[...codes]}::text[] END)
     WHERE m.key = 'geometry_version'`);
   const version = rows[0]?.version ?? '';
-  const entry = cached && cached.version === version ? cached : { version, byCode: new Map<string, object>() };
-  perTolerance.set(tolerance, entry);
-  for (const r of rows) if (r.code !== null && r.geojson !== null) entry.byCode.set(r.code, JSON.parse(r.geojson));
-  const out = new Map<string, object>();
-  for (const c of codes) { const g = entry.byCode.get(c); if (g) out.set(c, g); }
+  const read = rows.filter((r) => r.code !== null && r.geojson !== null).map((r) => [r.code, r.geojson] as [string, string]);
+  keepOutlines(db, tolerance, version, read);
+  if (version !== cache.version) return new Map(read); // a newer version is held already: answer with what was read
+  const out = new Map<string, string>();
+  for (const c of codes) { const g = cache.byCode.get(c); if (g !== undefined) out.set(c, g); }
   return out;
 }
 

@@ -1,0 +1,200 @@
+// Issue 13, GraphQL against a peer: PostGraphile 5 (Amber preset, bench/peers-postgraphile.ts) and Agglomera over the
+// SAME PostgreSQL database, each in a server process of its own started here, timed on the same nested queries over
+// HTTP, alternating run by run (median of PEERS_RUNS, default 20, after one warm-up each); statements per request
+// counted inside each server process (bench/peers-count.mjs). Then the one-city query at 200 connections for 20 s
+// (autocannon) against each. An embedded column: Agglomera on its embedded PGlite store (same demo seed) against
+// PostGraphile on PostgreSQL (goal: within 1.5x). Queries and method follow ../shared/peers/graphql/compare.mjs.
+//
+// Usage: BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/<db loaded by Agglomera> npm run bench -- peers
+//   PEERS_RUNS=20  PEERS_LOAD_SECONDS=20  PEERS_CONNECTIONS=200  PEERS_EMBEDDED=false (skip the embedded store)
+//   PEERS_PORTS=4630,4631,4639 (Agglomera on PostgreSQL, Agglomera embedded, PostGraphile)
+//   PEERS_DATA_DIR=/tmp/agglomera-peers-pglite (embedded store; the demo is loaded into it on first use, ~1 min)
+//   PEERS_ONLY=oneCity20y,allCities20y (a subset of the queries)  PEERS_LOAD=false (skip the load test)
+// PostgreSQL's JIT: Agglomera's pool turns it off (src/db/db.ts); PostGraphile runs with the server's setting, as in
+// the reference run; PGOPTIONS='-c jit=off' in the environment turns it off for both.
+// It adds the SQL function public.city_geojson(city, float8) to the database for PostGraphile and drops it at the end.
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { startServer, type ServerProc } from './server.js';
+
+const pgUrl = process.env.BENCH_DATABASE_URL;
+if (!pgUrl) {
+  console.log('peers: skipped. It needs a PostgreSQL + PostGIS database loaded by Agglomera (the demo data), e.g.\n'
+    + "  psql -h 127.0.0.1 -U postgres -c 'CREATE DATABASE agglomera_bench'\n"
+    + '  BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/agglomera_bench npm run bench -- peers\n'
+    + '(an empty database is migrated and loaded by the Agglomera server this benchmark starts)');
+  process.exit(0);
+}
+const RUNS = Number(process.env.PEERS_RUNS ?? 20);
+const LOAD_SECONDS = Number(process.env.PEERS_LOAD_SECONDS ?? 20);
+const CONNECTIONS = Number(process.env.PEERS_CONNECTIONS ?? 200);
+const EMBEDDED = process.env.PEERS_EMBEDDED !== 'false';
+const [AGG_PORT, EMB_PORT, PGL_PORT] = (process.env.PEERS_PORTS ?? '4630,4631,4639').split(',').map(Number);
+const DATA_DIR = process.env.PEERS_DATA_DIR ?? '/tmp/agglomera-peers-pglite';
+
+type Digest = (data: any) => string;
+/** Each query twice (PostGraphile, Agglomera) and a digest of the answer, so both are seen to return the same data. */
+const QUERIES: { name: string; label: string; pg: string; agg: string; digest: [Digest, Digest] }[] = [
+  {
+    name: 'oneCity20y', label: 'one city × 20 years of metrics',
+    pg: '{ cityByCode(code: "320100") { name province cityYearsByCityCode(orderBy: YEAR_ASC) { nodes { year gdp population } } } }',
+    agg: '{ city(code: "320100") { name province metrics { year gdp population } } }',
+    digest: [
+      (d) => `${d.cityByCode.name} years=${d.cityByCode.cityYearsByCityCode.nodes.length} gdp=${sum(d.cityByCode.cityYearsByCityCode.nodes.map((n: any) => n.gdp))}`,
+      (d) => `${d.city.name} years=${d.city.metrics.length} gdp=${sum(d.city.metrics.map((n: any) => n.gdp))}`],
+  },
+  {
+    name: 'allCities20y', label: 'all 338 cities × 20 years',
+    pg: '{ allCities { nodes { code name cityYearsByCityCode { nodes { year gdp population } } } } }',
+    agg: '{ cities(first: 1000) { nodes { code name metrics { year gdp population } } } }',
+    digest: [
+      (d) => `cities=${d.allCities.nodes.length} years=${sum(d.allCities.nodes.map((c: any) => c.cityYearsByCityCode.nodes.length))}`,
+      (d) => `cities=${d.cities.nodes.length} years=${sum(d.cities.nodes.map((c: any) => c.metrics.length))}`],
+  },
+  {
+    name: 'allCitiesFirmsNeighbours', label: "+ all firms + neighbours' 2019 gdp",
+    pg: `{ allCities { nodes { code name cityYearsByCityCode { nodes { year gdp population } }
+        firmsByCityCode { nodes { id name } }
+        cityNeighboursByCityCode { nodes { cityByNeighbourCode { code cityYearsByCityCode(condition: { year: 2019 }) { nodes { gdp } } } } } } } }`,
+    agg: `{ cities(first: 1000) { nodes { code name metrics { year gdp population }
+        firms(first: 1000) { nodes { id name } }
+        neighbours { city { code metrics(years: [2019]) { gdp } } } } } }`,
+    digest: [
+      (d) => `cities=${d.allCities.nodes.length} firms=${sum(d.allCities.nodes.map((c: any) => c.firmsByCityCode.nodes.length))} neighbours=${sum(d.allCities.nodes.map((c: any) => c.cityNeighboursByCityCode.nodes.length))}`,
+      (d) => `cities=${d.cities.nodes.length} firms=${sum(d.cities.nodes.map((c: any) => c.firms.nodes.length))} neighbours=${sum(d.cities.nodes.map((c: any) => c.neighbours.length))}`],
+  },
+  {
+    name: 'outlines001', label: 'all outlines, simplified 0.01',
+    pg: '{ allCities { nodes { code geojson(tolerance: 0.01) } } }',
+    agg: '{ cities(first: 1000) { nodes { code boundary(simplify: 0.01) } } }',
+    // not the same outlines: the precomputed ones (src/db/queries/outlines.ts) drop rings smaller than the tolerance
+    digest: [
+      (d) => `cities=${d.allCities.nodes.filter((c: any) => c.geojson.type === 'MultiPolygon').length}`,
+      (d) => `cities=${d.cities.nodes.filter((c: any) => c.boundary.type === 'MultiPolygon').length}`],
+  },
+  {
+    name: 'outlinesFull', label: 'all outlines, full',
+    pg: '{ allCities { nodes { code geojson(tolerance: 0) } } }',
+    agg: '{ cities(first: 1000) { nodes { code boundary } } }',
+    digest: [
+      (d) => `cities=${d.allCities.nodes.length} vertices=${sum(d.allCities.nodes.map((c: any) => c.geojson.coordinates.flat(2).length))}`,
+      (d) => `cities=${d.cities.nodes.length} vertices=${sum(d.cities.nodes.map((c: any) => c.boundary.coordinates.flat(2).length))}`],
+  },
+];
+const ONE_CITY = QUERIES[0];
+
+const sum = (xs: number[]) => +xs.reduce((a, b) => a + (b ?? 0), 0).toFixed(3);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
+
+async function post(url: string, query: string): Promise<{ ms: number; bytes: number; data: any }> {
+  const t0 = performance.now();
+  const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify({ query }) });
+  const text = await r.text();
+  const ms = performance.now() - t0;
+  const j = JSON.parse(text);
+  if (j.errors) throw new Error(`${url}: ${j.errors[0].message}`);
+  return { ms, bytes: text.length, data: j.data };
+}
+
+/** Statements the server process has sent so far (bench/peers-count.mjs answers over IPC). */
+function statements(p: ServerProc): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('no statement count over IPC')), 5000);
+    p.child.once('message', (m: { statements: number }) => { clearTimeout(t); resolve(m.statements); });
+    p.child.send('statements?');
+  });
+}
+
+interface Side { label: string; srv: ServerProc; peer: boolean }
+
+// The nested firms query costs ~1 M under the default limit of 100 k (src/limits); PostGraphile runs without one.
+const quiet = { AGGLOMERA_LOG_LEVEL: 'warn', AGGLOMERA_RUN_JOBS: 'false', AGGLOMERA_MAX_COST: '100000000' };
+const preload = ['./bench/peers-count.mjs'];
+console.log(`peers: starting Agglomera (PostgreSQL :${AGG_PORT}${EMBEDDED ? `, embedded :${EMB_PORT}` : ''}) and PostGraphile (:${PGL_PORT})`);
+// Agglomera first: on an empty database it migrates and loads the demo, which PostGraphile then introspects.
+const agg = await startServer({ port: AGG_PORT, databaseUrl: pgUrl, env: quiet, preload, ipc: true });
+// Fresh planner statistics for both (a store loaded before Agglomera analysed after loading, on a server without
+// autovacuum, has none: its estimates then pick poor plans and pass jit_above_cost for every nested query).
+{
+  const c = new pg.Client({ connectionString: pgUrl });
+  await c.connect();
+  await c.query('ANALYZE');
+  await c.end();
+}
+const sides: Side[] = [];
+const stops: ServerProc[] = [agg];
+try {
+  const pgl = await startServer({ port: PGL_PORT, databaseUrl: pgUrl, script: 'bench/peers-postgraphile.ts', preload, ipc: true, probe: '{ __typename }' });
+  stops.push(pgl);
+  sides.push({ label: 'PostGraphile', srv: pgl, peer: true }, { label: 'Agglomera', srv: agg, peer: false });
+  if (EMBEDDED) {
+    const emb = await startServer({ port: EMB_PORT, dataDir: DATA_DIR, env: quiet, preload, ipc: true });
+    stops.push(emb);
+    sides.push({ label: 'Agglomera embedded', srv: emb, peer: false });
+  }
+  await run();
+} finally {
+  for (const s of stops) await s.stop();
+  const c = new pg.Client({ connectionString: pgUrl });
+  await c.connect();
+  await c.query('DROP FUNCTION IF EXISTS public.city_geojson(public.city, float8)');
+  await c.end();
+}
+
+async function run() {
+  const only = process.env.PEERS_ONLY?.split(',');
+  const rows: string[] = [];
+  const json: unknown[] = [];
+  for (const q of QUERIES.filter((x) => !only || only.includes(x.name))) {
+    const times = sides.map(() => [] as number[]);
+    const bytes = sides.map(() => 0);
+    const digests = await Promise.all(sides.map(async (s) => {
+      const r = await post(s.srv.url, s.peer ? q.pg : q.agg); // warm-up (and the answers' digests)
+      return q.digest[s.peer ? 0 : 1](r.data);
+    }));
+    const s0 = await Promise.all(sides.map((s) => statements(s.srv)));
+    for (let i = 0; i < RUNS; i++) {
+      for (const [k, s] of sides.entries()) {
+        const r = await post(s.srv.url, s.peer ? q.pg : q.agg);
+        times[k].push(r.ms);
+        bytes[k] = r.bytes;
+      }
+    }
+    const s1 = await Promise.all(sides.map((s) => statements(s.srv)));
+    const perRequest = sides.map((_, k) => (s1[k] - s0[k]) / RUNS);
+    const med = times.map(median);
+    const cell = (k: number) => `${med[k].toFixed(1)} ms (${fmtStatements(perRequest[k])} SQL)`;
+    const ratios = sides.slice(1).map((_, k) => `${(med[k + 1] / med[0]).toFixed(2)}×`);
+    rows.push(`| ${q.label} | ${cell(0)} | ${cell(1)} | ${ratios[0]} |${EMBEDDED ? ` ${cell(2)} | ${ratios[1]} |` : ''}`);
+    json.push({ query: q.name, runs: RUNS, sides: sides.map((s, k) => ({ side: s.label, median_ms: +med[k].toFixed(2), p90_ms: +pct(times[k], 0.9).toFixed(2), bytes: bytes[k], statements_per_request: perRequest[k], answer: digests[k] })) });
+    if (new Set(digests).size !== 1) console.log(`WARNING ${q.name}: the answers differ: ${digests.join(' | ')}`);
+  }
+  console.log(`\nmedian of ${RUNS} alternating runs over HTTP, after one warm-up; ratio = Agglomera / PostGraphile (below 1 = Agglomera faster)`);
+  console.log(`| query | PostGraphile | Agglomera | ratio |${EMBEDDED ? ' Agglomera embedded | ratio (goal ≤ 1.5) |' : ''}`);
+  console.log(`|---|---|---|---|${EMBEDDED ? '---|---|' : ''}`);
+  for (const r of rows) console.log(r);
+  for (const j of json) console.log(JSON.stringify(j));
+  if (process.env.PEERS_LOAD !== 'false') await load();
+}
+
+function fmtStatements(n: number) { return Number.isInteger(n) ? String(n) : n.toFixed(1); }
+
+async function load() {
+  const res: { label: string; rps: number; p99: number; errors: number }[] = [];
+  for (const s of sides) {
+    const body = JSON.stringify({ query: s.peer ? ONE_CITY.pg : ONE_CITY.agg });
+    const opts = { url: s.srv.url, method: 'POST' as const, headers: { 'content-type': 'application/json', accept: 'application/json' }, body };
+    await autocannon({ ...opts, connections: 20, duration: 3 }); // warm-up
+    let graphqlErrors = 0;
+    const r = await autocannon({
+      ...opts, connections: CONNECTIONS, duration: LOAD_SECONDS, timeout: 60,
+      setupClient(client: any) { client.on('body', (b: Buffer) => { if (b.includes('"errors"')) graphqlErrors++; }); },
+    } as any);
+    res.push({ label: s.label, rps: r.requests.average, p99: r.latency.p99, errors: r.errors + r.timeouts + r.non2xx + graphqlErrors });
+  }
+  console.log(`\none-city query, ${CONNECTIONS} connections, ${LOAD_SECONDS} s each (autocannon, loopback); ratio = req/s over PostGraphile's (above 1 = more throughput)`);
+  console.log('| server | req/s | p99 ms | errors | ratio |');
+  console.log('|---|---|---|---|---|');
+  for (const r of res) console.log(`| ${r.label} | ${r.rps.toFixed(0)} | ${r.p99} | ${r.errors} | ${(r.rps / res[0].rps).toFixed(2)}× |`);
+}
