@@ -118,6 +118,8 @@ describe('durable jobs', SLOW, () => {
 
   it('close() hands held jobs back as QUEUED without counting the attempt', async () => {
     const { db } = await getStore();
+    // managers of earlier tests sweep too: close them so the sweep below is the only one that can take the job
+    for (const m of managers.splice(0)) await m.close();
     const a = await manager();
     const j = await a.submit(mediation(400));
     while ((await a.get(j.id))!.status === 'QUEUED') await new Promise((r) => setTimeout(r, 20));
