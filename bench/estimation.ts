@@ -130,13 +130,13 @@ async function main() {
   // 1. two-way FE, 20k ids x 10 years (10% of rows deleted: unbalanced), clustered by id
   const p = twoWayPanel(20000, 10, 1);
   const feSpec = { estimator: 'fe', formula: 'y ~ x1 + x2', panel: { id: 'id', time: 'year' }, effects: 'twoways', vcov: { cluster: ['id'] } };
-  // each method in its own block (two warm-up runs, then best of 7): alternating them would charge one method's
+  // each method in its own block (three warm-up runs, then best of 15): alternating them would charge one method's
   // garbage collection to the other; the machine is shared, the minimum is the least disturbed run
   const runsNew: { ms: number; cpuMs: number; value: Fit }[] = [], runsOld: { ms: number; cpuMs: number; value: Fit }[] = [];
-  for (let k = 0; k < 9; k++) { const r = time(() => fitNew(p, feSpec)); if (k >= 2) runsNew.push(r); }
-  for (let k = 0; k < 9; k++) { const r = time(() => fitPlain(p, ['id', 'year'], 'id')); if (k >= 2) runsOld.push(r); }
+  for (let k = 0; k < 18; k++) { const r = time(() => fitNew(p, feSpec)); if (k >= 3) runsNew.push(r); }
+  for (let k = 0; k < 18; k++) { const r = time(() => fitPlain(p, ['id', 'year'], 'id')); if (k >= 3) runsOld.push(r); }
   const feNew = best(runsNew), feOld = best(runsOld), feCpu = Math.min(...runsNew.map((r) => r.cpuMs));
-  console.log(`two-way FE, ${p.nrows} rows (20k ids x 10 years, unbalanced), cluster(id): ${feNew.toFixed(1)} ms (best of 7, ${feCpu.toFixed(1)} ms CPU; ` +
+  console.log(`two-way FE, ${p.nrows} rows (20k ids x 10 years, unbalanced), cluster(id): ${feNew.toFixed(1)} ms (best of 15, ${feCpu.toFixed(1)} ms CPU; ` +
     `goal <= 60 ms: ${verdict(feNew, 60)}), ${runsNew[0].value.iterations} sweeps`);
   console.log(`  baseline, previous demeaning in the same pipeline: ${feOld.toFixed(1)} ms, ${runsOld[0].value.iterations} sweeps -> ratio ${(feOld / feNew).toFixed(1)}x; ` +
     `difference ${relDiff(runsNew[0].value, runsOld[0].value)}`);
