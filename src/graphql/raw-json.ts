@@ -3,6 +3,9 @@
 // stringifyResult() splices; any other JSON.stringify (Apollo, tests, logs) gets the parsed value via toJSON().
 import { randomBytes } from 'node:crypto';
 
+// a per-process random nonce (never sent) plus a call counter: no random bytes per response
+const NONCE = randomBytes(6).toString('hex');
+let calls = 0;
 let collector: { texts: string[]; token: string } | null = null;
 
 export class RawJson {
@@ -16,8 +19,8 @@ export class RawJson {
 
 /** JSON.stringify(value) with every RawJson's text spliced in verbatim. */
 export function stringifyResult(value: unknown): string {
-  // U+E000 (private use) is never escaped by JSON.stringify; the random nonce keeps user strings from matching
-  const c = { texts: [] as string[], token: `\uE000${randomBytes(6).toString('hex')}:` };
+  // U+E000 (private use) is never escaped by JSON.stringify; the secret nonce keeps user strings from matching
+  const c = { texts: [] as string[], token: `\uE000${NONCE}${++calls}:` };
   const prev = collector;
   collector = c;
   let s: string;
