@@ -116,7 +116,7 @@ export function buildDesign(frame: DataFrame, f: ParsedFormula, opts: DesignOpti
   };
   if (panel) {
     design.id = factorOf({ name: opts.panel!.id, codes: panel.id, nlevels: panel.ngroups });
-    if (all) design.time = panel.time.slice();
+    if (all) design.time = panel.time; // read only, as the frame's columns
     else {
       const t = (design.time = new Float64Array(m));
       for (let i = 0; i < m; i++) t[i] = panel.time[rowIdx![i]];
