@@ -8,7 +8,6 @@ import { buildGraphQLSchema } from '../app.js';
 import { makeContext, type Context } from '../resolvers/loaders.js';
 import { graphqlLimits, wrapResolvers } from '../limits/graphql.js';
 import { limits } from '../limits/settings.js';
-import { plainFieldResolvers } from '../graphql/schema-prep.js';
 import { FastPath, isJsonContentType } from '../graphql/fast-path.js';
 import { legacyJsonStatus } from '../graphql/apollo-compat.js';
 import { graphqlRequests } from '../ops/metrics.js';
@@ -24,7 +23,6 @@ export interface GraphqlRouteModule extends RouteModule {
 export async function graphqlRoute(): Promise<GraphqlRouteModule> {
   const gl = graphqlLimits();
   const schema = await buildGraphQLSchema();
-  plainFieldResolvers(schema); // before the time budget wraps what is left
   wrapResolvers(schema);
   const debug = process.env.AGGLOMERA_DEBUG === 'true';
   const apollo = new ApolloServer<Context>({

@@ -155,7 +155,7 @@ export function endBudget(ctx: object) {
 const WRAPPED = Symbol('agglomera.timeBudget');
 
 /**
- * Every resolver that does work (not the property reads of src/graphql/schema-prep.ts) gives up once its operation's
+ * Every resolver that does work (plain fields of simpleResolvers types have none) gives up once its operation's
  * budget is spent: later fields fail at once; on Apollo's path pending ones also race the deadline.
  */
 export function wrapResolvers(schema: GraphQLSchema) {
