@@ -22,6 +22,9 @@ export const MAX_CACHED_QUERY_CHARS = 64 * 1024;
  */
 export const JIT_AFTER_USES = 2;
 
+/** Failed compilations remembered (a stream of distinct texts must not grow the list without bound). */
+const MAX_JIT_FAILURES = 50;
+
 export interface PreparedOperation {
   operation: OperationDefinitionNode;
   /** the operation's name, as Apollo passes it to the cost estimate */
@@ -46,7 +49,7 @@ export interface PreparedDocument {
 
 export class DocumentCache {
   private readonly lru: LRUCache<string, PreparedDocument>;
-  /** Compilations that failed (graphql-jit's reason), for the log and tests. */
+  /** The latest compilations that failed (graphql-jit's reason, at most MAX_JIT_FAILURES), for tests. */
   readonly jitFailures: string[] = [];
 
   constructor(private readonly schema: GraphQLSchema, max: number, private readonly jit: boolean) {
@@ -112,13 +115,17 @@ export class DocumentCache {
       // path-based @skip/@include: the default drops a fragment everywhere when one of its spreads is skipped
       const compiled = compileQuery(this.schema, document, operationName, { disablingCapturingStackErrors: true, useExperimentalPathBasedSkipInclude: true });
       if (!isCompiledQuery(compiled)) {
-        this.jitFailures.push(compiled.errors?.map((e) => e.message).join('; ') ?? 'not compiled');
+        this.failed(compiled.errors?.map((e) => e.message).join('; ') ?? 'not compiled');
         return;
       }
       op.engine = 'jit';
       op.run = (contextValue, variables) => compiled.query(undefined, contextValue, variables);
     } catch (e) {
-      this.jitFailures.push((e as Error).message);
+      this.failed((e as Error).message);
     }
+  }
+
+  private failed(reason: string) {
+    if (this.jitFailures.push(reason) > MAX_JIT_FAILURES) this.jitFailures.shift();
   }
 }
