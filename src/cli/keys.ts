@@ -1,10 +1,9 @@
 // `agglomera keys create --name N --role R | list | revoke <id|prefix>`: API keys in the database of DATABASE_URL or
 // the embedded folder (AGGLOMERA_DATA_DIR), as the server uses. The secret is printed once, at creation.
 import { parseArgs } from 'node:util';
-import { openStore } from '../app.js';
+import { openCliStore } from './io.js';
 import { createKey, KeyError, listKeys, revokeKey, type ApiKeyInfo } from '../auth/keys.js';
 import { ROLES } from '../auth/roles.js';
-import { readConfig } from '../config.js';
 import { UsageError } from './errors.js';
 
 export const KEYS_USAGE = `usage: agglomera keys create --name NAME --role reader|analyst|admin
@@ -42,8 +41,7 @@ export async function runKeys(argv: string[], out: (s: string) => void): Promise
     if (positionals.length !== 1) throw new UsageError('keys revoke needs one id or prefix');
   } else if (sub !== 'list') throw new UsageError(`unknown keys command '${sub}'\n${KEYS_USAGE}`);
 
-  const cfg = readConfig();
-  const db = await openStore({ ...cfg, loadDemo: false });
+  const db = await openCliStore({ loadDemo: false });
   try {
     if (sub === 'create') {
       const { key, info } = await createKey(db, values.name!, values.role!);

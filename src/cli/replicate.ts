@@ -4,8 +4,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { openStore } from '../app.js';
-import { readConfig } from '../config.js';
+import { openCliStore } from './io.js';
 import type { Db } from '../db/db.js';
 import { cityPanel } from '../domain/index.js';
 import { mapsHtml, reportMaps, type ReportMaps } from '../report/maps.js';
@@ -22,8 +21,7 @@ export const REPLICATE_USAGE = `usage: agglomera replicate [--out DIR]
 
 /** The store the server would open (config from the environment). */
 export async function openConfiguredStore(log?: (m: string) => void): Promise<Db> {
-  const cfg = readConfig();
-  return openStore({ ...cfg, log });
+  return openCliStore({ log });
 }
 
 interface Progress { step(label: string): void; done(label: string, seconds: number): void; finish(): void }
