@@ -11,6 +11,8 @@ import { jobCounts } from './jobs/jobstore.js';
 import { jobManager } from './jobs/manager.js';
 import { sharedPool } from './jobs/pool.js';
 import { logger } from './ops/log.js';
+import { startupBanner } from './ops/banner.js';
+import { limits } from './limits/settings.js';
 import { setJobSource } from './ops/metrics.js';
 
 const cfg = readConfig();
@@ -23,8 +25,9 @@ const jobs = jobManager(db);
 if (process.env.AGGLOMERA_RUN_JOBS !== 'false') await jobs.start();
 setJobSource(async () => ({ store: await jobCounts(db), local: jobs.load }));
 const server = await startHttp(db, cfg.port);
-logger.info({ url: server.url, jobs: jobs.mode, worker: jobs.worker }, `GraphQL ready at ${server.url}`);
 log(accessLine());
+const banner = startupBanner(cfg, server.origin, limits());
+logger.info({ url: server.url, ...banner.fields, jobs: jobs.mode, worker: jobs.worker }, banner.message);
 // the IDE's bundle (cached per install) is made ready in the background, so the first browser visit is quick
 graphiqlAssets().then(() => log(`GraphQL IDE ready at ${server.url} (open it in a browser)`), (e) => log(`GraphQL IDE unavailable: ${(e as Error).message}`));
 
