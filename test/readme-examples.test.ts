@@ -64,14 +64,22 @@ async function freshEmbeddedDir(): Promise<string> {
     fs.renameSync(building, cache);
   }
   const dir = fs.mkdtempSync(path.join(ROOT, '.data', 'readme-run-'));
-  fs.cpSync(cache, dir, { recursive: true });
+  // without the builder's lock or channel files (the one-writer lock names this process, which is alive)
+  fs.cpSync(cache, dir, { recursive: true, filter: (src) => !/(^|\/)agglomera\.(lock|sock)/.test(path.relative(cache, src)) });
   return dir;
 }
 
-/** The clone as a newcomer has it, where commands may write files: symlinks to every top-level entry. */
+/**
+ * The clone as a newcomer has it, where commands may write files: a copy of the working tree (~8 MB; tsx applies
+ * tsconfig.json only to files under it, so symlinks would not do) with node_modules linked.
+ */
 function makeScratch(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agglomera-readme-'));
-  for (const f of fs.readdirSync(ROOT)) if (!['.git', '.data', 'out'].includes(f)) fs.symlinkSync(path.join(ROOT, f), path.join(dir, f));
+  for (const f of fs.readdirSync(ROOT)) {
+    if (['.git', '.data', 'out'].includes(f)) continue;
+    if (f === 'node_modules') fs.symlinkSync(fs.realpathSync(path.join(ROOT, f)), path.join(dir, f));
+    else fs.cpSync(path.join(ROOT, f), path.join(dir, f), { recursive: true });
+  }
   // curl: an HTTP error status fails the command (the README's `curl -s` would exit 0)
   fs.mkdirSync(path.join(dir, '.curl'));
   fs.writeFileSync(path.join(dir, '.curl', '.curlrc'), 'fail-with-body\nshow-error\n');

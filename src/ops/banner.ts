@@ -19,8 +19,13 @@ export function startupBanner(cfg: Pick<Config, 'databaseUrl' | 'dataDir'>, orig
   const fields = { store, map: `${origin}/`, graphql: `${origin}/graphql`, ogc: `${origin}/ogc`, keys: 'npx agglomera keys create --name NAME --role reader|analyst|admin' };
   const noKey = s.anonymousRole ?? 'nothing';
   const local = s.loopbackRole && s.loopbackRole !== s.anonymousRole ? `, from this machine ${s.loopbackRole}` : '';
-  // starts as it always did ("GraphQL ready at <url>"): scripts and tests wait for that
-  const message = `GraphQL ready at ${fields.graphql} (the IDE in a browser) · map ${fields.map} · OGC API ${fields.ogc} · store: ${store} · `
-    + `without a key: ${noKey}${local}; for more: ${fields.keys}`;
+  // starts as it always did ("GraphQL ready at <url>"): scripts and tests wait for that; one record, several lines
+  const message = [
+    `GraphQL ready at ${fields.graphql} (open it in a browser for the IDE)`,
+    `  map      ${fields.map}`,
+    `  OGC API  ${fields.ogc}`,
+    `  store    ${store}`,
+    `  no key   ${noKey}${local}; a key for more: ${fields.keys}`,
+  ].join('\n');
   return { fields, message };
 }

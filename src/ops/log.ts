@@ -26,7 +26,7 @@ const options: pino.LoggerOptions = { level: level(process.env), base: { pid: pr
 // reads "GET /graphql 200 12.3 ms" rather than a bag of fields
 export const logger = prettyLogs(process.env, Boolean(process.stdout.isTTY))
   ? pino(options, pretty({
-    colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,reqId,method,path,status,durationMs',
+    colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,reqId,method,path,status,durationMs,url,store,map,graphql,ogc,keys',
     messageFormat: (log, key) => (log[key] === 'request' ? `${log.method} ${log.path} ${log.status} ${log.durationMs} ms` : String(log[key])),
   }))
   : pino(options);
