@@ -48,7 +48,7 @@ function storeKey(): string {
     if (st.isDirectory()) for (const f of fs.readdirSync(p).sort()) walk(path.join(p, f));
     else { h.update(path.relative(ROOT, p)); h.update(fs.readFileSync(p)); }
   };
-  for (const p of ['prisma/migrations', 'src/demo', 'src/db', 'data']) walk(path.join(ROOT, p));
+  for (const p of ['prisma/migrations', 'src/demo', 'src/db/seed.ts', 'src/db/queries', 'data']) walk(path.join(ROOT, p));
   h.update(JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules/@electric-sql/pglite/package.json'), 'utf8')).version);
   return h.digest('hex').slice(0, 16);
 }
