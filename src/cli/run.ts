@@ -6,10 +6,10 @@
 // server holds the folder, openCliStore throws ForwardToServer, the held-back output is dropped and the whole command
 // runs inside that server instead (nothing a command does before opening the store is more than reading arguments).
 import { cliContext, cliErr, cliOut, ForwardToServer, withCliContext, type CliContext } from './io.js';
-import { runEstimate, ESTIMATE_USAGE } from './estimate.js';
 import { isUserError, userMessage, UsageError } from './errors.js';
 
-const USAGE = `usage: agglomera <command> [options]
+// every command module is loaded on demand: a CLI process whose command goes to the server loads only what it needs
+const usage = async () => `usage: agglomera <command> [options]
 
 commands:
   estimate   fit a model spec on a CSV / GeoJSON file and print the result (json or table)
@@ -22,7 +22,7 @@ commands:
 Run 'agglomera <command> --help' for the options of a command.
 Commands that use the embedded store run inside the server when one is running on it (see README, "One writer").
 
-${ESTIMATE_USAGE}`;
+${(await import('./estimate.js')).ESTIMATE_USAGE}`;
 
 type Runner = (argv: string[], out: (s: string) => void) => Promise<number>;
 
@@ -41,14 +41,13 @@ async function loadWeights(): Promise<Runner> {
 export async function dispatch(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   const out = (s: string) => cliOut(s.endsWith('\n') ? s : `${s}\n`);
-  if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') { out(USAGE); return cmd ? 0 : 2; }
+  if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') { out(await usage()); return cmd ? 0 : 2; }
   switch (cmd) {
     case 'estimate':
-      return runEstimate(rest, out);
+      return (await import('./estimate.js')).runEstimate(rest, out);
     case 'weights':
       return (await loadWeights())(rest, out);
     case 'replicate':
-      // loaded on demand: they open the store (PGlite, GraphQL schema), which `estimate` never needs
       return (await import('./replicate.js')).runReplicate(rest, out);
     case 'export-panel':
       return (await import('./export.js')).runExport(rest, out);
@@ -57,7 +56,7 @@ export async function dispatch(argv: string[]): Promise<number> {
     case 'import':
       return (await import('./import.js')).runImportCli(rest, out);
     default:
-      throw new UsageError(`unknown command '${cmd}'\n${USAGE}`);
+      throw new UsageError(`unknown command '${cmd}'\n${await usage()}`);
   }
 }
 
