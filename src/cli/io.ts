@@ -82,6 +82,7 @@ export async function openCliStore(opts: { loadDemo?: boolean; log?: (m: string)
         await new Promise((r) => setTimeout(r, 250));
         continue;
       }
+      if (h) throw new StoreInUseError(cfg.dataDir, h); // another CLI process: refuse at once
     }
     try {
       const { openStore } = await import('../app.js');
