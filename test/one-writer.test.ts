@@ -86,7 +86,8 @@ interface Server { child: ChildProcess; pid: number; port: number; exited: Promi
 const dataDir = path.join(tmp, 'store');
 const inDir = path.join(tmp, 'in');
 const env = (): NodeJS.ProcessEnv => {
-  const e: NodeJS.ProcessEnv = { ...process.env, AGGLOMERA_DATA_DIR: dataDir, AGGLOMERA_LOAD_DEMO: 'false', AGGLOMERA_LOG_LEVEL: 'info', PORT: '0', AGGLOMERA_DRAIN_SECONDS: '60' };
+  const e: NodeJS.ProcessEnv = { ...process.env, AGGLOMERA_DATA_DIR: dataDir, AGGLOMERA_LOAD_DEMO: 'false', AGGLOMERA_LOG_LEVEL: 'info', PORT: '0', AGGLOMERA_DRAIN_SECONDS: '60',
+    TSX_TSCONFIG_PATH: path.join(ROOT, 'tsconfig.json') }; // CLI processes run from another folder
   delete e.DATABASE_URL;
   delete e.VITEST; // the server logs (silent under vitest otherwise)
   return e;
