@@ -20,9 +20,14 @@ export async function buildGraphQLSchema(): Promise<GraphQLSchema> {
 
 export async function openStore(cfg: DbConfig & { demoSeed?: number; loadDemo?: boolean; log?: (m: string) => void }): Promise<Db> {
   const db = await openDb(cfg);
-  const applied = await migrate(db);
-  if (applied.length) cfg.log?.(`applied migrations: ${applied.join(', ')}`);
-  if (cfg.loadDemo !== false) await ensureDemoData(db, { seed: cfg.demoSeed, log: cfg.log });
-  await fillMissingOutlines(db, cfg.log); // stores loaded before city_outline existed, units imported since
+  try {
+    const applied = await migrate(db);
+    if (applied.length) cfg.log?.(`applied migrations: ${applied.join(', ')}`);
+    if (cfg.loadDemo !== false) await ensureDemoData(db, { seed: cfg.demoSeed, log: cfg.log });
+    await fillMissingOutlines(db, cfg.log); // stores loaded before city_outline existed, units imported since
+  } catch (e) {
+    await db.close().catch(() => undefined); // and so the embedded folder's lock
+    throw e;
+  }
   return db;
 }

@@ -3,6 +3,8 @@
 // SIGTERM / SIGINT: stop accepting, drain in-flight requests (AGGLOMERA_DRAIN_SECONDS), stop the job workers, close
 // the database, exit 0.
 import { openStore } from './app.js';
+import { startAdminChannel, type AdminChannel } from './cli/channel.js';
+import { heldLock, setProcessCommand, StoreInUseError } from './db/lock.js';
 import { readConfig } from './config.js';
 import { startHttp } from './http.js';
 import { accessLine } from './limits/startup.js';
@@ -11,6 +13,8 @@ import { jobCounts } from './jobs/jobstore.js';
 import { jobManager } from './jobs/manager.js';
 import { sharedPool } from './jobs/pool.js';
 import { logger } from './ops/log.js';
+import { startupBanner } from './ops/banner.js';
+import { limits } from './limits/settings.js';
 import { setJobSource } from './ops/metrics.js';
 
 const cfg = readConfig();
@@ -18,13 +22,27 @@ const drainSeconds = Number(process.env.AGGLOMERA_DRAIN_SECONDS ?? 25);
 if (!(drainSeconds >= 0)) throw new Error(`AGGLOMERA_DRAIN_SECONDS must be a number of seconds >= 0, got "${process.env.AGGLOMERA_DRAIN_SECONDS}"`);
 const log = (m: string) => logger.info(m);
 log(cfg.databaseUrl ? 'database: PostgreSQL from DATABASE_URL' : `database: embedded PGlite + PostGIS in ${cfg.dataDir}`);
-const db = await openStore({ ...cfg, log });
+// the embedded folder has one writer: this server; CLI commands run inside it over the admin channel (src/cli/channel.ts)
+setProcessCommand('agglomera server', { server: true });
+const db = await openStore({ ...cfg, log }).catch((e: unknown) => {
+  if (!(e instanceof StoreInUseError)) throw e;
+  logger.fatal(e.message);
+  process.stderr.write(`agglomera: ${e.message}\n`);
+  process.exit(2);
+});
+let channel: AdminChannel | undefined;
+if (!cfg.databaseUrl) {
+  channel = await startAdminChannel(db, cfg.dataDir, logger);
+  log(`admin channel: ${channel.socket} (CLI commands on this store run in this server)`);
+}
 const jobs = jobManager(db);
 if (process.env.AGGLOMERA_RUN_JOBS !== 'false') await jobs.start();
 setJobSource(async () => ({ store: await jobCounts(db), local: jobs.load }));
 const server = await startHttp(db, cfg.port);
-logger.info({ url: server.url, jobs: jobs.mode, worker: jobs.worker }, `GraphQL ready at ${server.url}`);
+await heldLock(cfg.dataDir)?.update({ port: Number(new URL(server.url).port) });
 log(accessLine());
+const banner = startupBanner(cfg, server.origin, limits());
+logger.info({ url: server.url, ...banner.fields, jobs: jobs.mode, worker: jobs.worker }, banner.message);
 // the IDE's bundle (cached per install) is made ready in the background, so the first browser visit is quick
 graphiqlAssets().then(() => log(`GraphQL IDE ready at ${server.url} (open it in a browser)`), (e) => log(`GraphQL IDE unavailable: ${(e as Error).message}`));
 
@@ -35,9 +53,12 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     stopping = true;
     try {
       const draining = server.drain(drainSeconds * 1000); // closes the listening socket before it returns
+      const channelClosing = channel?.close(drainSeconds * 1000); // CLI commands in hand run to their end
       logger.info({ signal: sig }, 'draining: no new connections');
       const d = await draining;
       logger.info(d, d.drained ? 'in-flight requests finished' : `drain wait over: ${d.left} request(s) cut`);
+      const c = await channelClosing;
+      if (c?.left) logger.warn(c, `drain wait over: ${c.left} CLI command(s) still running`);
       await server.stop();
       await jobs.close();
       await sharedPool().close();

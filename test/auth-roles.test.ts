@@ -9,7 +9,9 @@ import { get, PING, query, type Reply } from './limits-helpers.js';
 
 let server: RunningServer;
 const keys: Record<string, string> = {};
-const defaults = readLimits({});
+// This file is about keys and anonymous NETWORK callers: the loopback role (which would make its own requests from
+// 127.0.0.1 analysts) is off here on purpose and tested in test/auth-loopback.test.ts.
+const defaults = { ...readLimits({}), loopbackRole: null };
 const tag = `t${Date.now()}`;
 
 beforeAll(async () => {
@@ -22,7 +24,7 @@ beforeAll(async () => {
   keys.garbage = 'agk_' + 'A'.repeat(43); // well-formed, unknown
   server = await startHttp(db, 0);
 });
-afterAll(async () => { await server?.stop(); setLimits(defaults); });
+afterAll(async () => { await server?.stop(); setLimits(readLimits({})); }); // the files after this one get the real defaults
 
 type Caller = 'none' | 'reader' | 'analyst' | 'admin' | 'revoked' | 'garbage' | 'malformed';
 const CALLERS: Caller[] = ['none', 'reader', 'analyst', 'admin', 'revoked', 'garbage', 'malformed'];

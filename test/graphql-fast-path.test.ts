@@ -200,18 +200,23 @@ describe('the document cache and who asks', () => {
     const reader = await same(q(estimate), { authorization: `Bearer ${keys.reader}` });
     expect(reader.status).toBe(403);
     expect(JSON.parse(reader.text)).toMatchObject({ data: null, errors: [{ extensions: { code: 'FORBIDDEN', requiredRole: 'analyst' } }] });
-    const anonymous = await same(q(estimate));
+    // a network client without a key (a proxy relayed it: not local) is refused; a local one has the loopback role
+    const anonymous = await same(q(estimate), { 'x-forwarded-for': '203.0.113.9' });
     expect(anonymous.status).toBe(401);
+    expect(JSON.parse(anonymous.text)).toMatchObject({ data: null, errors: [{ extensions: { code: 'UNAUTHENTICATED', requiredRole: 'analyst' } }] });
+    const local = await same(q(estimate));
+    expect(local.tookFast).toBe(true);
+    expect(JSON.parse(local.text).data.descriptives[0].n).toBe(JSON.parse(analyst.text).data.descriptives[0].n);
   }, 120_000);
 
-  it('with no anonymous role, a cached document does not run without a key', async () => {
+  it('with no anonymous role, a cached document does not run for a network client without a key', async () => {
     const { db } = await getStore();
     const one = q('{ city(code: "320100") { name } }');
     expect((await same(one)).tookFast).toBe(true); // cached by now
     setLimits({ ...defaults, anonymousRole: null }); // read when a server starts
     const closed = await startHttp(db, 0);
     try {
-      const r = await send(closed, one);
+      const r = await send(closed, one, { 'x-forwarded-for': '203.0.113.9' }); // a network client (the loopback role would let a local one in)
       expect(r.status).toBe(401);
       expect(JSON.parse(r.text).errors[0].extensions.code).toBe('UNAUTHENTICATED');
       const keyed = await send(closed, one, { authorization: `Bearer ${keys.reader}` });

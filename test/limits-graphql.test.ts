@@ -208,11 +208,13 @@ describe(`GraphQL limits over HTTP on ${dbKind}`, () => {
 describe('limit settings', () => {
   it('reads documented defaults and rejects bad values', () => {
     expect(readLimits({})).toMatchObject({ maxDepth: 10, maxAliases: 30, maxTokens: 5000, maxDirectives: 20, maxCost: 100_000, maxBatch: 5,
-      requestTimeoutMs: 60_000, maxResponseBytes: 64 * 1024 * 1024, maxBodyBytes: 1024 * 1024, anonymousRole: 'reader', corsOrigins: ['*'] });
+      requestTimeoutMs: 60_000, maxResponseBytes: 64 * 1024 * 1024, maxBodyBytes: 1024 * 1024, anonymousRole: 'reader', loopbackRole: 'analyst', corsOrigins: ['*'] });
     expect(readLimits({ AGGLOMERA_MAX_DEPTH: '12', AGGLOMERA_ANONYMOUS_ROLE: 'none', AGGLOMERA_CORS_ORIGINS: 'https://a.org, https://b.org' }))
       .toMatchObject({ maxDepth: 12, anonymousRole: null, corsOrigins: ['https://a.org', 'https://b.org'] });
     expect(() => readLimits({ AGGLOMERA_MAX_DEPTH: '-1' })).toThrow('AGGLOMERA_MAX_DEPTH must be a positive integer, got "-1"');
     expect(() => readLimits({ AGGLOMERA_ANONYMOUS_ROLE: 'root' })).toThrow('AGGLOMERA_ANONYMOUS_ROLE must be none, reader, analyst or admin');
+    expect(readLimits({ AGGLOMERA_LOOPBACK_ROLE: 'none' }).loopbackRole).toBeNull();
+    expect(() => readLimits({ AGGLOMERA_LOOPBACK_ROLE: 'root' })).toThrow('AGGLOMERA_LOOPBACK_ROLE must be none, reader, analyst or admin, got "root"');
     expect(limits().maxDepth).toBe(10);
   });
 });

@@ -1,7 +1,8 @@
 // API keys: `agk_` + 32 random bytes (base64url), shown once; the database keeps their sha256 (a fast hash suffices for
 // 256-bit random secrets), an 8-character prefix for listings, a name, a role, and when they were created, used, revoked.
 // Lookups are cached briefly (LRU with TTL) so requests don't each hit the database; revoking here drops the cache entry,
-// a revocation by another process (the CLI) reaches a running server within the TTL.
+// a revocation by another process (the CLI on PostgreSQL) reaches a running server within the TTL; on the embedded
+// store the CLI runs inside the server (src/cli/channel.ts), so creations and revocations act at once.
 import { createHash, randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { Db } from '../db/db.js';
@@ -49,6 +50,7 @@ export async function createKey(db: Db, name: string, role: string): Promise<{ k
   const [row] = await db.query<Row>(sql`
     INSERT INTO api_key (name, role, prefix, hash) VALUES (${n}, ${r}, ${prefixOf(key)}, ${hashKey(key)})
     RETURNING id, name, role, prefix, created_at, last_used_at, revoked_at`);
+  forget(hashKey(key)); // no cached answer of this process may outlive the key's creation
   return { key, info: toInfo(row) };
 }
 

@@ -1,6 +1,7 @@
 // Who may do what. Roles are ordered: reader < analyst < admin (each may do what the ones below may).
 // The principal of a request comes from its API key (see the key store); without a key it is anonymous, and what an
-// anonymous caller may do is a setting (default: reads open, everything else closed).
+// anonymous caller may do is a setting (default: reads open, everything else closed), and so is what a caller without
+// a key on this machine may do (AGGLOMERA_LOOPBACK_ROLE, default analyst: src/auth/loopback.ts).
 import { GraphQLError } from 'graphql';
 
 export type Role = 'reader' | 'analyst' | 'admin';
@@ -9,7 +10,7 @@ export const ROLES: readonly Role[] = ['reader', 'analyst', 'admin'];
 export interface Principal {
   /** null: no key was given */
   role: Role | null;
-  /** role granted to callers without a key (the setting); null: none */
+  /** role granted to this caller if it gives no key (anonymous or loopback role, the settings); null: none */
   anonymousRole: Role | null;
   keyId?: string;
   keyName?: string;
@@ -18,6 +19,8 @@ export interface Principal {
 export const ANONYMOUS_READER: Principal = { role: null, anonymousRole: 'reader' };
 
 const rank = (r: Role | null) => (r === null ? -1 : ROLES.indexOf(r));
+
+export const higherRole = (a: Role | null, b: Role | null): Role | null => (rank(a) >= rank(b) ? a : b);
 
 /** The role the caller acts with: its key's role, or the anonymous role when it gave no key. */
 export const effectiveRole = (p: Principal): Role | null => (p.role ?? p.anonymousRole);

@@ -8,6 +8,7 @@ import { weightsFromGeoJSON, type SpatialWeights } from '../estimation/spatial/i
 import { readDataFile, readText, parseGeoJSON, isGeoJSONPath } from './read.js';
 import { formatTable } from './table.js';
 import { UsageError } from './errors.js';
+import { cliPath } from './io.js';
 
 export const ESTIMATE_USAGE = `usage: agglomera estimate --data FILE --spec SPEC.json [--format json|table]
 
@@ -19,10 +20,10 @@ export const ESTIMATE_USAGE = `usage: agglomera estimate --data FILE --spec SPEC
 
 const SPATIAL = new Set(['sar', 'sem', 'sdm', 'slx']);
 
-function resolveNear(file: string, specDir: string): string {
+async function resolveNear(file: string, specDir: string): Promise<string> {
   if (path.isAbsolute(file)) return file;
   const a = path.resolve(specDir, file);
-  return existsSync(a) ? a : path.resolve(file);
+  return existsSync(a) ? a : cliPath(file);
 }
 
 export async function runEstimate(argv: string[], out: (s: string) => void): Promise<number> {
@@ -41,7 +42,8 @@ export async function runEstimate(argv: string[], out: (s: string) => void): Pro
   if (!values.data) throw new UsageError(`missing --data FILE\n${ESTIMATE_USAGE}`);
   if (!values.spec) throw new UsageError(`missing --spec SPEC.json\n${ESTIMATE_USAGE}`);
   if (values.format !== 'json' && values.format !== 'table') throw new UsageError(`--format must be json or table, got '${values.format}'`);
-  const specText = readText(values.spec, 'spec file');
+  const specFile = await cliPath(values.spec), dataFile = await cliPath(values.data);
+  const specText = readText(specFile, 'spec file', values.spec);
   let raw: unknown;
   try {
     raw = JSON.parse(specText);
@@ -49,13 +51,13 @@ export async function runEstimate(argv: string[], out: (s: string) => void): Pro
     throw new EstimationInputError(`${path.basename(values.spec)}: invalid JSON: ${(e as Error).message}`, 'spec');
   }
   const spec = validateSpec(raw);
-  const frame = readDataFile(values.data);
+  const frame = readDataFile(dataFile, values.data);
   let weights: SpatialWeights | undefined;
   if (SPATIAL.has(spec.estimator)) {
     const w = spec.weights;
     if (!w) throw new EstimationInputError(`estimator '${spec.estimator}' needs spec.weights {geojson, id, type}`, 'weights');
     if (!w.id) throw new EstimationInputError(`spec.weights.id must name the id property shared by the data and the GeoJSON`, 'weights.id');
-    const geo = w.geojson ? resolveNear(w.geojson, path.dirname(path.resolve(values.spec))) : isGeoJSONPath(values.data) ? values.data : undefined;
+    const geo = w.geojson ? await resolveNear(w.geojson, path.dirname(specFile)) : isGeoJSONPath(values.data) ? dataFile : undefined;
     if (!geo) throw new EstimationInputError(`spec.weights.geojson is required when --data is not GeoJSON`, 'weights.geojson');
     const fc = parseGeoJSON(readText(geo, 'weights.geojson'), path.basename(geo));
     weights = weightsFromGeoJSON(fc as never, w.id, { type: w.type, k: w.k, km: w.km, style: w.style ?? 'W' });

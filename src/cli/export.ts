@@ -4,6 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { DataFrame } from '../estimation/frame.js';
 import { UsageError } from './errors.js';
+import { cliOut, cliPath } from './io.js';
 
 export const EXPORT_USAGE = `usage: agglomera export-panel [--level city|firm] [--out FILE]
 
@@ -43,7 +44,7 @@ export async function runExport(argv: string[], out: (s: string) => void): Promi
   const db = await openConfiguredStore();
   try {
     const csv = frameToCsv(await buildPanel(db, values.level, {}));
-    if (values.out) await writeFile(values.out, csv); else process.stdout.write(csv);
+    if (values.out) await writeFile(await cliPath(values.out), csv); else cliOut(csv);
   } finally {
     await db.close();
   }

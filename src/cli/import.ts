@@ -6,6 +6,7 @@ import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from './errors.js';
+import { cliErr, cliErrIsTTY, cliPath } from './io.js';
 import { IMPORT_KINDS, type ImportKind, type ImportOptions, type ImportReport } from '../import/types.js';
 import { isImportKind } from '../import/registry.js';
 
@@ -28,10 +29,11 @@ export const IMPORT_USAGE = `usage: agglomera import <${IMPORT_KINDS.join('|')}>
   Local store: DATABASE_URL, else the embedded database in AGGLOMERA_DATA_DIR (default .data/pglite).
   Exit code: 0 written (or valid dry run), 2 bad input (nothing written; the report lists every bad row), 1 failure.`;
 
-/** A progress bar on a terminal, a line every ~10% otherwise. */
-function progressBar(stream: NodeJS.WriteStream = process.stderr) {
+/** A progress bar on a terminal, a line every ~10% otherwise (on the command's stderr). */
+function progressBar() {
   let lastPct = -1;
-  const tty = Boolean(stream.isTTY);
+  const tty = cliErrIsTTY();
+  const stream = { write: cliErr };
   return {
     tick(done: number, total?: number) {
       const pct = total ? Math.floor((100 * done) / total) : -1;
@@ -115,7 +117,7 @@ export async function runImportCli(argv: string[], out: (s: string) => void): Pr
   if (fmt !== 'json' && fmt !== 'text') throw new UsageError(`--format must be json or text, got "${fmt}"`);
   const maxProblems = values['max-problems'] !== undefined ? Number(values['max-problems']) : undefined;
   if (maxProblems !== undefined && !(Number.isInteger(maxProblems) && maxProblems >= 0)) throw new UsageError('--max-problems must be a non-negative integer');
-  const file = path.resolve(values.file);
+  const file = await cliPath(values.file);
   const size = (await stat(file).catch(() => { throw new UsageError(`cannot read --file ${values.file}`); })).size;
   const opts: ImportOptions = {
     codeField: values.code, nameField: values.name, yearField: values.year, provinceField: values.province, regionField: values.region,
@@ -145,18 +147,18 @@ export async function runImportCli(argv: string[], out: (s: string) => void): Pr
     let parsed: unknown;
     try { parsed = JSON.parse(text); } catch { throw new Error(`server answered ${res.status}: ${text.slice(0, 300)}`); }
     if (!(parsed as ImportReport).kind) {
-      process.stderr.write(`agglomera: server answered ${res.status}: ${(parsed as { error?: string }).error ?? text.slice(0, 300)}\n`);
+      cliErr(`agglomera: server answered ${res.status}: ${(parsed as { error?: string }).error ?? text.slice(0, 300)}\n`);
       return res.status === 401 || res.status === 403 ? 2 : 1;
     }
     report = parsed as ImportReport;
   } else {
     const { openConfiguredStore } = await import('./replicate.js');
     const { runImport } = await import('../import/core.js');
-    const db = await openConfiguredStore((m) => process.stderr.write(`${m}\n`));
+    const db = await openConfiguredStore((m) => cliErr(`${m}\n`));
     try {
       // CSV streams from disk; boundary files are read whole (exact contiguity needs every vertex at once)
       const body = /\.csv$/i.test(file) ? createReadStream(file) : await readFile(file);
-      process.stderr.write(`importing ${fileName} (${(size / 1e6).toFixed(1)} MB) as ${kind}\n`);
+      cliErr(`importing ${fileName} (${(size / 1e6).toFixed(1)} MB) as ${kind}\n`);
       report = await runImport(db, kind as ImportKind, { fileName, body, sidecars: await readSidecars(file) }, opts, (d, t) => bar.tick(d, t), { via: 'cli' });
     } finally {
       bar.finish();

@@ -11,9 +11,9 @@ export const KEYS_USAGE = `usage: agglomera keys create --name NAME --role reade
        agglomera keys revoke <id | prefix>
 
   Roles: reader (queries), analyst (+ estimates, tables, jobs), admin (+ imports and every write).
-  Data: DATABASE_URL, else the embedded database in AGGLOMERA_DATA_DIR (default .data/pglite; stop a server that
-  uses the same folder first: the embedded database has one user at a time). A server trusts a key it looked up
-  for AGGLOMERA_KEY_CACHE_TTL_MS (default 10 s), so a revocation reaches it within that time.`;
+  Data: DATABASE_URL, else the embedded database in AGGLOMERA_DATA_DIR (default .data/pglite; when a server runs on
+  that folder the command runs inside it, and a new key works at once). On PostgreSQL, a server trusts a key it looked
+  up for AGGLOMERA_KEY_CACHE_TTL_MS (default 10 s), so a revocation by the CLI reaches it within that time.`;
 
 const iso = (d: Date | null) => (d ? d.toISOString().replace(/\.\d+Z$/, 'Z') : '-');
 

@@ -1,67 +1,13 @@
-// Agglomera command line: `agglomera estimate ...` and `agglomera weights ...` (see --help).
-// User errors print one line to stderr and exit 2; unexpected failures print the stack and exit 1.
-import { runEstimate, ESTIMATE_USAGE } from './estimate.js';
-import { isUserError, userMessage, UsageError } from './errors.js';
+// Agglomera command line entry (bin/agglomera.mjs): runs one command through the dispatcher of src/cli/run.ts and
+// exits with its code (2 user error, 1 unexpected failure). The CLI process names itself in the embedded store's lock.
+import { setProcessCommand } from '../db/lock.js';
+import { runCli } from './run.js';
 
-const USAGE = `usage: agglomera <command> [options]
-
-commands:
-  estimate   fit a model spec on a CSV / GeoJSON file and print the result (json or table)
-  weights    spatial neighbours of a GeoJSON file
-  replicate  run the paper's tables 1-7 on the loaded data into --out DIR (default ./out)
-  export-panel  write the stored city (or firm) panel after the sample rules as CSV
-  keys       API keys: create --name N --role reader|analyst|admin, list, revoke <id|prefix>
-  import     import boundaries, city-years, firms or firm-years from a file (see 'agglomera import --help')
-
-Run 'agglomera <command> --help' for the options of a command.
-
-${ESTIMATE_USAGE}`;
-
-type Runner = (argv: string[]) => Promise<number>;
-
-async function loadWeights(): Promise<Runner> {
-  const spec = './weights.js';
-  try {
-    const mod = (await import(spec)) as { runWeights?: Runner };
-    if (typeof mod.runWeights !== 'function') throw new Error('no runWeights export');
-    return mod.runWeights;
-  } catch (e) {
-    throw new UsageError(`the 'weights' command is not available in this build (src/cli/weights.ts: ${(e as Error).message})`);
-  }
-}
-
-export async function main(argv: string[]): Promise<number> {
-  const [cmd, ...rest] = argv;
-  const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
-  if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') { out(USAGE); return cmd ? 0 : 2; }
-  switch (cmd) {
-    case 'estimate':
-      return runEstimate(rest, out);
-    case 'weights':
-      return (await loadWeights())(rest);
-    case 'replicate':
-      // loaded on demand: they open the store (PGlite, GraphQL schema), which `estimate` never needs
-      return (await import('./replicate.js')).runReplicate(rest, out);
-    case 'export-panel':
-      return (await import('./export.js')).runExport(rest, out);
-    case 'keys':
-      return (await import('./keys.js')).runKeys(rest, out);
-    case 'import':
-      return (await import('./import.js')).runImportCli(rest, out);
-    default:
-      throw new UsageError(`unknown command '${cmd}'\n${USAGE}`);
-  }
-}
-
-main(process.argv.slice(2)).then(
+setProcessCommand(['agglomera', ...process.argv.slice(2)].join(' ').slice(0, 200));
+runCli(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
   (e: unknown) => {
-    if (isUserError(e)) {
-      process.stderr.write(`agglomera: ${userMessage(e)}\n`);
-      process.exitCode = 2;
-    } else {
-      process.stderr.write(`agglomera: internal error: ${e instanceof Error ? e.stack : String(e)}\n`);
-      process.exitCode = 1;
-    }
+    process.stderr.write(`agglomera: internal error: ${e instanceof Error ? e.stack : String(e)}\n`);
+    process.exitCode = 1;
   },
 );

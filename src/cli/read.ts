@@ -6,12 +6,13 @@ import { parse } from 'csv-parse/sync';
 import { frameFromRecords, type DataFrame } from '../estimation/frame.js';
 import { EstimationInputError } from '../estimation/result.js';
 
-export function readText(file: string, what: string): string {
+/** `shown`: the path as the user gave it (file may be resolved against the caller's directory). */
+export function readText(file: string, what: string, shown = file): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new EstimationInputError(`cannot read ${what} '${file}'${code === 'ENOENT' ? ': no such file' : `: ${(e as Error).message}`}`, what);
+    throw new EstimationInputError(`cannot read ${what} '${shown}'${code === 'ENOENT' ? ': no such file' : `: ${(e as Error).message}`}`, what);
   }
 }
 
@@ -43,8 +44,8 @@ export function readCsvFrame(text: string, file: string): DataFrame {
 }
 
 /** DataFrame of a CSV or GeoJSON file (by extension); GeoJSON properties become columns. */
-export function readDataFile(file: string): DataFrame {
-  const text = readText(file, 'data file');
+export function readDataFile(file: string, shown = file): DataFrame {
+  const text = readText(file, 'data file', shown);
   if (isGeoJSONPath(file)) {
     const fc = parseGeoJSON(text, path.basename(file));
     return frameFromRecords(fc.features.map((f) => {

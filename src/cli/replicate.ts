@@ -4,7 +4,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { openCliStore } from './io.js';
+import { cliErr, cliErrIsTTY, cliPath, openCliStore } from './io.js';
 import type { Db } from '../db/db.js';
 import { cityPanel } from '../domain/index.js';
 import { mapsHtml, reportMaps, type ReportMaps } from '../report/maps.js';
@@ -26,9 +26,10 @@ export async function openConfiguredStore(log?: (m: string) => void): Promise<Db
 
 interface Progress { step(label: string): void; done(label: string, seconds: number): void; finish(): void }
 
-function progress(total: number, stream: NodeJS.WriteStream = process.stderr): Progress {
+function progress(total: number): Progress {
   let k = 0;
-  const tty = Boolean(stream.isTTY);
+  const tty = cliErrIsTTY();
+  const stream = { write: cliErr };
   const bar = (label: string) => {
     const width = 24, filled = Math.round((k / total) * width);
     stream.write(`\r[${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${k}/${total} ${label}`.padEnd(78));
@@ -92,8 +93,8 @@ export async function runReplicate(argv: string[], out: (s: string) => void): Pr
   }
   if (values.help) { out(REPLICATE_USAGE); return 0; }
   const t0 = Date.now();
-  const dir = path.resolve(values.out);
-  const db = await openConfiguredStore((m) => process.stderr.write(`${m}\n`));
+  const dir = await cliPath(values.out);
+  const db = await openConfiguredStore((m) => cliErr(`${m}\n`));
   const opened = (Date.now() - t0) / 1000;
   try {
     const r = await replicate(db, dir);

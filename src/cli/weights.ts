@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { EstimationInputError } from '../estimation/result.js';
 import { weightsFromGeoJSON, type WeightsOptions } from '../estimation/spatial/index.js';
+import { cliErr, cliOut, cliPath } from './io.js';
 
 const USAGE = `usage: agglomera weights --geojson FILE --id FIELD --type queen|rook|knn|distance
          [--k N] [--km D] [--band D] [--style W|B] [--snap TOL] [--rook-rule edge|spdep]
@@ -34,7 +35,7 @@ const num = (o: Record<string, string | true>, k: string): number | undefined =>
 export async function runWeights(argv: string[]): Promise<number> {
   try {
     const o = parse(argv);
-    if (o.help) { process.stdout.write(USAGE + '\n'); return 0; }
+    if (o.help) { cliOut(USAGE + '\n'); return 0; }
     for (const k of Object.keys(o)) {
       if (!['geojson', 'id', 'type', 'k', 'km', 'band', 'style', 'snap', 'rook-rule', 'longlat', 'planar', 'inverse-distance', 'with-weights', 'format'].includes(k)) {
         throw new UsageError(`unknown option --${k}`);
@@ -51,7 +52,7 @@ export async function runWeights(argv: string[]): Promise<number> {
     if (rr !== undefined && rr !== 'edge' && rr !== 'spdep') throw new UsageError(`--rook-rule must be edge or spdep, got "${String(rr)}"`);
     if (o.longlat && o.planar) throw new UsageError('--longlat and --planar exclude each other');
     let text: string;
-    try { text = readFileSync(o.geojson, 'utf8'); } catch (e) { throw new UsageError(`cannot read --geojson ${o.geojson}: ${(e as Error).message}`); }
+    try { text = readFileSync(await cliPath(o.geojson), 'utf8'); } catch (e) { throw new UsageError(`cannot read --geojson ${o.geojson}: ${(e as Error).message}`); }
     let fc: unknown;
     try { fc = JSON.parse(text); } catch (e) { throw new UsageError(`${o.geojson} is not valid JSON: ${(e as Error).message}`); }
     const opts: WeightsOptions = {
@@ -68,12 +69,12 @@ export async function runWeights(argv: string[]): Promise<number> {
         ? Object.fromEntries(Array.from(w.neighbours[i], (j, k) => [w.ids[j], w.weights[i][k]]))
         : Array.from(w.neighbours[i], (j) => w.ids[j]);
     });
-    process.stdout.write(JSON.stringify(out) + '\n');
-    if (w.islands && w.islands.length) process.stderr.write(`warning: ${w.islands.length} unit(s) without neighbours: ${w.islands.slice(0, 20).join(', ')}${w.islands.length > 20 ? ', ...' : ''}\n`);
+    cliOut(JSON.stringify(out) + '\n');
+    if (w.islands && w.islands.length) cliErr(`warning: ${w.islands.length} unit(s) without neighbours: ${w.islands.slice(0, 20).join(', ')}${w.islands.length > 20 ? ', ...' : ''}\n`);
     return 0;
   } catch (e) {
-    if (e instanceof UsageError) { process.stderr.write(`agglomera weights: ${e.message}\n${USAGE}\n`); return 2; }
-    if (e instanceof EstimationInputError) { process.stderr.write(`agglomera weights: ${e.message}\n`); return 1; }
+    if (e instanceof UsageError) { cliErr(`agglomera weights: ${e.message}\n${USAGE}\n`); return 2; }
+    if (e instanceof EstimationInputError) { cliErr(`agglomera weights: ${e.message}\n`); return 1; }
     throw e;
   }
 }

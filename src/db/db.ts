@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { render, type SqlFragment } from './sql.js';
+import { lockStore, type StoreLock } from './lock.js';
 
 export interface Db {
   readonly kind: 'embedded' | 'postgres';
@@ -121,6 +122,8 @@ class EmbeddedDb implements Db {
     private readonly counter = new Counter(),
     private readonly lock = new Lock(),
     private readonly inTx = false,
+    /** the folder's lock (root handle only): released after PGlite has closed */
+    private readonly storeLock?: StoreLock,
   ) {}
   get statementCount() { return this.counter.n; }
   background(): Db {
@@ -153,7 +156,11 @@ class EmbeddedDb implements Db {
     });
   }
   async close() {
-    await this.lock.run(() => this.pgl.close());
+    try {
+      await this.lock.run(() => this.pgl.close());
+    } finally {
+      await this.storeLock?.release();
+    }
   }
 }
 
@@ -180,9 +187,16 @@ export async function openDb(cfg: DbConfig): Promise<Db> {
     c.release();
     return new PgDb(pool);
   }
-  if (cfg.dataDir) await mkdir(cfg.dataDir, { recursive: true });
-  const { PGlite } = await import('@electric-sql/pglite');
-  const { postgis } = await import('@electric-sql/pglite-postgis');
-  const pgl = await PGlite.create({ dataDir: cfg.dataDir, extensions: { postgis } });
-  return new EmbeddedDb(pgl as unknown as PGliteLike);
+  // one process per folder (src/db/lock.ts): a second PGlite on the same files corrupts them
+  const storeLock = cfg.dataDir ? await lockStore(cfg.dataDir) : undefined;
+  try {
+    if (cfg.dataDir) await mkdir(cfg.dataDir, { recursive: true });
+    const { PGlite } = await import('@electric-sql/pglite');
+    const { postgis } = await import('@electric-sql/pglite-postgis');
+    const pgl = await PGlite.create({ dataDir: cfg.dataDir, extensions: { postgis } });
+    return new EmbeddedDb(pgl as unknown as PGliteLike, undefined, undefined, false, storeLock);
+  } catch (e) {
+    await storeLock?.release();
+    throw e;
+  }
 }

@@ -1,8 +1,9 @@
 // What every request passes before a route sees it: CORS, the request-body cap (413), the API key → principal
-// (401 for a wrong or revoked key), and the reader role for the non-GraphQL routes (OGC, tiles, map).
+// (401 for a wrong or revoked key; the loopback role for local callers without one), and the reader role for the non-GraphQL routes (OGC, tiles, map).
 import type http from 'node:http';
 import { GraphQLError } from 'graphql';
-import { requireRole, type Principal } from '../auth/roles.js';
+import { higherRole, requireRole, type Principal } from '../auth/roles.js';
+import { isLocalRequest } from '../auth/loopback.js';
 import type { KeyStore } from '../auth/keys.js';
 import { fmtBytes, graphqlErrorBody, limitError } from '../limits/errors.js';
 import type { LimitSettings } from '../limits/settings.js';
@@ -87,7 +88,9 @@ const WHY = { unknown: 'is not a known API key', revoked: 'has been revoked', ma
  */
 export async function authenticate(req: http.IncomingMessage, res: http.ServerResponse, url: URL, keys: KeyStore, s: LimitSettings): Promise<Principal | null> {
   const key = requestKey(req);
-  let principal: Principal = { role: null, anonymousRole: s.anonymousRole };
+  // without a key: the anonymous role, or the loopback role for a user of this machine (the higher of the two)
+  const anonymousRole = s.loopbackRole !== null && isLocalRequest(req) ? higherRole(s.anonymousRole, s.loopbackRole) : s.anonymousRole;
+  let principal: Principal = { role: null, anonymousRole };
   if (key) {
     const found = await keys.lookup(key);
     if (!found.ok) {
@@ -95,7 +98,7 @@ export async function authenticate(req: http.IncomingMessage, res: http.ServerRe
       refuse(res, url, 401, e, { 'www-authenticate': 'Bearer' });
       return null;
     }
-    principal = { role: found.role, anonymousRole: s.anonymousRole, keyId: String(found.id), keyName: found.name };
+    principal = { role: found.role, anonymousRole, keyId: String(found.id), keyName: found.name };
   }
   if (!isGraphQL(url) && !OPEN_PATHS.has(url.pathname) && url.pathname !== '/') {
     try {

@@ -25,6 +25,11 @@ export interface LimitSettings {
   maxUploadBytes: number;
   /** Role of callers without a key; null: none (every route and operation needs a key). */
   anonymousRole: Role | null;
+  /**
+   * Role of callers without a key whose request comes from this machine (loopback, no proxy headers, a loopback Host
+   * and Origin: src/auth/loopback.ts); null: they are anonymous like everyone else. The higher of the two applies.
+   */
+  loopbackRole: Role | null;
   /** Origins allowed by CORS: ['*'] or a list of exact origins. */
   corsOrigins: string[];
   /** How long a looked-up API key is trusted before it is read again (revocations by another process take this long). */
@@ -57,12 +62,16 @@ function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean 
   throw new Error(`${name} must be true or false, got "${env[name]}"`);
 }
 
-export function parseAnonymousRole(raw: string | undefined): Role | null {
-  const v = (raw ?? 'reader').trim().toLowerCase();
+function parseRole(name: string, raw: string | undefined, fallback: string): Role | null {
+  const v = (raw || fallback).trim().toLowerCase();
   if (v === 'none') return null;
   if (v === 'reader' || v === 'analyst' || v === 'admin') return v;
-  throw new Error(`AGGLOMERA_ANONYMOUS_ROLE must be none, reader, analyst or admin, got "${raw}"`);
+  throw new Error(`${name} must be none, reader, analyst or admin, got "${raw}"`);
 }
+
+export const parseAnonymousRole = (raw: string | undefined) => parseRole('AGGLOMERA_ANONYMOUS_ROLE', raw, 'reader');
+/** Default analyst: a newcomer runs the README's estimates from this machine without a key; writes still need one. */
+export const parseLoopbackRole = (raw: string | undefined) => parseRole('AGGLOMERA_LOOPBACK_ROLE', raw, 'analyst');
 
 export function readLimits(env: NodeJS.ProcessEnv = process.env): LimitSettings {
   return {
@@ -77,6 +86,7 @@ export function readLimits(env: NodeJS.ProcessEnv = process.env): LimitSettings 
     maxBodyBytes: num(env, 'AGGLOMERA_MAX_BODY_MB', 1, { integer: false, scale: MB }),
     maxUploadBytes: num(env, 'AGGLOMERA_MAX_UPLOAD_MB', 256, { integer: false, scale: MB }),
     anonymousRole: parseAnonymousRole(env.AGGLOMERA_ANONYMOUS_ROLE),
+    loopbackRole: parseLoopbackRole(env.AGGLOMERA_LOOPBACK_ROLE),
     corsOrigins: (env.AGGLOMERA_CORS_ORIGINS ?? '*').split(',').map((s) => s.trim()).filter(Boolean),
     keyCacheTtlMs: num(env, 'AGGLOMERA_KEY_CACHE_TTL_MS', 10_000),
     graphqlDocumentCache: num(env, 'AGGLOMERA_GRAPHQL_DOCUMENT_CACHE', 500),
