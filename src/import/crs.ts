@@ -8,6 +8,7 @@
 // +datum=NAD27) need grid files no one ships with this package; proj4 would silently skip an optional grid (NAD27
 // unshifted, ~20-50 m off) or return NaN for a mandatory one. Those datums get the Helmert transformation PROJ itself
 // falls back to when the grid is not installed (GRID_FALLBACK), and the Crs says which transformation it used.
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import proj4 from 'proj4';
 
@@ -158,7 +159,8 @@ let datums: Map<string, number> | undefined;
 function registryDatum(name: string): RegistryEntry | null {
   if (!datums) {
     datums = new Map();
-    const all = require('epsg-index/all.json') as Record<string, RegistryEntry>;
+    // read, not required: the 8 MB registry is dropped once the ~800 datum names are indexed
+    const all = JSON.parse(readFileSync(require.resolve('epsg-index/all.json'), 'utf8')) as Record<string, RegistryEntry>;
     for (const e of Object.values(all)) {
       if (e.kind !== 'CRS-GEOGCRS' || !e.proj4) continue;
       const d = datumNameOf(e.wkt);
