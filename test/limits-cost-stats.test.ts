@@ -2,7 +2,7 @@
 // "firms per city" at the next data version, and with it the cost of a firm page over every city — while `first`
 // still caps it. Runs in a rolled-back transaction on the shared demo store (both databases).
 import { parse } from 'graphql';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '../src/db/sql.js';
 import { bumpDataVersion } from '../src/import/core.js';
 import { firmsImporter } from '../src/import/firms.js';
@@ -16,6 +16,8 @@ const TEN_FIRMS = parse('{ cities(first: 1000) { nodes { code firms(first: 10) {
 const ADDED = 40;
 
 describe(`cost from the data on ${dbKind}`, () => {
+  beforeAll(async () => { await getStore(); }, 900_000); // the demo store loads once, outside the tests' timeouts
+
   it('importing more firms into the fullest city raises firms per city and the cost; `first` still caps', async () => {
     const { db, schema } = await getStore();
     await rolledBack(db, async (tx) => {
