@@ -28,4 +28,10 @@ export function storeStats(db: Db): Promise<StoreStats> {
 }
 
 /** storeStats, or null when the store cannot answer (the estimate then falls back to page sizes, the worst case). */
-export const storeStatsOrNull = (db: Db): Promise<StoreStats | null> => storeStats(db).catch(() => null);
+export async function storeStatsOrNull(db: Db | null): Promise<StoreStats | null> {
+  try {
+    return db ? await storeStats(db) : null;
+  } catch {
+    return null;
+  }
+}
