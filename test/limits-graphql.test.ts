@@ -1,12 +1,14 @@
 // Hostile requests are refused before they cost anything, each with an error naming its limit and the measured value,
 // and the server answers the next request at once. Over HTTP (startHttp) on the shared demo store.
-import { parse } from 'graphql';
+import { readdirSync, readFileSync } from 'node:fs';
+import { parse, validate, type GraphQLSchema } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildGraphQLSchema } from '../src/app.js';
 import { startHttp, type RunningServer } from '../src/http.js';
 import { operationCost } from '../src/limits/cost.js';
 import { costRefusal, shapeRefusal } from '../src/limits/graphql.js';
 import { limits, readLimits, setLimits } from '../src/limits/settings.js';
+import { storeStats } from '../src/limits/stats.js';
 import { dbKind, getStore } from './helpers/store.js';
 import { PING, post, postChunked, query } from './limits-helpers.js';
 import { NESTED_ALL_CITIES } from './helpers/queries.js';
@@ -51,9 +53,16 @@ describe(`GraphQL limits over HTTP on ${dbKind}`, () => {
 
   it('refuses a query within the depth limit whose cost is too high (3-deep neighbours of every city)', async () => {
     const q = nestedNeighbours(3);
-    const { schema } = await getStore();
-    const expected = operationCost(schema, parse(q));
-    expect(expected).toBe(2 + 1000 * (1 + 1 + 6 * (1 + 1 + 6 * (1 + 1 + 6 * 1))));
+    const { schema, db } = await getStore();
+    // without store statistics: page sizes and a guess of 6 neighbours
+    expect(operationCost(schema, parse(q))).toBe(2 + 1000 * (1 + 1 + 6 * (1 + 1 + 6 * (1 + 1 + 6 * 1))));
+    // the server multiplies by what the store holds: every city (338 < first) and the most neighbours of one city
+    const st = await storeStats(db);
+    const [n, k] = [Math.min(1000, st.cities), st.neighboursPerCity];
+    expect(n).toBeGreaterThan(300);
+    expect(k).toBeGreaterThanOrEqual(6);
+    const expected = operationCost(schema, parse(q), {}, undefined, st);
+    expect(expected).toBe(2 + n * (1 + 1 + k * (1 + 1 + k * (1 + 1 + k * 1))));
     const r = await query(server, q);
     expect(r.status).toBe(400);
     expect(r.json.errors[0].extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'maxCost', max: 100_000, found: expected });
@@ -106,9 +115,16 @@ describe(`GraphQL limits over HTTP on ${dbKind}`, () => {
     await answersNext();
   });
 
-  it('refuses a huge page: by cost when it selects items, by the page cap (naming the max) otherwise', async () => {
+  it('refuses a huge page by the page cap (naming the max); its cost counts what the store holds, not `first`', async () => {
+    // Costs are capped by the data since issue 19: 100,000,000 cities cost what the 338 stored ones do (2 + 338), so
+    // the page cap of the resolver (checked before any statement) is what refuses it now.
+    const { schema, db } = await getStore();
+    const st = await storeStats(db);
+    expect(operationCost(schema, parse('{ cities(first: 100000000) { nodes { code } } }'))).toBe(100000002);
+    expect(operationCost(schema, parse('{ cities(first: 100000000) { nodes { code } } }'), {}, undefined, st)).toBe(2 + st.cities);
     const r = await query(server, '{ cities(first: 100000000) { nodes { code } } }');
-    expect(r.json.errors[0].extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'maxCost', found: 100000002 });
+    expect(r.json.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'first' });
+    expect(r.json.errors[0].message).toBe('first: must be an integer from 1 to 1000, got 100000000');
     const p = await query(server, '{ cities(first: 5000) { totalCount } }');
     expect(p.json.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'first' });
     expect(p.json.errors[0].message).toBe('first: must be an integer from 1 to 1000, got 5000');
@@ -135,8 +151,12 @@ describe(`GraphQL limits over HTTP on ${dbKind}`, () => {
   });
 
   it('allows the all-cities nested query (test/graphql-nplus1) and the README examples under the defaults', async () => {
-    const { schema } = await getStore();
+    const { schema, db } = await getStore();
     expect(operationCost(schema, parse(ALL_CITIES), { first: 1000 })).toBe(42_002);
+    const st = await storeStats(db);
+    // boundary 10 + metrics 1 + firms (2 + 5 × (nodes 1 + city 1 + history 1)) + neighbours (1 + k × (city 1 + metrics 1))
+    expect(operationCost(schema, parse(ALL_CITIES), { first: 1000 }, undefined, st))
+      .toBe(2 + Math.min(1000, st.cities) * (1 + 10 + 1 + (2 + Math.min(5, st.firmsPerCity) * 3) + (1 + st.neighboursPerCity * 2)));
     const r = await query(server, ALL_CITIES, {}, { first: 1000 });
     expect(r.status).toBe(200);
     expect(r.json.errors).toBeUndefined();
@@ -145,9 +165,41 @@ describe(`GraphQL limits over HTTP on ${dbKind}`, () => {
     for (const q of README_QUERIES) {
       const doc = parse(q);
       expect(shapeRefusal(schema, doc, defaults)?.message).toBeUndefined();
-      expect(costRefusal(schema, doc, {}, undefined, defaults)?.message).toBeUndefined();
+      expect(costRefusal(schema, doc, {}, undefined, defaults, st)?.message).toBeUndefined();
     }
   }, 120_000);
+
+  it('allows the nested query of issue 19 (1000 cities × 1000 firms × neighbours) at the defaults: its cost follows the data', async () => {
+    const { schema, db } = await getStore();
+    const st = await storeStats(db);
+    const cost = operationCost(schema, parse(ISSUE_19), {}, undefined, st);
+    // metrics 1 + firms (2 + firms × 1) + neighbours (1 + k × (city 1 + metrics 1)), per city
+    const perCity = 1 + 1 + (2 + Math.min(1000, st.firmsPerCity)) + (1 + st.neighboursPerCity * 2);
+    expect(cost).toBe(2 + Math.min(1000, st.cities) * perCity);
+    expect(operationCost(schema, parse(ISSUE_19))).toBe(1_017_002); // page sizes alone: what the issue saw refused
+    console.log(`issue 19 nested query on ${dbKind}: cost ${cost} (limit ${defaults.maxCost}); store: ${JSON.stringify(st)}`);
+    const r = await query(server, ISSUE_19);
+    expect(r.status).toBe(200);
+    expect(r.json.errors).toBeUndefined();
+    expect(r.json.data.cities.nodes).toHaveLength(st.cities);
+    expect(Math.max(...r.json.data.cities.nodes.map((c: any) => c.firms.nodes.length))).toBe(st.firmsPerCity);
+    expect(Math.max(...r.json.data.cities.nodes.map((c: any) => c.neighbours.length))).toBe(st.neighboursPerCity);
+    // the same text again: the fast path's cached cost for this data version
+    const again = await query(server, ISSUE_19);
+    expect(again.text).toBe(r.text);
+  }, 120_000);
+
+  it('allows every GraphQL example of README.md and docs/ under the defaults', async () => {
+    const { schema, db } = await getStore();
+    const st = await storeStats(db);
+    const examples = docExamples();
+    expect(examples.length).toBeGreaterThanOrEqual(8);
+    for (const { file, text } of examples) {
+      const doc = parse(text);
+      expect(shapeRefusal(schema, doc, defaults)?.message, `${file}: ${text}`).toBeUndefined();
+      expect(costRefusal(schema, doc, {}, undefined, defaults, st)?.message, `${file}: ${text}`).toBeUndefined();
+    }
+  });
 
   it('refuses a response over the size budget, naming its size', async () => {
     setLimits({ maxResponseBytes: 200_000 });
@@ -204,6 +256,35 @@ describe(`GraphQL limits over HTTP on ${dbKind}`, () => {
     expect(await g.text()).toContain('CSRF');
   });
 });
+
+const ISSUE_19 = '{ cities(first: 1000) { nodes { code name metrics { year gdp population } firms(first: 1000) { nodes { id name } } '
+  + 'neighbours { city { code metrics(years: [2019]) { gdp } } } } } }';
+
+/** The executable operations in the ```graphql blocks of README.md and docs/*.md (blocks split at top-level braces;
+ *  pieces with placeholders such as `{ ... }` or SDL excerpts do not validate and are left out). */
+function docExamples(): { file: string; text: string }[] {
+  const files = ['README.md', ...readdirSync('docs').filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+  const out: { file: string; text: string }[] = [];
+  for (const file of files) {
+    for (const m of readFileSync(file, 'utf8').matchAll(/```graphql\n([\s\S]*?)```/g)) {
+      const block = m[1].replace(/#[^\n]*/g, '');
+      const pieces: string[] = [];
+      let depth = 0, start = 0;
+      for (let i = 0; i < block.length; i++) {
+        if (block[i] === '{') depth++;
+        else if (block[i] === '}' && --depth === 0) { pieces.push(block.slice(start, i + 1)); start = i + 1; }
+      }
+      for (const text of pieces) {
+        try {
+          if (validate(schemaForDocs!, parse(text)).length === 0) out.push({ file, text: text.trim() });
+        } catch { /* not a document */ }
+      }
+    }
+  }
+  return out;
+}
+let schemaForDocs: GraphQLSchema | undefined;
+beforeAll(async () => { schemaForDocs = (await getStore()).schema; });
 
 describe('limit settings', () => {
   it('reads documented defaults and rejects bad values', () => {

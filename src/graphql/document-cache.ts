@@ -1,6 +1,8 @@
 // Parsed, validated, measured and compiled documents, kept per query text (LRU of AGGLOMERA_GRAPHQL_DOCUMENT_CACHE
 // entries, default 500). What is kept depends on the text and the limit settings only — never on who asks or on the
-// variables: roles are checked per request and inside resolvers, costs with variables are computed per request.
+// variables: roles are checked per request and inside resolvers, costs with variables are computed per request, and a
+// document's cost without variables is remembered beside it per store statistics (src/limits/graphql.ts cachedCost),
+// so it is computed again when the data version moved.
 // A text that does not parse or validate, or breaks a shape limit, is remembered as "not fast": Apollo answers it
 // with its own errors (the fast path never makes an error of its own).
 import {

@@ -1,6 +1,6 @@
 // The fast path of /graphql: a POST with a JSON body holding one query operation is answered here, without Apollo's
 // request pipeline, from the document cache (parse, validation and shape limits once per query text, cost once per
-// text without variables) with the query compiled by graphql-jit, serialised once (RawJson spliced), its size checked
+// text without variables and data version) with the query compiled by graphql-jit, serialised once (RawJson spliced), its size checked
 // on that text, and the time budget raced against the whole execution instead of each field.
 // Anything else — GET, batches, mutations, persisted queries, documents with errors, refusals, variables that do not
 // coerce, callers without the reader role, odd Accept headers — returns false and Apollo answers as before, so every
@@ -11,6 +11,7 @@ import type { GraphQLSchema } from 'graphql';
 import { hasRole } from '../auth/roles.js';
 import { byteSizeOver, cachedCost, endBudget, responseSizeRefusal, serialiseResult, startBudget, timeoutError } from '../limits/graphql.js';
 import type { LimitSettings } from '../limits/settings.js';
+import { storeStatsOrNull } from '../limits/stats.js';
 import { makeContext } from '../resolvers/loaders.js';
 import type { RouteContext } from '../http/route.js';
 import { formatError, legacyJsonStatus, responseContentType, type HttpHead } from './apollo-compat.js';
@@ -53,8 +54,9 @@ export class FastPath {
     const op = this.cache.operation(doc, body.operationName ?? undefined);
     if (!op) return false;
     const variables = body.variables ?? undefined;
+    const stats = await storeStatsOrNull(db);
     let cost: number;
-    try { cost = cachedCost(this.schema, doc.document!, variables, op.name); } catch { return false; }
+    try { cost = cachedCost(this.schema, doc.document!, variables, op.name, stats); } catch { return false; }
     if (cost > s.maxCost) return false;
 
     const contextValue = makeContext(db, { principal });

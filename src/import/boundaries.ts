@@ -335,7 +335,7 @@ export const boundariesImporter: Importer = {
     }
     if (repaired.length) warnings.push(`${repaired.length} invalid outline${repaired.length === 1 ? '' : 's'} repaired (ST_MakeValid): ${repaired.slice(0, 20).join(', ')}${repaired.length > 20 ? ', ...' : ''}`);
     if (collapsed.length) warnings.push(`${collapsed.length} outline${collapsed.length === 1 ? '' : 's'} without area kept as a ~1 cm buffer of their lines: ${collapsed.join(', ')}`);
-    if (crs.toLonLat) warnings.push(`reprojected from ${crs.label} to EPSG:4326`);
+    if (crs.toLonLat) warnings.push(`reprojected from ${crs.label} to EPSG:4326${crs.transformation ? `; datum transformation: ${crs.transformation}` : ''}`);
     const byCode = new Map(states.map((s) => [s.code, s.state]));
     const toWrite = units.filter((u) => byCode.get(u.code) !== 'same');
     await write(tx, toWrite, opts, tick);

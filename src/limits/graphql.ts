@@ -1,8 +1,9 @@
 // GraphQL limits as Apollo hooks: shape limits (graphql-armor depth / aliases / directives, graphql-js maxTokens), cost
 // (graphql-query-complexity, src/limits/cost.ts), batch size, a per-request time budget and a response-size budget.
 // Each refusal is one GraphQL error naming the limit, its setting, the maximum and the measured value.
-// Shape and cost are measured once per document object (and cost once per operation when it has no variables); the
-// fast path (src/graphql/) uses the same pieces: shapeRules in its single validation pass, the budget, the size check.
+// Shape and cost are measured once per document object (and cost once per operation and store statistics when it has
+// no variables: the number follows the data, so it is recomputed when the data version moved); the fast path
+// (src/graphql/) uses the same pieces: shapeRules in its single validation pass, the budget, the size check.
 import type { ApolloServerPlugin } from '@apollo/server';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
@@ -15,6 +16,7 @@ import { requireRole } from '../auth/roles.js';
 import type { Context } from '../resolvers/loaders.js';
 import { stringifyResult } from '../graphql/raw-json.js';
 import { operationCost } from './cost.js';
+import { storeStatsOrNull, type StoreStats } from './stats.js';
 import { fmtBytes, graphqlErrorBody, limitError } from './errors.js';
 import { limits, type LimitSettings } from './settings.js';
 
@@ -51,9 +53,10 @@ export function shapeRefusalOf(found: number[], s: LimitSettings): GraphQLError 
 }
 
 // Per document object (Apollo keeps one per query text in its document store; the fast path one per cache entry):
-// the shape under the settings it was measured with, and the cost of operations without variables.
+// the shape under the settings it was measured with, and the cost of operations without variables under the store
+// statistics it was computed with (one statistics object per store and data version: a new version, a new number).
 const shapes = new WeakMap<DocumentNode, { s: LimitSettings; refusal: GraphQLError | null }>();
-const costs = new WeakMap<DocumentNode, Map<string, number>>();
+const costs = new WeakMap<DocumentNode, { stats: StoreStats | null; byName: Map<string, number> }>();
 
 /** Depth, aliases and directives of the document, checked with graphql-armor's rules in one pass; the first excess as our error. */
 export function shapeRefusal(schema: GraphQLSchema, document: DocumentNode, s: LimitSettings = limits()): GraphQLError | null {
@@ -74,24 +77,26 @@ export function rememberShape(document: DocumentNode, s: LimitSettings, refusal:
 const hasVariables = (document: DocumentNode) =>
   document.definitions.some((d) => d.kind === Kind.OPERATION_DEFINITION && !!d.variableDefinitions?.length);
 
-/** The operation's cost; remembered per document and operation name when the document declares no variables. */
-export function cachedCost(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | undefined, operationName: string | undefined): number {
-  if (hasVariables(document)) return operationCost(schema, document, variables, operationName);
+/** The operation's cost on a store holding `stats`; remembered per document, operation name and statistics object
+ *  when the document declares no variables. */
+export function cachedCost(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | undefined, operationName: string | undefined,
+  stats: StoreStats | null): number {
+  if (hasVariables(document)) return operationCost(schema, document, variables, operationName, stats);
   let m = costs.get(document);
+  if (m?.stats !== stats) costs.set(document, (m = { stats, byName: new Map() }));
   const key = operationName ?? '';
-  const known = m?.get(key);
+  const known = m.byName.get(key);
   if (known !== undefined) return known;
-  const c = operationCost(schema, document, variables, operationName);
-  if (!m) costs.set(document, (m = new Map()));
-  if (m.size < 16) m.set(key, c);
+  const c = operationCost(schema, document, variables, operationName, stats);
+  if (m.byName.size < 16) m.byName.set(key, c);
   return c;
 }
 
 export function costRefusal(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | undefined,
-  operationName: string | undefined, s: LimitSettings = limits()): GraphQLError | null {
+  operationName: string | undefined, s: LimitSettings = limits(), stats: StoreStats | null = null): GraphQLError | null {
   let found: number;
   try {
-    found = cachedCost(schema, document, variables, operationName);
+    found = cachedCost(schema, document, variables, operationName, stats);
   } catch (e) {
     // variables that do not coerce: execution refuses them as BAD_USER_INPUT before anything runs
     if (e instanceof GraphQLError && e.nodes?.[0]?.kind === Kind.VARIABLE_DEFINITION) return null;
@@ -99,7 +104,8 @@ export function costRefusal(schema: GraphQLSchema, document: DocumentNode, varia
   }
   if (found <= s.maxCost) return null;
   return limitError('QUERY_TOO_COMPLEX', `query cost ${found} exceeds the limit of ${s.maxCost} (AGGLOMERA_MAX_COST; `
-    + 'lists multiply the cost of what they select by their page size: ask for fewer items or less nesting)',
+    + 'lists multiply the cost of what they select by the items they can return — their page size, capped by the most '
+    + 'the store holds per parent: ask for fewer items or less nesting)',
   { limit: 'maxCost', setting: 'AGGLOMERA_MAX_COST', max: s.maxCost, found });
 }
 
@@ -213,7 +219,8 @@ export function graphqlLimits(s: () => LimitSettings = limits) {
       return {
         async didResolveOperation({ contextValue, document, request, operationName, schema }) {
           requireRole(contextValue.principal, 'reader', 'GraphQL');
-          const refusal = shapeRefusal(schema, document, s()) ?? costRefusal(schema, document, request.variables, operationName ?? undefined, s());
+          const refusal = shapeRefusal(schema, document, s())
+            ?? costRefusal(schema, document, request.variables, operationName ?? undefined, s(), await storeStatsOrNull(contextValue.db));
           if (refusal) throw refusal;
         },
         async executionDidStart({ contextValue }) {
