@@ -7,8 +7,8 @@
 import { adminChanges, followChange, type AdminChange } from './history.js';
 import { hasCjk, isLatin, latinKeys, normalName, pinyinKeys, provinceKeys, shortForms } from './names.js';
 
-export type MatchMode = 'auto' | 'code' | 'name';
-export const MATCH_MODES: readonly MatchMode[] = ['auto', 'code', 'name'];
+import type { MatchMode } from './options.js';
+export { MATCH_MODES, type MatchMode } from './options.js';
 /** How a value was matched (the import report counts rows per method). */
 export type MatchMethod = 'code' | 'name' | 'normalised' | 'short' | 'pinyin' | 'history';
 export const MATCH_METHODS: readonly MatchMethod[] = ['code', 'name', 'normalised', 'short', 'pinyin', 'history'];
