@@ -71,8 +71,19 @@ export function followChange(change: AdminChange, all: AdminChange[], held: (cod
     const to: HistoryUnit = c.new!;
     steps.push(`${c.old?.name ?? display} → ${to.name} ${c.year}`);
     const name = to.code ? held(to.code) : undefined;
-    if (to.code && name !== undefined) return { ok: true, code: to.code, name, via: steps.join(', ') };
     const year: number = c.year;
+    if (to.code && name !== undefined) {
+      // later renames that keep the code only add to the story (思茅地区 → 思茅市 2003, 思茅市 → 普洱市 2007)
+      const seen = new Set<AdminChange>([c]);
+      for (let cur = to, y = year; ;) {
+        const r = all.find((n) => !seen.has(n) && n.kind === 'rename' && n.year >= y && n.old?.code === cur.code);
+        if (!r) break;
+        seen.add(r);
+        steps.push(`${r.old!.name} → ${r.new!.name} ${r.year}`);
+        cur = r.new!; y = r.year;
+      }
+      return { ok: true, code: to.code, name, via: steps.join(', ') };
+    }
     c = all.find((n) => n !== c && n.year >= year && n.old && ((to.code && n.old.code === to.code) || n.old.name === to.name));
   }
   return { ok: false, kind: 'not-held', candidates: [], reason: `${display}: became ${steps.join(', ')}, which is not among the stored units` };
