@@ -9,16 +9,22 @@ import { UsageError } from './errors.js';
 import { cliErr, cliErrIsTTY, cliPath } from './io.js';
 import { IMPORT_KINDS, type ImportKind, type ImportOptions, type ImportReport } from '../import/types.js';
 import { isImportKind } from '../import/registry.js';
+import { matchOptions } from '../units/options.js';
 
 export const IMPORT_USAGE = `usage: agglomera import <${IMPORT_KINDS.join('|')}> --file F [options]
 
   --file F            GeoJSON, Shapefile (.shp with .dbf/.prj beside it, or one .zip) or CSV
   --code FIELD        property / column with the unit code (default: code)
   --name FIELD        property / column with the unit name (default: name)
-  --province FIELD    boundaries: property with the province / parent unit
+  --province FIELD    boundaries: property with the province / parent unit; city-years, firms: column with the
+                      province of a unit name (name matching looks only there; 江苏, 江苏省, Jiangsu or 320000)
   --region FIELD      boundaries: property with the region
   --year FIELD        column with the year (city-years, firm-years)
   --contiguity R      boundaries: exact (shared boundary points, as spdep poly2nb; default) or band (0.005 deg band)
+  --match M           city-years, firms: the unit column holds auto (codes or names, default), code or name
+                      (names in any form: 南京市, 南京, 黔东南州, Nanjing, traditional, old names by the row's year)
+  --skip-unmatched    city-years, firms: import every other row, list the rows whose unit matched nothing
+  --match-year Y      firms: year of the unit names (a year or 'founded'; default the latest names)
   --replace           replace what the file covers instead of upserting
   --repair            make invalid polygons valid instead of refusing them
   --dry-run           check and report, write nothing
@@ -60,6 +66,12 @@ export function formatReport(r: ImportReport): string {
       lines.push(`  ${p.line ? `line/feature ${p.line}` : 'file'}${p.feature ? ` [${p.feature}]` : ''}${p.column ? ` ${p.column}` : ''}${p.value !== undefined ? ` = ${JSON.stringify(p.value)}` : ''}: ${p.reason}`);
     }
   }
+  const matched = Object.entries(r.matched ?? {}).filter(([, n]) => n);
+  if (matched.length) lines.push(`units matched by ${matched.map(([m, n]) => `${m} ${n}`).join(', ')}`);
+  if (r.skipped) {
+    lines.push(`${r.skipped} row${r.skipped === 1 ? '' : 's'} skipped (unit not matched)${(r.skippedRows?.length ?? 0) < r.skipped ? ` (first ${r.skippedRows?.length ?? 0} listed)` : ''}:`);
+    for (const p of r.skippedRows ?? []) lines.push(`  line ${p.line}${p.column ? ` ${p.column}` : ''}${p.value !== undefined ? ` = ${JSON.stringify(p.value)}` : ''}: ${p.reason}`);
+  }
   for (const d of r.derived ?? []) lines.push(`derived: ${d}`);
   for (const w of r.warnings) lines.push(`warning: ${w}`);
   if (r.dataVersion !== undefined) lines.push(`data version ${r.dataVersion}`);
@@ -82,6 +94,9 @@ export function optionsQuery(o: ImportOptions, fileName: string): URLSearchParam
   if (o.dryRun) q.set('dryRun', 'true');
   if (o.maxProblems !== undefined) q.set('maxProblems', String(o.maxProblems));
   if (o.format) q.set('format', o.format);
+  if (o.match) q.set('match', o.match);
+  if (o.skipUnmatched) q.set('skipUnmatched', 'true');
+  if (o.matchYear !== undefined) q.set('matchYear', String(o.matchYear));
   return q;
 }
 
@@ -105,6 +120,7 @@ export async function runImportCli(argv: string[], out: (s: string) => void): Pr
       province: { type: 'string' }, region: { type: 'string' }, contiguity: { type: 'string' },
       replace: { type: 'boolean' }, repair: { type: 'boolean' }, 'dry-run': { type: 'boolean' },
       'max-problems': { type: 'string' }, format: { type: 'string' }, server: { type: 'string' }, key: { type: 'string' },
+      match: { type: 'string' }, 'skip-unmatched': { type: 'boolean' }, 'match-year': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -122,6 +138,7 @@ export async function runImportCli(argv: string[], out: (s: string) => void): Pr
   const opts: ImportOptions = {
     codeField: values.code, nameField: values.name, yearField: values.year, provinceField: values.province, regionField: values.region,
     contiguity: values.contiguity as ImportOptions['contiguity'], replace: values.replace, repair: values.repair, dryRun: values['dry-run'], maxProblems,
+    ...matchOptions({ match: values.match, skipUnmatched: values['skip-unmatched'], matchYear: values['match-year'] }, (f, m) => new UsageError(`--${f === 'matchYear' ? 'match-year' : f} ${m}`)),
   };
   const fileName = path.basename(file);
   let report: ImportReport;

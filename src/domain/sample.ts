@@ -4,10 +4,17 @@ import { z } from 'zod';
 import { winsorize as winsorizeColumn } from '../estimation/describe.js';
 import type { Column, DataFrame } from '../estimation/frame.js';
 import { DomainInputError, parseOptions } from './errors.js';
+import { unitsChangedWithin } from '../units/history.js';
 
 const Vars = z.array(z.string().min(1));
 
 export const SampleSpecSchema = z.object({
+  /**
+   * The paper's rule (1): drop units whose administrative area changed within the sample years (a change taking
+   * effect in a year after the first of the window, per data/admin-changes.json: abolitions and mergers, new units,
+   * upgrades; renames and 地区→市 conversions keep the area). Off unless asked; reported only when on.
+   */
+  dropChangedUnits: z.boolean().default(false),
   /** drop ST / *ST firms (firm level: before counting; in a frame with an `st` column: those rows) */
   dropStFirms: z.boolean().default(true),
   /** drop financial firms (same as above with a `financial` column) */
@@ -49,7 +56,7 @@ export function parseSampleSpec(spec: SampleSpec | undefined): SampleSettings {
 export const STANDARD_VARS = ['NQP', 'RTA', 'Popsiz', 'Urbrate', 'Fispress', 'Indstru', 'Eduexp', 'Findev', 'DFU', 'RID', 'PC'];
 
 export interface RuleReport {
-  rule: 'years' | 'dropStFirms' | 'dropFinancialFirms' | 'dropBrokenCities' | 'dropMissing' | 'nqpOutlier' | 'balanced' | 'log' | 'winsorize' | 'citySample';
+  rule: 'years' | 'dropChangedUnits' | 'dropStFirms' | 'dropFinancialFirms' | 'dropBrokenCities' | 'dropMissing' | 'nqpOutlier' | 'balanced' | 'log' | 'winsorize' | 'citySample';
   detail: string;
   rowsBefore: number;
   rowsDropped: number;
@@ -107,7 +114,7 @@ function citySet(frame: DataFrame, cols: SampleColumns): Set<string> {
 }
 
 /**
- * Applies the rules in this order: years, dropStFirms, dropFinancialFirms, dropBrokenCities, dropMissing,
+ * Applies the rules in this order: years, dropChangedUnits (only when asked), dropStFirms, dropFinancialFirms, dropBrokenCities, dropMissing,
  * nqpOutlier, balanced, log, winsorize. Returns the new frame and one report entry per rule (also when it did nothing).
  */
 export function applySample(
@@ -141,6 +148,14 @@ export function applySample(
   {
     const y = years();
     step('years', `${window[0]}–${window[1]}`, take(frame, (i) => y[i] >= window[0] && y[i] <= window[1]));
+  }
+
+  if (s.dropChangedUnits) {
+    const changed = unitsChangedWithin(window[0], window[1]);
+    const city = keyOf(frame, cols.city, 'city');
+    const which = [...changed].map(([code, cs]) => `${code} (${cs.map((c) => `${c.kind} ${c.year}`).join(', ')})`);
+    step('dropChangedUnits', `units whose area changed in ${window[0] + 1}–${window[1]} (data/admin-changes.json)${which.length ? `: ${which.join('; ')}` : ': none'}`,
+      take(frame, (i) => city[i] === null || !changed.has(String(city[i]))));
   }
 
   // firm-level filters

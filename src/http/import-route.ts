@@ -6,6 +6,7 @@ import { requireRole } from '../auth/roles.js';
 import { runImport } from '../import/core.js';
 import { isImportKind } from '../import/registry.js';
 import type { ImportOptions } from '../import/types.js';
+import { matchOptions } from '../units/options.js';
 import { send, type Route } from './route.js';
 
 /** Request bodies above this are refused (bytes; AGGLOMERA_IMPORT_MAX_BYTES). */
@@ -42,6 +43,8 @@ export function importOptionsFromQuery(q: URLSearchParams, contentType?: string)
       provinceField: q.get('province') ?? undefined, regionField: q.get('region') ?? undefined,
       contiguity: contiguity as ImportOptions['contiguity'], format: format as ImportOptions['format'],
       replace: bool('replace'), repair: bool('repair'), dryRun: bool('dryRun') ?? bool('dry-run'), maxProblems,
+      ...matchOptions({ match: q.get('match'), skipUnmatched: bool('skipUnmatched') ?? bool('skip-unmatched'), matchYear: q.get('matchYear') ?? q.get('match-year') },
+        (f, m) => new BadImportRequest(`${f} ${m}`)),
     },
   };
 }

@@ -8,6 +8,7 @@ import { sql, type SqlFragment } from '../db/sql.js';
 import { CITY_PANEL_COLUMNS } from '../domain/panel.js';
 import { CsvSyntaxError, DEFAULT_MAX_PROBLEMS, headerIndex, openCsv, parseNumber, parseYear, Problems, BATCH_ROWS } from './csv.js';
 import { Stage } from './stage.js';
+import { ImportUnitMatcher } from '../units/import-match.js';
 import { ImportRejected, type Importer, type ImportInput, type ImportOptions, type Progress } from './types.js';
 
 /** Stored city_year metric columns by CSV name (snake_case as stored, camelCase as in GraphQL). */
@@ -53,14 +54,15 @@ async function run(tx: Db, input: ImportInput, opts: ImportOptions, progress?: P
   }
   const cols = headerIndex(csv.header, problems);
   if (!csv.header.length) problems.add({ line: 1, reason: 'empty file: expected a header row' });
-  for (const [f, what] of [[codeField, 'unit code'], [yearField, 'year']] as const) {
+  const provinceField = opts.provinceField;
+  for (const [f, what] of [[codeField, 'unit code'], [yearField, 'year'], ...(provinceField ? [[provinceField, 'province'] as const] : [])] as const) {
     if (csv.header.length && !cols.has(f)) problems.add({ line: 1, column: f, reason: `no ${what} column '${f}' (columns: ${csv.header.join(', ')})` });
   }
   // value columns: known metrics and analyst variables
   const valueCols: { name: string; index: number; metric: string | null }[] = [];
   const ignored: string[] = [];
   for (const [h, i] of cols) {
-    if (h === codeField || h === yearField || (h === opts.nameField)) continue;
+    if (h === codeField || h === yearField || h === opts.nameField || h === provinceField) continue;
     if (KNOWN_METRICS[h]) {
       if (valueCols.some((v) => v.metric === KNOWN_METRICS[h])) problems.add({ line: 1, column: h, reason: `metric ${KNOWN_METRICS[h]} given twice (snake_case and camelCase)` });
       else valueCols.push({ name: KNOWN_METRICS[h], index: i, metric: KNOWN_METRICS[h] });
@@ -80,7 +82,9 @@ async function run(tx: Db, input: ImportInput, opts: ImportOptions, progress?: P
     { name: 'name', type: 'text' }, { name: 'value', type: 'float8' },
   ], BATCH_ROWS * 4);
   await stage.create();
-  const ci = cols.get(codeField)!, yi = cols.get(yearField)!;
+  const ci = cols.get(codeField)!, yi = cols.get(yearField)!, pi = provinceField ? cols.get(provinceField)! : -1;
+  // the unit column holds codes or names (any form, any year's reading): one matcher per import, cached per distinct key
+  const units = await ImportUnitMatcher.open(tx, opts);
   try {
     for await (const rec of csv.records) {
       rowsRead++;
@@ -90,10 +94,14 @@ async function run(tx: Db, input: ImportInput, opts: ImportOptions, progress?: P
         problems.add({ line: rec.line, reason: `${v.length} fields where the header has ${csv.header.length}` });
         continue;
       }
-      const code = v[ci];
-      if (!code) { problems.add({ line: rec.line, column: codeField, value: '', reason: 'missing unit code' }); bad = true; }
       const year = parseYear(v[yi]);
       if (year === undefined) { problems.add({ line: rec.line, column: yearField, value: v[yi], reason: 'not a year (an integer from 1900 to 2100)' }); bad = true; }
+      let code: string | null = v[ci];
+      if (!code) { problems.add({ line: rec.line, column: codeField, value: '', reason: 'missing unit code' }); bad = true; }
+      else {
+        code = units.resolve(code, { line: rec.line, column: codeField, province: pi >= 0 ? v[pi] : null, year }, problems);
+        if (code === null) continue; // a problem recorded, or the row skipped (--skip-unmatched)
+      }
       const values = valueCols.map((c) => {
         const x = parseNumber(v[c.index]);
         if (x === undefined) { problems.add({ line: rec.line, column: csv.header[c.index], value: v[c.index], reason: 'not a number' }); bad = true; }
@@ -157,7 +165,9 @@ async function run(tx: Db, input: ImportInput, opts: ImportOptions, progress?: P
     FROM k`);
 
   const counts = { inserted: c.inserted, updated: c.updated, unchanged: c.unchanged, deleted: c.deleted };
-  const report = { rowsRead, counts, problems: [], problemCount: 0, variables, warnings };
+  const m = units.report();
+  warnings.push(...m.warnings);
+  const report = { rowsRead, counts, problems: [], problemCount: 0, variables, warnings, matched: m.matched, skipped: m.skipped, skippedRows: m.skippedRows };
   // nothing to write: leave the tables (and the data version) untouched
   if (opts.dryRun || (c.inserted + c.updated + c.deleted === 0)) return report;
 

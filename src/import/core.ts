@@ -114,12 +114,14 @@ async function logImport(db: Db, r: ImportReport, opts: ImportOptions, actor: Im
   const message = r.status === 'failed' ? r.warnings[0] ?? null : null;
   const [row] = await db.query<{ id: string }>(sql`
     INSERT INTO import_log (kind, file_name, status, rows_read, inserted, updated, unchanged, deleted, problem_count, problems,
-                            options, derived, warnings, message, started_at, finished_at, key_id, via, data_version)
+                            options, derived, warnings, message, started_at, finished_at, key_id, via, data_version,
+                            skipped, skipped_rows, matched)
     VALUES (${r.kind}, ${r.fileName}, ${r.status}, ${r.rowsRead}::int, ${r.counts.inserted}::int, ${r.counts.updated}::int,
             ${r.counts.unchanged}::int, ${r.counts.deleted}::int, ${r.problemCount}::int, ${JSON.stringify(r.problems)}::jsonb,
             ${JSON.stringify(options)}::jsonb, ${JSON.stringify(r.derived ?? [])}::jsonb, ${JSON.stringify(r.warnings)}::jsonb,
             ${message}, ${r.startedAt}::timestamptz, ${r.finishedAt ?? new Date().toISOString()}::timestamptz,
-            ${actor.keyId ?? null}, ${actor.via ?? null}, ${r.dataVersion ?? null}::bigint)
+            ${actor.keyId ?? null}, ${actor.via ?? null}, ${r.dataVersion ?? null}::bigint,
+            ${r.skipped ?? 0}::int, ${JSON.stringify(r.skippedRows ?? [])}::jsonb, ${JSON.stringify(r.matched ?? {})}::jsonb)
     RETURNING id::text AS id`);
   return row.id;
 }
@@ -128,13 +130,14 @@ export interface ImportLogRow {
   id: string; kind: ImportKind; fileName: string; status: ImportReport['status']; rowsRead: number; counts: ImportCounts;
   problemCount: number; problems: RowProblem[]; derived: string[]; warnings: string[]; message: string | null;
   startedAt: string; finishedAt: string; keyId: string | null; via: string | null; dataVersion: number | null; options: ImportOptions;
+  skipped: number; skippedRows: RowProblem[]; matched: ImportReport['matched'];
 }
 
 /** The latest imports, newest first. */
 export async function recentImports(db: Db, first: number): Promise<ImportLogRow[]> {
   const rows = await db.query<Record<string, unknown>>(sql`
     SELECT id::text AS id, kind, file_name, status, rows_read, inserted, updated, unchanged, deleted, problem_count, problems,
-           options, derived, warnings, message, started_at, finished_at, key_id, via, data_version
+           options, derived, warnings, message, started_at, finished_at, key_id, via, data_version, skipped, skipped_rows, matched
     FROM import_log ORDER BY started_at DESC, id DESC LIMIT ${first}::int`);
   const json = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
   const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString());
@@ -147,5 +150,6 @@ export async function recentImports(db: Db, first: number): Promise<ImportLogRow
     startedAt: iso(r.started_at), finishedAt: iso(r.finished_at), keyId: (r.key_id as string | null) ?? null,
     via: (r.via as string | null) ?? null, dataVersion: r.data_version === null ? null : Number(r.data_version),
     options: json<ImportOptions>(r.options),
+    skipped: Number(r.skipped), skippedRows: json<RowProblem[]>(r.skipped_rows), matched: json<ImportReport['matched']>(r.matched),
   }));
 }

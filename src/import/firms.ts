@@ -8,6 +8,7 @@ import type { FieldSpec, Problems } from './csv.js';
 import { classificationFresh, reclassifyFirms } from './classify.js';
 import { duplicateCheck, stageCsv } from './wide.js';
 import type { Importer, ImportInput, ImportOptions, Progress } from './types.js';
+import { ImportUnitMatcher } from '../units/import-match.js';
 
 const MAX_INT = 2_147_483_647;
 
@@ -33,9 +34,19 @@ async function run(tx: Db, input: ImportInput, opts: ImportOptions, progress?: P
   const fresh = await classificationFresh(tx);
   const codeField = opts.codeField ?? 'code';
   const fields = firmFields(codeField, opts.nameField ?? 'name');
+  // the province of a unit name (name matching looks only there); staged but not stored
+  if (opts.provinceField) fields.push({ name: 'unit_province', headers: [opts.provinceField], type: 'text', required: true });
   const ix = (n: string) => fields.findIndex((f) => f.name === n);
-  const [lon, lat, founded, listed, listedOn] = ['lon', 'lat', 'founded', 'listed', 'listed_on'].map(ix);
+  const [lon, lat, founded, listed, listedOn, code, province] = ['lon', 'lat', 'founded', 'listed', 'listed_on', 'code', 'unit_province'].map(ix);
+  // the unit column holds codes or unit names, read in the names of --match-year (default: the latest names)
+  const units = await ImportUnitMatcher.open(tx, opts);
   const rowCheck = (v: unknown[], line: number, problems: Problems) => {
+    if (v[code] !== null) {
+      const year = opts.matchYear === 'founded' ? Number(String(v[founded]).slice(0, 4)) : opts.matchYear ?? null;
+      const resolved = units.resolve(String(v[code]), { line, column: codeField, province: province >= 0 ? (v[province] as string) : null, year }, problems);
+      if (resolved === null) return false;
+      v[code] = resolved;
+    }
     if ((v[lon] === null) !== (v[lat] === null)) { problems.add({ line, column: v[lon] === null ? 'lon' : 'lat', reason: 'give both lon and lat, or neither' }); return false; }
     if (v[listedOn] !== null && v[listed] === false) { problems.add({ line, column: 'listed_on', value: String(v[listedOn]), reason: 'listed_on given but listed is false' }); return false; }
     if (v[listedOn] !== null && (v[listedOn] as string) < (v[founded] as string)) { problems.add({ line, column: 'listed_on', value: String(v[listedOn]), reason: `listed before it was founded (${v[founded]})` }); return false; }
@@ -72,7 +83,8 @@ async function run(tx: Db, input: ImportInput, opts: ImportOptions, progress?: P
            (SELECT count(*) FROM firm f WHERE ${replace}::bool AND f.city_code IN (SELECT code FROM ${S}) AND f.id NOT IN (SELECT id FROM ${S}))::int AS deleted
     FROM k`);
   const counts = { inserted: c.inserted, updated: c.updated, unchanged: c.unchanged, deleted: c.deleted };
-  const report = { rowsRead: s.rowsRead, counts, problems: [], problemCount: 0, warnings: [] as string[], derived: [] as string[] };
+  const m = units.report();
+  const report = { rowsRead: s.rowsRead, counts, problems: [], problemCount: 0, warnings: m.warnings, derived: [] as string[], matched: m.matched, skipped: m.skipped, skippedRows: m.skippedRows };
   if (opts.dryRun || c.inserted + c.updated + c.deleted === 0) return report;
 
   if (replace && c.deleted) await tx.query(sql`DELETE FROM firm f WHERE f.city_code IN (SELECT code FROM ${S}) AND f.id NOT IN (SELECT id FROM ${S})`);

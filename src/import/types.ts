@@ -32,10 +32,17 @@ export interface ImportOptions {
   repair?: boolean;
   /** how many problems to list in full (the total is always counted) */
   maxProblems?: number;
-  /** boundaries: property holding the province / parent unit name (optional) */
+  /** boundaries: property holding the province / parent unit name (optional); city-years, firms: column with the
+   *  province of a row's unit name (name matching looks only there) */
   provinceField?: string;
   /** boundaries: property holding the region (optional) */
   regionField?: string;
+  /** city-years, firms: how the unit column is read — auto (code, then name in any form; default), code, name */
+  match?: 'auto' | 'code' | 'name';
+  /** city-years, firms: leave out rows whose unit matches nothing (or several units) and list them, instead of refusing the file */
+  skipUnmatched?: boolean;
+  /** firms: the year whose unit names a row's unit name is read in (default: the latest; 'founded': the firm's founding year) */
+  matchYear?: number | 'founded';
   /** input format when the file name does not tell (csv, geojson, zip, shp) */
   format?: 'csv' | 'geojson' | 'zip' | 'shp';
 }
@@ -68,6 +75,11 @@ export interface ImportReport {
   problemCount: number;
   /** names of analyst variables created or updated (city-years) */
   variables?: string[];
+  /** rows per unit-matching method (code, name, normalised, short, pinyin, history) */
+  matched?: Partial<Record<'code' | 'name' | 'normalised' | 'short' | 'pinyin' | 'history', number>>;
+  /** rows left out (--skip-unmatched): how many, and the first ones in full */
+  skipped?: number;
+  skippedRows?: RowProblem[];
   /** derived data brought up to date (e.g. "neighbours: 9,244 pairs (exact)") */
   derived?: string[];
   warnings: string[];

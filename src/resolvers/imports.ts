@@ -3,7 +3,8 @@ import { Arg, Ctx, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { requireRole } from '../auth/roles.js';
 import { recentImports, runImport } from '../import/core.js';
 import { isImportKind } from '../import/registry.js';
-import { IMPORT_KINDS, type ImportReport } from '../import/types.js';
+import { IMPORT_KINDS, type ImportReport, type RowProblem } from '../import/types.js';
+import { matchOptions } from '../units/options.js';
 import { ImportOptionsInput, ImportRecord } from '../schema/imports.js';
 import { badInput } from './errors.js';
 import type { Context } from './loaders.js';
@@ -11,10 +12,14 @@ import type { Context } from './loaders.js';
 /** Inline content above this size goes through POST /api/import/{kind} or the CLI instead. */
 export const MAX_INLINE_IMPORT_BYTES = 5 * 1024 * 1024;
 
+const toProblem = (p: RowProblem) => ({ line: p.line, column: p.column ?? null, value: p.value === undefined ? null : String(p.value), reason: p.reason, feature: p.feature ?? null });
+
 const toRecord = (r: Omit<ImportReport, 'dataVersion'> & { dataVersion?: number | null; keyId?: string | null; via?: string | null }): ImportRecord => ({
   id: r.id ?? null, kind: r.kind, fileName: r.fileName, status: r.status, rowsRead: r.rowsRead, counts: r.counts,
   problemCount: r.problemCount,
-  problems: r.problems.map((p) => ({ line: p.line, column: p.column ?? null, value: p.value === undefined ? null : String(p.value), reason: p.reason, feature: p.feature ?? null })),
+  problems: r.problems.map(toProblem),
+  matched: Object.entries(r.matched ?? {}).map(([method, rows]) => ({ method, rows: rows ?? 0 })),
+  skipped: r.skipped ?? 0, skippedRows: (r.skippedRows ?? []).map(toProblem),
   derived: r.derived ?? [], warnings: r.warnings, startedAt: r.startedAt, finishedAt: r.finishedAt ?? null,
   dataVersion: r.dataVersion ?? null, keyId: r.keyId ?? null, via: r.via ?? null,
 });
@@ -45,6 +50,7 @@ export class ImportResolver {
       codeField: o.codeField ?? undefined, nameField: o.nameField ?? undefined, yearField: o.yearField ?? undefined,
       provinceField: o.provinceField ?? undefined, regionField: o.regionField ?? undefined, contiguity: o.contiguity ?? undefined,
       replace: o.replace ?? undefined, dryRun: o.dryRun ?? undefined, repair: o.repair ?? undefined, maxProblems: o.maxProblems ?? undefined,
+      ...matchOptions({ match: o.match, skipUnmatched: o.skipUnmatched, matchYear: o.matchYear }, (f, m) => badInput(f, m)),
     }, undefined, { keyId: ctx.principal.keyId, via: 'graphql' });
     return toRecord({ ...report, keyId: ctx.principal.keyId ?? null, via: 'graphql' });
   }

@@ -90,6 +90,7 @@ export class WinsorizeInput {
 @InputType({ description: 'The paper\'s sample rules (docs/domain.md section 4) plus an estimation filter `where`.' })
 export class SampleRulesInput {
   @Field(() => String, { nullable: true, description: 'filter of the estimation sample after lags are built, e.g. "year >= 2014"' }) where?: string;
+  @Field(() => Boolean, { nullable: true, description: "the paper's rule (1): drop units whose administrative area changed within the sample years (data/admin-changes.json); off by default" }) dropChangedUnits?: boolean;
   @Field(() => Boolean, { nullable: true }) dropStFirms?: boolean;
   @Field(() => Boolean, { nullable: true }) dropFinancialFirms?: boolean;
   @Field(() => Boolean, { nullable: true }) dropBrokenCities?: boolean;

@@ -21,6 +21,12 @@ export class ImportCountsType {
   @Field(() => Int) deleted!: number;
 }
 
+@ObjectType({ description: 'Rows whose unit was matched by one method.' })
+export class ImportMatchCount {
+  @Field(() => String, { description: 'code, name, normalised, short, pinyin or history' }) method!: string;
+  @Field(() => Int) rows!: number;
+}
+
 @ObjectType({ description: 'What one import did (or would have done: dry-run; or why nothing was written: rejected).' })
 export class ImportRecord {
   @Field(() => ID, { nullable: true }) id!: string | null;
@@ -38,6 +44,9 @@ export class ImportRecord {
   @Field(() => Int, { nullable: true, description: 'data version after the import' }) dataVersion!: number | null;
   @Field(() => String, { nullable: true, description: 'API key id of whoever imported, when known' }) keyId!: string | null;
   @Field(() => String, { nullable: true, description: 'door: cli, http or graphql' }) via!: string | null;
+  @Field(() => [ImportMatchCount], { description: 'rows whose unit was matched, per method (city-years, firms)' }) matched!: ImportMatchCount[];
+  @Field(() => Int, { description: 'rows left out with skipUnmatched' }) skipped!: number;
+  @Field(() => [ImportProblem], { description: 'the first rows left out with skipUnmatched, with the reason' }) skippedRows!: ImportProblem[];
 }
 
 @InputType({ description: 'Options of an import (as the CLI flags).' })
@@ -52,4 +61,7 @@ export class ImportOptionsInput {
   @Field(() => Boolean, { nullable: true }) dryRun?: boolean;
   @Field(() => Boolean, { nullable: true }) repair?: boolean;
   @Field(() => Int, { nullable: true }) maxProblems?: number;
+  @Field(() => String, { nullable: true, description: 'city-years, firms: how the unit column is read: auto (default), code or name' }) match?: string;
+  @Field(() => Boolean, { nullable: true, description: 'city-years, firms: leave out rows whose unit matches nothing or several units (listed in skippedRows)' }) skipUnmatched?: boolean;
+  @Field(() => String, { nullable: true, description: "firms: year whose unit names are meant (a year, or 'founded'; default the latest)" }) matchYear?: string;
 }
