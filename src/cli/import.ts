@@ -8,10 +8,12 @@ import { parseArgs } from 'node:util';
 import { UsageError } from './errors.js';
 import { IMPORT_KINDS, type ImportKind, type ImportOptions, type ImportReport } from '../import/types.js';
 import { isImportKind } from '../import/registry.js';
+import { parseRenames, renameItems } from '../import/options.js';
 
 export const IMPORT_USAGE = `usage: agglomera import <${IMPORT_KINDS.join('|')}> --file F [options]
 
-  --file F            GeoJSON, Shapefile (.shp with .dbf/.prj beside it, or one .zip) or CSV
+  --file F            boundaries: GeoJSON, TopoJSON, GeoPackage (.gpkg) or Shapefile (.shp with .dbf/.prj beside
+                      it, or one .zip); tables: CSV (UTF-8 with or without BOM, GB18030/GBK detected) or .xlsx
   --code FIELD        property / column with the unit code (default: code)
   --name FIELD        property / column with the unit name (default: name)
   --province FIELD    boundaries: property with the province / parent unit
@@ -20,6 +22,13 @@ export const IMPORT_USAGE = `usage: agglomera import <${IMPORT_KINDS.join('|')}>
   --contiguity R      boundaries: exact (shared boundary points, as spdep poly2nb; default) or band (0.005 deg band)
   --replace           replace what the file covers instead of upserting
   --repair            make invalid polygons valid instead of refusing them
+  --skip-invalid      boundaries: leave out features with an empty, degenerate or invalid geometry (or a bad code),
+                      import the rest; the report lists what was left out
+  --layer NAME        GeoPackage feature table / TopoJSON object (default the first)
+  --sheet NAME|N      xlsx: the sheet by name or 1-based number (default the first)
+  --encoding E        CSV: force the text encoding (utf8, gb18030, gbk, big5, ...; default detected)
+  --rename FROM=TO    rename a column before reading (repeatable or comma list), e.g. --rename 人均GDP=gdppc: value
+                      columns become variables under their (renamed) header, which must be an identifier
   --dry-run           check and report, write nothing
   --max-problems N    problems listed in full (default 100; the total is always given)
   --format json|text  report format on stdout (default text)
@@ -58,6 +67,10 @@ export function formatReport(r: ImportReport): string {
       lines.push(`  ${p.line ? `line/feature ${p.line}` : 'file'}${p.feature ? ` [${p.feature}]` : ''}${p.column ? ` ${p.column}` : ''}${p.value !== undefined ? ` = ${JSON.stringify(p.value)}` : ''}: ${p.reason}`);
     }
   }
+  if (r.counts.skipped) {
+    lines.push(`${r.counts.skipped} left out on request${(r.skippedRows?.length ?? 0) < r.counts.skipped ? ` (first ${r.skippedRows?.length ?? 0} listed)` : ''}:`);
+    for (const p of r.skippedRows ?? []) lines.push(`  ${p.line ? `line/feature ${p.line}` : 'file'}${p.feature ? ` [${p.feature}]` : ''}${p.column ? ` ${p.column}` : ''}${p.value !== undefined ? ` = ${JSON.stringify(p.value)}` : ''}: ${p.reason}`);
+  }
   for (const d of r.derived ?? []) lines.push(`derived: ${d}`);
   for (const w of r.warnings) lines.push(`warning: ${w}`);
   if (r.dataVersion !== undefined) lines.push(`data version ${r.dataVersion}`);
@@ -80,6 +93,11 @@ export function optionsQuery(o: ImportOptions, fileName: string): URLSearchParam
   if (o.dryRun) q.set('dryRun', 'true');
   if (o.maxProblems !== undefined) q.set('maxProblems', String(o.maxProblems));
   if (o.format) q.set('format', o.format);
+  if (o.sheet) q.set('sheet', o.sheet);
+  if (o.encoding) q.set('encoding', o.encoding);
+  if (o.layer) q.set('layer', o.layer);
+  if (o.skipInvalid) q.set('skipInvalid', 'true');
+  for (const r of renameItems(o.rename)) q.append('rename', r);
   return q;
 }
 
@@ -103,6 +121,8 @@ export async function runImportCli(argv: string[], out: (s: string) => void): Pr
       province: { type: 'string' }, region: { type: 'string' }, contiguity: { type: 'string' },
       replace: { type: 'boolean' }, repair: { type: 'boolean' }, 'dry-run': { type: 'boolean' },
       'max-problems': { type: 'string' }, format: { type: 'string' }, server: { type: 'string' }, key: { type: 'string' },
+      'skip-invalid': { type: 'boolean' }, layer: { type: 'string' }, sheet: { type: 'string' }, encoding: { type: 'string' },
+      rename: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -120,6 +140,8 @@ export async function runImportCli(argv: string[], out: (s: string) => void): Pr
   const opts: ImportOptions = {
     codeField: values.code, nameField: values.name, yearField: values.year, provinceField: values.province, regionField: values.region,
     contiguity: values.contiguity as ImportOptions['contiguity'], replace: values.replace, repair: values.repair, dryRun: values['dry-run'], maxProblems,
+    skipInvalid: values['skip-invalid'], layer: values.layer, sheet: values.sheet, encoding: values.encoding,
+    rename: (() => { try { return parseRenames(values.rename); } catch (e) { throw new UsageError((e as Error).message); } })(),
   };
   const fileName = path.basename(file);
   let report: ImportReport;
@@ -155,7 +177,7 @@ export async function runImportCli(argv: string[], out: (s: string) => void): Pr
     const db = await openConfiguredStore((m) => process.stderr.write(`${m}\n`));
     try {
       // CSV streams from disk; boundary files are read whole (exact contiguity needs every vertex at once)
-      const body = /\.csv$/i.test(file) ? createReadStream(file) : await readFile(file);
+      const body = /\.(csv|xlsx)$/i.test(file) ? createReadStream(file) : await readFile(file);
       process.stderr.write(`importing ${fileName} (${(size / 1e6).toFixed(1)} MB) as ${kind}\n`);
       report = await runImport(db, kind as ImportKind, { fileName, body, sidecars: await readSidecars(file) }, opts, (d, t) => bar.tick(d, t), { via: 'cli' });
     } finally {

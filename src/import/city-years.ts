@@ -46,7 +46,7 @@ async function run(tx: Db, input: ImportInput, opts: ImportOptions, progress?: P
 
   let csv;
   try {
-    csv = await openCsv(input);
+    csv = await openCsv(input, opts);
   } catch (e) {
     if (e instanceof CsvSyntaxError) { problems.add({ line: e.line, reason: e.message }); reject(); }
     throw e;

@@ -36,9 +36,23 @@ export interface ImportOptions {
   provinceField?: string;
   /** boundaries: property holding the region (optional) */
   regionField?: string;
-  /** input format when the file name does not tell (csv, geojson, zip, shp) */
-  format?: 'csv' | 'geojson' | 'zip' | 'shp';
+  /** input format when neither the file name nor the bytes tell (see src/import/sniff.ts) */
+  format?: ImportFormat;
+  /** xlsx: the sheet to read, by name or 1-based number as text (default the first sheet) */
+  sheet?: string;
+  /** CSV text encoding (any iconv-lite name: utf8, gb18030, gbk, ...); default detected (UTF-8, else GB18030) */
+  encoding?: string;
+  /** CSV / xlsx: header renames applied before anything else reads the header, e.g. { 人均GDP: 'gdppc' } */
+  rename?: Record<string, string>;
+  /** GeoPackage: the feature table; TopoJSON: the object (default the first) */
+  layer?: string;
+  /** boundaries: leave out features with a problem (empty / degenerate / invalid geometry, bad code) and import the rest */
+  skipInvalid?: boolean;
 }
+
+/** The file formats the readers understand (tabular: csv, xlsx; boundaries: the others). */
+export type ImportFormat = 'csv' | 'xlsx' | 'geojson' | 'topojson' | 'gpkg' | 'zip' | 'shp';
+export const IMPORT_FORMATS: readonly ImportFormat[] = ['csv', 'xlsx', 'geojson', 'topojson', 'gpkg', 'zip', 'shp'];
 
 /** Default number of problems listed in full in a report. */
 export const DEFAULT_MAX_PROBLEMS = 100;
@@ -52,7 +66,11 @@ export interface ImportInput {
   sidecars?: Record<string, Buffer>;
 }
 
-export interface ImportCounts { inserted: number; updated: number; unchanged: number; deleted: number }
+export interface ImportCounts {
+  inserted: number; updated: number; unchanged: number; deleted: number;
+  /** rows / features left out on request (--skip-invalid, --skip-unmatched); listed in ImportReport.skippedRows */
+  skipped?: number;
+}
 
 export interface ImportReport {
   id?: string;
@@ -66,6 +84,8 @@ export interface ImportReport {
   problems: RowProblem[];
   /** all problems found */
   problemCount: number;
+  /** rows / features left out on request (--skip-invalid, --skip-unmatched), with why; counts.skipped counts them all */
+  skippedRows?: RowProblem[];
   /** names of analyst variables created or updated (city-years) */
   variables?: string[];
   /** derived data brought up to date (e.g. "neighbours: 9,244 pairs (exact)") */

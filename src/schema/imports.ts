@@ -19,6 +19,7 @@ export class ImportCountsType {
   @Field(() => Int) updated!: number;
   @Field(() => Int) unchanged!: number;
   @Field(() => Int) deleted!: number;
+  @Field(() => Int, { nullable: true, description: 'rows / features left out on request (skipInvalid, skipUnmatched)' }) skipped?: number | null;
 }
 
 @ObjectType({ description: 'What one import did (or would have done: dry-run; or why nothing was written: rejected).' })
@@ -31,6 +32,7 @@ export class ImportRecord {
   @Field(() => ImportCountsType) counts!: ImportCountsType;
   @Field(() => Int, { description: 'all problems found' }) problemCount!: number;
   @Field(() => [ImportProblem], { description: 'the first problems in full' }) problems!: ImportProblem[];
+  @Field(() => [ImportProblem], { description: 'rows / features left out on request (skipInvalid ...), with why' }) skippedRows!: ImportProblem[];
   @Field(() => [String]) derived!: string[];
   @Field(() => [String]) warnings!: string[];
   @Field(() => String) startedAt!: string;
@@ -52,4 +54,10 @@ export class ImportOptionsInput {
   @Field(() => Boolean, { nullable: true }) dryRun?: boolean;
   @Field(() => Boolean, { nullable: true }) repair?: boolean;
   @Field(() => Int, { nullable: true }) maxProblems?: number;
+  @Field(() => Boolean, { nullable: true, description: 'boundaries: leave out features with an empty, degenerate or invalid geometry and import the rest' }) skipInvalid?: boolean;
+  @Field(() => String, { nullable: true, description: 'GeoPackage feature table / TopoJSON object (default the first)' }) layer?: string;
+  @Field(() => String, { nullable: true, description: 'xlsx: sheet name or 1-based number (default the first)' }) sheet?: string;
+  @Field(() => String, { nullable: true, description: 'CSV text encoding (utf8, gb18030, gbk, ...; default detected)' }) encoding?: string;
+  @Field(() => [String], { nullable: true, description: 'header renames FROM=TO, e.g. ["人均GDP=gdppc"]' }) rename?: string[];
+  @Field(() => String, { nullable: true, description: 'csv, xlsx, geojson, topojson, gpkg, zip or shp when neither the name nor the bytes tell' }) format?: string;
 }
