@@ -67,7 +67,8 @@ async function run(tx: Db, input: ImportInput, opts: ImportOptions, progress?: P
     } else if (TEXT_COLUMNS.has(h)) ignored.push(h);
     else {
       const p = variableNameProblem(h);
-      if (p) problems.add({ line: 1, column: h, reason: p });
+      // a header that is not an identifier (人均GDP) keeps its data through a rename: the variable gets the new name
+      if (p) problems.add({ line: 1, column: h, reason: VARIABLE_NAME.test(h) ? p : `${p}; map it to one with --rename '${h}=NEWNAME'` });
       else valueCols.push({ name: h, index: i, metric: null });
     }
   }
