@@ -10,10 +10,12 @@ import { cliErr, cliErrIsTTY, cliPath } from './io.js';
 import { IMPORT_KINDS, type ImportKind, type ImportOptions, type ImportReport } from '../import/types.js';
 import { isImportKind } from '../import/registry.js';
 import { matchOptions } from '../units/options.js';
+import { parseRenames, renameItems } from '../import/options.js';
 
 export const IMPORT_USAGE = `usage: agglomera import <${IMPORT_KINDS.join('|')}> --file F [options]
 
-  --file F            GeoJSON, Shapefile (.shp with .dbf/.prj beside it, or one .zip) or CSV
+  --file F            boundaries: GeoJSON, TopoJSON, GeoPackage (.gpkg) or Shapefile (.shp with .dbf/.prj beside
+                      it, or one .zip); tables: CSV (UTF-8 with or without BOM, GB18030/GBK detected) or .xlsx
   --code FIELD        property / column with the unit code (default: code)
   --name FIELD        property / column with the unit name (default: name)
   --province FIELD    boundaries: property with the province / parent unit; city-years, firms: column with the
@@ -27,6 +29,13 @@ export const IMPORT_USAGE = `usage: agglomera import <${IMPORT_KINDS.join('|')}>
   --match-year Y      firms: year of the unit names (a year or 'founded'; default the latest names)
   --replace           replace what the file covers instead of upserting
   --repair            make invalid polygons valid instead of refusing them
+  --skip-invalid      boundaries: leave out features with an empty, degenerate or invalid geometry (or a bad code),
+                      import the rest; the report lists what was left out
+  --layer NAME        GeoPackage feature table / TopoJSON object (default the first)
+  --sheet NAME|N      xlsx: the sheet by name or 1-based number (default the first)
+  --encoding E        CSV: force the text encoding (utf8, gb18030, gbk, big5, ...; default detected)
+  --rename FROM=TO    rename a column before reading (repeatable or comma list), e.g. --rename 人均GDP=gdppc: value
+                      columns become variables under their (renamed) header, which must be an identifier
   --dry-run           check and report, write nothing
   --max-problems N    problems listed in full (default 100; the total is always given)
   --format json|text  report format on stdout (default text)
@@ -69,8 +78,8 @@ export function formatReport(r: ImportReport): string {
   const matched = Object.entries(r.matched ?? {}).filter(([, n]) => n);
   if (matched.length) lines.push(`units matched by ${matched.map(([m, n]) => `${m} ${n}`).join(', ')}`);
   if (r.skipped) {
-    lines.push(`${r.skipped} row${r.skipped === 1 ? '' : 's'} skipped (unit not matched)${(r.skippedRows?.length ?? 0) < r.skipped ? ` (first ${r.skippedRows?.length ?? 0} listed)` : ''}:`);
-    for (const p of r.skippedRows ?? []) lines.push(`  line ${p.line}${p.column ? ` ${p.column}` : ''}${p.value !== undefined ? ` = ${JSON.stringify(p.value)}` : ''}: ${p.reason}`);
+    lines.push(`${r.skipped} left out on request (${r.kind === 'boundaries' ? '--skip-invalid' : '--skip-unmatched'})${(r.skippedRows?.length ?? 0) < r.skipped ? ` (first ${r.skippedRows?.length ?? 0} listed)` : ''}:`);
+    for (const p of r.skippedRows ?? []) lines.push(`  ${p.line ? `line/feature ${p.line}` : 'file'}${p.feature ? ` [${p.feature}]` : ''}${p.column ? ` ${p.column}` : ''}${p.value !== undefined ? ` = ${JSON.stringify(p.value)}` : ''}: ${p.reason}`);
   }
   for (const d of r.derived ?? []) lines.push(`derived: ${d}`);
   for (const w of r.warnings) lines.push(`warning: ${w}`);
@@ -97,6 +106,11 @@ export function optionsQuery(o: ImportOptions, fileName: string): URLSearchParam
   if (o.match) q.set('match', o.match);
   if (o.skipUnmatched) q.set('skipUnmatched', 'true');
   if (o.matchYear !== undefined) q.set('matchYear', String(o.matchYear));
+  if (o.sheet) q.set('sheet', o.sheet);
+  if (o.encoding) q.set('encoding', o.encoding);
+  if (o.layer) q.set('layer', o.layer);
+  if (o.skipInvalid) q.set('skipInvalid', 'true');
+  for (const r of renameItems(o.rename)) q.append('rename', r);
   return q;
 }
 
@@ -121,6 +135,8 @@ export async function runImportCli(argv: string[], out: (s: string) => void): Pr
       replace: { type: 'boolean' }, repair: { type: 'boolean' }, 'dry-run': { type: 'boolean' },
       'max-problems': { type: 'string' }, format: { type: 'string' }, server: { type: 'string' }, key: { type: 'string' },
       match: { type: 'string' }, 'skip-unmatched': { type: 'boolean' }, 'match-year': { type: 'string' },
+      'skip-invalid': { type: 'boolean' }, layer: { type: 'string' }, sheet: { type: 'string' }, encoding: { type: 'string' },
+      rename: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -139,6 +155,8 @@ export async function runImportCli(argv: string[], out: (s: string) => void): Pr
     codeField: values.code, nameField: values.name, yearField: values.year, provinceField: values.province, regionField: values.region,
     contiguity: values.contiguity as ImportOptions['contiguity'], replace: values.replace, repair: values.repair, dryRun: values['dry-run'], maxProblems,
     ...matchOptions({ match: values.match, skipUnmatched: values['skip-unmatched'], matchYear: values['match-year'] }, (f, m) => new UsageError(`--${f === 'matchYear' ? 'match-year' : f} ${m}`)),
+    skipInvalid: values['skip-invalid'], layer: values.layer, sheet: values.sheet, encoding: values.encoding,
+    rename: (() => { try { return parseRenames(values.rename); } catch (e) { throw new UsageError((e as Error).message); } })(),
   };
   const fileName = path.basename(file);
   let report: ImportReport;
@@ -174,7 +192,7 @@ export async function runImportCli(argv: string[], out: (s: string) => void): Pr
     const db = await openConfiguredStore((m) => cliErr(`${m}\n`));
     try {
       // CSV streams from disk; boundary files are read whole (exact contiguity needs every vertex at once)
-      const body = /\.csv$/i.test(file) ? createReadStream(file) : await readFile(file);
+      const body = /\.(csv|xlsx)$/i.test(file) ? createReadStream(file) : await readFile(file);
       cliErr(`importing ${fileName} (${(size / 1e6).toFixed(1)} MB) as ${kind}\n`);
       report = await runImport(db, kind as ImportKind, { fileName, body, sidecars: await readSidecars(file) }, opts, (d, t) => bar.tick(d, t), { via: 'cli' });
     } finally {

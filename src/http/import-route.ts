@@ -1,12 +1,13 @@
-// POST /api/import/{kind}?code=...&contiguity=...: the file is the request body (CSV, GeoJSON or zip; format from
-// ?format=, the content type or ?fileName=). Admin only. Answers the import report as JSON: 200 written / dry run,
+// POST /api/import/{kind}?code=...&contiguity=...: the file is the request body (CSV, xlsx, GeoJSON, TopoJSON,
+// GeoPackage or zip; format from ?format=, the content type, ?fileName= or the bytes). Admin only. Answers the import report as JSON: 200 written / dry run,
 // 422 bad input (nothing written), 500 failure; 401 / 403 without the admin role.
 import { GraphQLError } from 'graphql';
 import { requireRole } from '../auth/roles.js';
 import { runImport } from '../import/core.js';
 import { isImportKind } from '../import/registry.js';
-import type { ImportOptions } from '../import/types.js';
 import { matchOptions } from '../units/options.js';
+import { IMPORT_FORMATS, type ImportOptions } from '../import/types.js';
+import { BadOption, parseRenames } from '../import/options.js';
 import { send, type Route } from './route.js';
 
 /** Request bodies above this are refused (bytes; AGGLOMERA_IMPORT_MAX_BYTES). */
@@ -16,6 +17,7 @@ const json = (res: Parameters<Route>[1], status: number, body: unknown) => send(
 
 const FORMAT_OF_TYPE: Record<string, ImportOptions['format']> = {
   'text/csv': 'csv', 'application/geo+json': 'geojson', 'application/json': 'geojson', 'application/zip': 'zip', 'application/x-zip-compressed': 'zip',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': 'xlsx', 'application/geopackage+sqlite3': 'gpkg',
 };
 
 export class BadImportRequest extends Error {}
@@ -32,7 +34,9 @@ export function importOptionsFromQuery(q: URLSearchParams, contentType?: string)
   const contiguity = q.get('contiguity') ?? undefined;
   if (contiguity !== undefined && contiguity !== 'exact' && contiguity !== 'band') throw new BadImportRequest(`contiguity must be exact or band, got "${contiguity}"`);
   const format = q.get('format') ?? FORMAT_OF_TYPE[(contentType ?? '').split(';')[0].trim().toLowerCase()];
-  if (format !== undefined && !['csv', 'geojson', 'zip', 'shp'].includes(format)) throw new BadImportRequest(`format must be csv, geojson, zip or shp, got "${format}"`);
+  if (format !== undefined && !(IMPORT_FORMATS as readonly string[]).includes(format)) throw new BadImportRequest(`format must be one of ${IMPORT_FORMATS.join(', ')}, got "${format}"`);
+  let rename: Record<string, string> | undefined;
+  try { rename = parseRenames(q.getAll('rename')); } catch (e) { throw new BadImportRequest((e as BadOption).message); }
   const mp = q.get('maxProblems');
   const maxProblems = mp === null ? undefined : Number(mp);
   if (maxProblems !== undefined && !(Number.isInteger(maxProblems) && maxProblems >= 0)) throw new BadImportRequest('maxProblems must be a non-negative integer');
@@ -45,6 +49,8 @@ export function importOptionsFromQuery(q: URLSearchParams, contentType?: string)
       replace: bool('replace'), repair: bool('repair'), dryRun: bool('dryRun') ?? bool('dry-run'), maxProblems,
       ...matchOptions({ match: q.get('match'), skipUnmatched: bool('skipUnmatched') ?? bool('skip-unmatched'), matchYear: q.get('matchYear') ?? q.get('match-year') },
         (f, m) => new BadImportRequest(`${f} ${m}`)),
+      skipInvalid: bool('skipInvalid') ?? bool('skip-invalid'), layer: q.get('layer') ?? undefined, sheet: q.get('sheet') ?? undefined,
+      encoding: q.get('encoding') ?? undefined, rename,
     },
   };
 }
@@ -76,8 +82,8 @@ export const importRoute: Route = async (req, res, ctx) => {
     if (size > MAX_IMPORT_BYTES) { json(res, 413, { error: `the file is larger than ${MAX_IMPORT_BYTES} bytes` }); req.destroy(); return true; }
     chunks.push(c as Buffer);
   }
-  const ext = { csv: 'csv', geojson: 'geojson', zip: 'zip', shp: 'shp' }[parsed.opts.format ?? 'geojson'];
-  const fileName = parsed.fileName ?? `upload.${parsed.opts.format ? ext : kind === 'boundaries' ? 'geojson' : 'csv'}`;
+  // without a name the readers tell xlsx and GeoPackage by their bytes; the made-up extension is the kind's default
+  const fileName = parsed.fileName ?? `upload.${parsed.opts.format ?? (kind === 'boundaries' ? 'geojson' : 'csv')}`;
   const report = await runImport(ctx.db, kind, { fileName, body: Buffer.concat(chunks) }, parsed.opts, undefined, { keyId: ctx.principal.keyId, via: 'http' });
   json(res, report.status === 'ok' || report.status === 'dry-run' ? 200 : report.status === 'rejected' ? 422 : 500, report);
   return true;

@@ -1,6 +1,7 @@
-// Boundary import: GeoJSON or ESRI Shapefile (.shp + .dbf + .prj, or one .zip) -> units in `city`, with their
-// interior points, areas and contiguity (`city_neighbour`). Every feature is checked before anything is written;
-// one bad feature rejects the whole file (the core rolls the transaction back).
+// Boundary import: GeoJSON, TopoJSON, GeoPackage or ESRI Shapefile (.shp + .dbf + .prj, or one .zip) -> units in
+// `city`, with their interior points, areas and contiguity (`city_neighbour`). Every feature is checked before
+// anything is written; one bad feature rejects the whole file (the core rolls the transaction back), unless
+// --skip-invalid asks to leave bad features out (listed in the report) and import the rest.
 import { unzipSync } from 'fflate';
 import * as shapefile from 'shapefile';
 import type { Db } from '../db/db.js';
@@ -11,6 +12,9 @@ import { contiguity as exactContiguity, DEFAULT_SNAP, featureRings, greatCircleK
 import { contiguity as bandContiguity } from '../demo/contiguity.js';
 import type { CityFeature } from '../demo/cities.js';
 import { crsOfGeoJSON, crsOfPrj, LONLAT, UnknownCrs, type Crs } from './crs.js';
+import { GpkgError, readGeoPackage } from './gpkg.js';
+import { sniffFormat } from './sniff.js';
+import { readTopoJSON } from './topojson.js';
 import { registerImporter } from './registry.js';
 import { DEFAULT_MAX_PROBLEMS, ImportRejected, type Importer, type ImporterResult, type ImportInput, type ImportOptions, type Progress, type RowProblem } from './types.js';
 
@@ -22,7 +26,11 @@ export const DEFAULT_CONTIGUITY = 'exact' as const;
 
 type Polygonal = { type: 'Polygon'; coordinates: number[][][] } | { type: 'MultiPolygon'; coordinates: number[][][][] };
 
-interface RawFeature { id?: unknown; properties: Record<string, unknown> | null; geometry: { type: string; coordinates?: unknown } | null }
+interface RawFeature {
+  id?: unknown; properties: Record<string, unknown> | null; geometry: { type: string; coordinates?: unknown } | null;
+  /** a reader's own finding (e.g. an unreadable GeoPackage geometry blob) */
+  problem?: string;
+}
 
 interface Unit {
   line: number; code: string; name: string; province: string | null; region: string | null;
@@ -36,15 +44,12 @@ export async function readAll(body: ImportInput['body']): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
-function formatOf(input: ImportInput, opts: ImportOptions, bytes: Buffer): 'geojson' | 'zip' | 'shp' {
-  if (opts.format === 'csv') throw new ImportRejected([{ line: 0, reason: 'boundaries are GeoJSON or Shapefile (.shp/.zip), not CSV' }], 1, 0);
-  if (opts.format) return opts.format;
-  const ext = /\.([a-z]+)$/i.exec(input.fileName)?.[1]?.toLowerCase();
-  if (ext === 'zip' || ext === 'shp') return ext;
-  if (ext === 'geojson' || ext === 'json') return 'geojson';
-  if (bytes[0] === 0x50 && bytes[1] === 0x4b) return 'zip';
-  if (bytes.readInt32BE(0) === 9994) return 'shp';
-  return 'geojson';
+type BoundaryFormat = 'geojson' | 'topojson' | 'gpkg' | 'zip' | 'shp';
+
+function formatOf(input: ImportInput, opts: ImportOptions, bytes: Buffer): BoundaryFormat {
+  const f = opts.format ?? sniffFormat(input.fileName, bytes, bytes.length >= 4 && bytes.readInt32BE(0) === 9994 ? 'shp' : bytes[0] === 0x50 && bytes[1] === 0x4b ? 'zip' : 'geojson');
+  if (f === 'csv' || f === 'xlsx') throw new ImportRejected([{ line: 0, reason: `boundaries are GeoJSON, TopoJSON, GeoPackage or Shapefile (.shp/.zip), not ${f === 'csv' ? 'CSV' : 'an xlsx workbook'}` }], 1, 0);
+  return f;
 }
 
 const reject = (reason: string, extra: Partial<RowProblem> = {}): never => { throw new ImportRejected([{ line: 0, reason, ...extra }], 1, 0); };
@@ -69,6 +74,11 @@ async function readFeatures(input: ImportInput, opts: ImportOptions): Promise<{ 
   if (bytes.length === 0) reject('the file is empty');
   try {
     const format = formatOf(input, opts, bytes);
+    if (format === 'gpkg') {
+      const g = await readGeoPackage(bytes, opts.layer);
+      return { features: g.features as RawFeature[], crs: g.crs, warnings: g.layers.length > 1 ? [`layer '${g.layer}' of ${g.layers.length} (${g.layers.join(', ')}); --layer picks another`] : [] };
+    }
+    if (format === 'topojson') return readJSON(bytes, opts);
     if (format === 'shp') {
       const side = input.sidecars ?? {};
       return await readShapefile(bytes, side.dbf, side.prj?.toString('utf8'), side.cpg?.toString('utf8'));
@@ -87,23 +97,30 @@ async function readFeatures(input: ImportInput, opts: ImportOptions): Promise<{ 
         const dbf = side('dbf');
         return await readShapefile(files[shps[0]], dbf ? files[dbf] : undefined, text(side('prj')), text(side('cpg')));
       }
-      if (geo.length === 1) return readGeoJSON(Buffer.from(files[geo[0]]));
+      if (geo.length === 1) return readJSON(Buffer.from(files[geo[0]]), opts);
       return reject(`the zip holds no .shp (or exactly one .geojson); found: ${names.slice(0, 10).join(', ') || 'nothing'}`);
     }
-    return readGeoJSON(bytes);
+    return readJSON(bytes, opts);
   } catch (e) {
     if (e instanceof UnknownCrs) return reject(e.message, { column: 'crs' });
+    if (e instanceof GpkgError) return reject(e.message);
     if (e instanceof ImportRejected) throw e;
     return reject(`could not read ${input.fileName}: ${(e as Error).message}`);
   }
 }
 
-function readGeoJSON(bytes: Buffer): { features: RawFeature[]; crs: Crs; warnings: string[] } {
+/** GeoJSON, or TopoJSON (told by its type: Topology, whatever the file is called). */
+function readJSON(bytes: Buffer, opts: ImportOptions): { features: RawFeature[]; crs: Crs; warnings: string[] } {
   let doc: { type?: string; features?: unknown; crs?: unknown };
   try { doc = JSON.parse(bytes.toString('utf8')); } catch (e) { return reject(`not valid JSON: ${(e as Error).message}`); }
+  if (doc?.type === 'Topology') {
+    const t = readTopoJSON(doc, opts.layer);
+    if ('error' in t) return reject(t.error);
+    return { features: t.features as RawFeature[], crs: LONLAT, warnings: t.objects.length > 1 ? [`TopoJSON object '${t.object}' of ${t.objects.length} (${t.objects.join(', ')}); --layer picks another`] : [] };
+  }
   const crs = crsOfGeoJSON(doc?.crs);
   if (doc?.type === 'Feature') return { features: [doc as unknown as RawFeature], crs, warnings: [] };
-  if (doc?.type !== 'FeatureCollection' || !Array.isArray(doc.features)) return reject('expected a GeoJSON FeatureCollection (or one Feature)');
+  if (doc?.type !== 'FeatureCollection' || !Array.isArray(doc.features)) return reject('expected a GeoJSON FeatureCollection (or one Feature), or a TopoJSON Topology');
   return { features: doc.features as RawFeature[], crs, warnings: [] };
 }
 
@@ -149,8 +166,11 @@ function checkFeatures(raw: RawFeature[], crs: Crs, opts: ImportOptions): { unit
     } else seen.set(code, line);
     const g = f?.geometry;
     const feature = code ?? undefined;
-    if (!g) problems.push({ line, column: 'geometry', feature, reason: 'feature has no geometry' });
+    const degenerate = g && (g.type === 'Polygon' || g.type === 'MultiPolygon') ? degenerateProblem(g, opts.repair === true) : null;
+    if (f?.problem) problems.push({ line, column: 'geometry', feature, reason: f.problem });
+    else if (!g) problems.push({ line, column: 'geometry', feature, reason: 'feature has no geometry' });
     else if (g.type !== 'Polygon' && g.type !== 'MultiPolygon') problems.push({ line, column: 'geometry', feature, value: g.type, reason: `geometry is ${g.type}, not a Polygon or MultiPolygon` });
+    else if (degenerate) problems.push({ line, column: 'geometry', feature, reason: degenerate });
     else {
       const shape = geoJsonShapeProblem(g);
       if (shape) problems.push({ line, column: 'geometry', feature, reason: `invalid polygon: ${shape}` });
@@ -176,6 +196,35 @@ function checkFeatures(raw: RawFeature[], crs: Crs, opts: ImportOptions): { unit
   });
   if (raw.length === 0) problems.push({ line: 0, reason: 'the file has no features' });
   return { units, problems };
+}
+
+const isPos = (p: unknown): p is number[] => Array.isArray(p) && p.length >= 2 && typeof p[0] === 'number' && typeof p[1] === 'number' && Number.isFinite(p[0]) && Number.isFinite(p[1]);
+
+/** Twice the signed area of a ring (shoelace; planar, in the file's units). */
+function ringArea2(r: number[][]): number {
+  let a = 0;
+  for (let i = 0, j = r.length - 1; i < r.length; j = i++) a += (r[j][0] - r[i][0]) * (r[j][1] + r[i][1]);
+  return a;
+}
+
+/**
+ * Names an empty or degenerate (multi)polygon: no coordinates, a ring of fewer than 4 points, or no area at all
+ * (e.g. a unit quantised to a line, as us-atlas county 51610). Zero area is left to --repair when it is given (kept
+ * as a ~1 cm buffer of its lines). Malformed coordinates are left to the shape check.
+ */
+export function degenerateProblem(g: { type: string; coordinates?: unknown }, repair: boolean): string | null {
+  const c = g.coordinates;
+  if (!Array.isArray(c)) return null;
+  const polys = (g.type === 'Polygon' ? [c] : c) as unknown[];
+  const rings = polys.filter(Array.isArray).flat() as unknown[];
+  if (!rings.some((r) => Array.isArray(r) && r.length > 0)) return `empty ${g.type === 'Polygon' ? 'polygon' : 'multipolygon'} (no coordinates)`;
+  if (!rings.every((r) => Array.isArray(r) && r.every(isPos))) return null;
+  const short = (rings as number[][][]).find((r) => r.length < 4);
+  if (short) return `polygon with fewer than 4 points (a ring of ${short.length})`;
+  if (repair) return null;
+  const outer = (polys as number[][][][]).map((p) => p[0]).filter(Boolean);
+  if (outer.every((r) => ringArea2(r) === 0)) return 'zero area: the outline encloses nothing (--repair keeps it as a ~1 cm buffer of its lines)';
+  return null;
 }
 
 function* chunks<T>(rows: T[], size = CHUNK): Generator<T[]> {
@@ -316,19 +365,34 @@ export const boundariesImporter: Importer = {
     const rule = opts.contiguity ?? DEFAULT_CONTIGUITY;
     if (rule !== 'exact' && rule !== 'band') reject(`contiguity must be exact or band, got "${String(rule)}"`, { column: 'contiguity' });
     const { features, crs, warnings } = await readFeatures(input, opts);
-    const { units, problems } = checkFeatures(features, crs, opts);
+    const checked = checkFeatures(features, crs, opts);
+    let { units, problems } = checked;
+    // --skip-invalid: a feature's own problems leave it out (listed); problems of the file as a whole still reject
+    const skipped: RowProblem[] = [];
+    if (opts.skipInvalid) {
+      skipped.push(...problems.filter((p) => p.line > 0));
+      problems = problems.filter((p) => p.line === 0);
+    }
     const total = features.length * 2;
     let done = 0;
     const tick = (n: number) => { done += n; progress?.(done, total); };
     // validity and state of the units that passed the field checks (all of them, so every bad feature is listed)
-    const states = await classify(tx, units, opts, tick);
+    let states = await classify(tx, units, opts, tick);
     const repaired: string[] = [], collapsed: string[] = [];
+    const left = new Set<string>();
     for (const s of states) {
       if (s.invalid === null) continue;
-      if (s.emptyAfterRepair) problems.push({ line: s.line, column: 'geometry', feature: s.code, reason: `invalid polygon: ${s.invalid}; repairing leaves no area` });
+      let p: RowProblem | null = null;
+      if (s.emptyAfterRepair) p = { line: s.line, column: 'geometry', feature: s.code, reason: `invalid polygon: ${s.invalid}; repairing leaves no area` };
       else if (opts.repair) { repaired.push(s.code); if (s.collapsed) collapsed.push(s.code); }
-      else problems.push({ line: s.line, column: 'geometry', feature: s.code, reason: `invalid polygon: ${s.invalid} (--repair makes it valid)` });
+      else p = { line: s.line, column: 'geometry', feature: s.code, reason: `invalid polygon: ${s.invalid} (--repair makes it valid)` };
+      if (p && opts.skipInvalid) { skipped.push(p); left.add(s.code); } else if (p) problems.push(p);
     }
+    if (left.size) {
+      units = units.filter((u) => !left.has(u.code));
+      states = states.filter((s) => !left.has(s.code));
+    }
+    if (opts.skipInvalid && !units.length && !problems.length) problems.push({ line: 0, reason: `every feature has a problem (${skipped.length} left out by --skip-invalid): nothing to import` });
     if (problems.length) {
       problems.sort((a, b) => a.line - b.line);
       throw new ImportRejected(problems.slice(0, max), problems.length, features.length);
@@ -336,6 +400,9 @@ export const boundariesImporter: Importer = {
     if (repaired.length) warnings.push(`${repaired.length} invalid outline${repaired.length === 1 ? '' : 's'} repaired (ST_MakeValid): ${repaired.slice(0, 20).join(', ')}${repaired.length > 20 ? ', ...' : ''}`);
     if (collapsed.length) warnings.push(`${collapsed.length} outline${collapsed.length === 1 ? '' : 's'} without area kept as a ~1 cm buffer of their lines: ${collapsed.join(', ')}`);
     if (crs.toLonLat) warnings.push(`reprojected from ${crs.label} to EPSG:4326${crs.transformation ? `; datum transformation: ${crs.transformation}` : ''}`);
+    if (crs.toLonLat) warnings.push(`reprojected from ${crs.label} to EPSG:4326`);
+    skipped.sort((a, b) => a.line - b.line);
+    if (skipped.length) warnings.push(`${skipped.length} feature${skipped.length === 1 ? '' : 's'} left out (--skip-invalid): ${skipped.slice(0, 20).map((p) => `${p.feature ?? `#${p.line}`} (${p.reason})`).join('; ')}${skipped.length > 20 ? '; ...' : ''}`);
     const byCode = new Map(states.map((s) => [s.code, s.state]));
     const toWrite = units.filter((u) => byCode.get(u.code) !== 'same');
     await write(tx, toWrite, opts, tick);
@@ -354,11 +421,13 @@ export const boundariesImporter: Importer = {
       updated: states.filter((s) => s.state === 'changed').length,
       unchanged: states.filter((s) => s.state === 'same').length,
       deleted: 0,
+      ...(opts.skipInvalid ? { skipped: skipped.length } : {}),
     };
     if (nb.changed && counts.inserted + counts.updated === 0) warnings.push('neighbours changed (contiguity rule) although no outline did');
     return {
       rowsRead: features.length, counts, changed: nb.changed || toWrite.length > 0,
       problems: [], problemCount: 0, warnings,
+      ...(opts.skipInvalid ? { skippedRows: skipped.slice(0, max) } : {}),
       derived: [
         `interior points and areas: ${toWrite.length} units`,
         `neighbours (${rule}): ${pairs.length} pairs (${rook} rook with >= ${ROOK_MIN_KM} km shared), ${islands} units without neighbour`,

@@ -47,7 +47,7 @@ async function run(tx: Db, input: ImportInput, opts: ImportOptions, progress?: P
 
   let csv;
   try {
-    csv = await openCsv(input);
+    csv = await openCsv(input, opts);
   } catch (e) {
     if (e instanceof CsvSyntaxError) { problems.add({ line: e.line, reason: e.message }); reject(); }
     throw e;
@@ -69,7 +69,8 @@ async function run(tx: Db, input: ImportInput, opts: ImportOptions, progress?: P
     } else if (TEXT_COLUMNS.has(h)) ignored.push(h);
     else {
       const p = variableNameProblem(h);
-      if (p) problems.add({ line: 1, column: h, reason: p });
+      // a header that is not an identifier (人均GDP) keeps its data through a rename: the variable gets the new name
+      if (p) problems.add({ line: 1, column: h, reason: VARIABLE_NAME.test(h) ? p : `${p}; map it to one with --rename '${h}=NEWNAME'` });
       else valueCols.push({ name: h, index: i, metric: null });
     }
   }

@@ -3,7 +3,10 @@
 // problem list that keeps the first `max` problems in full while counting all of them.
 import { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
-import type { ImportInput, RowProblem } from './types.js';
+import { checkEncoding, decodeText, EncodingError, type Decoded } from './encoding.js';
+import { peek, sniffFormat } from './sniff.js';
+import type { ImportInput, ImportOptions, RowProblem } from './types.js';
+import { openXlsx, XlsxError } from './xlsx.js';
 
 export interface CsvRecord {
   /** 1-based file line where the record starts */
@@ -15,21 +18,59 @@ export interface CsvStream {
   header: string[];
   /** records after the header; a malformed file (unclosed quote, ...) throws CsvSyntaxError naming the line */
   records: AsyncIterable<CsvRecord>;
+  /** what was read: "xlsx sheet 'Panel'", "CSV, gb18030 (detected)" (set once the first records are read) */
+  source?: { format: 'csv' | 'xlsx'; sheet?: string } & Partial<Decoded>;
 }
 
 export class CsvSyntaxError extends Error {
   constructor(message: string, readonly line: number) { super(message); }
 }
 
-function toStream(body: ImportInput['body']): Readable {
-  return Buffer.isBuffer(body) ? Readable.from([body]) : Readable.from(body);
+/**
+ * Opens a tabular input — CSV in any encoding (detected, or opts.encoding) or an xlsx sheet (opts.sheet), told apart
+ * by name and bytes — and applies opts.rename to its header. Every CSV-shaped importer reads through here.
+ */
+export async function openCsv(input: ImportInput, opts: Pick<ImportOptions, 'encoding' | 'sheet' | 'rename' | 'format'> = {}): Promise<CsvStream> {
+  const { head, body } = await peek(input.body);
+  const format = opts.format === 'xlsx' || opts.format === 'csv' ? opts.format : sniffFormat(input.fileName, head, 'csv');
+  let table: CsvStream;
+  try {
+    if (format === 'xlsx') {
+      const x = await openXlsx(body, opts.sheet);
+      table = { header: x.header, records: x.records, source: { format: 'xlsx', sheet: x.sheet } };
+    } else if (format === 'csv') {
+      if (opts.encoding) checkEncoding(opts.encoding);
+      const source: CsvStream['source'] = { format: 'csv' };
+      table = await openText(decodeText(Buffer.isBuffer(body) ? [body] : body, opts.encoding, source));
+      table.source = source;
+    } else {
+      throw new CsvSyntaxError(`expected a CSV or xlsx file, got ${format} (${input.fileName})`, 0);
+    }
+  } catch (e) {
+    if (e instanceof XlsxError || e instanceof EncodingError) throw new CsvSyntaxError(e.message, 0);
+    throw e;
+  }
+  return { ...table, header: renamed(table.header, opts.rename) };
 }
 
-/** Opens a CSV input: reads the header row, then yields records lazily (back-pressure through the async iterator). */
-export async function openCsv(input: ImportInput): Promise<CsvStream> {
-  const parser = toStream(input.body).pipe(parse({
+/** The header with `rename` applied; a rename of a column the file lacks, or onto a name already there, is an error. */
+function renamed(header: string[], rename: Record<string, string> | undefined): string[] {
+  if (!rename || !Object.keys(rename).length) return header;
+  for (const [from, to] of Object.entries(rename)) {
+    if (!header.includes(from)) throw new CsvSyntaxError(`--rename ${from}=${to}: no column '${from}' (columns: ${header.join(', ')})`, 1);
+    if (header.includes(to) && rename[to] === undefined) throw new CsvSyntaxError(`--rename ${from}=${to}: the file already has a column '${to}'`, 1);
+  }
+  return header.map((h) => rename[h] ?? h);
+}
+
+/** Parses decoded CSV text: reads the header row, then yields records lazily (back-pressure through the async iterator). */
+async function openText(text: AsyncIterable<string>): Promise<CsvStream> {
+  const src = Readable.from(text);
+  const parser = src.pipe(parse({
     bom: true, info: true, relax_column_count: true, skip_empty_lines: true, trim: true,
   }));
+  // pipe() does not pass a source error on (e.g. bytes that are not valid UTF-8): the parser must end with it
+  src.on('error', (e) => parser.destroy(e));
   const it = parser[Symbol.asyncIterator]() as AsyncIterator<{ record: string[]; info: { lines: number; records: number } }>;
   let lastLine = 1;
   const next = async () => {

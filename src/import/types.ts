@@ -43,9 +43,23 @@ export interface ImportOptions {
   skipUnmatched?: boolean;
   /** firms: the year whose unit names a row's unit name is read in (default: the latest; 'founded': the firm's founding year) */
   matchYear?: number | 'founded';
-  /** input format when the file name does not tell (csv, geojson, zip, shp) */
-  format?: 'csv' | 'geojson' | 'zip' | 'shp';
+  /** input format when neither the file name nor the bytes tell (see src/import/sniff.ts) */
+  format?: ImportFormat;
+  /** xlsx: the sheet to read, by name or 1-based number as text (default the first sheet) */
+  sheet?: string;
+  /** CSV text encoding (any iconv-lite name: utf8, gb18030, gbk, ...); default detected (UTF-8, else GB18030) */
+  encoding?: string;
+  /** CSV / xlsx: header renames applied before anything else reads the header, e.g. { 人均GDP: 'gdppc' } */
+  rename?: Record<string, string>;
+  /** GeoPackage: the feature table; TopoJSON: the object (default the first) */
+  layer?: string;
+  /** boundaries: leave out features with a problem (empty / degenerate / invalid geometry, bad code) and import the rest */
+  skipInvalid?: boolean;
 }
+
+/** The file formats the readers understand (tabular: csv, xlsx; boundaries: the others). */
+export type ImportFormat = 'csv' | 'xlsx' | 'geojson' | 'topojson' | 'gpkg' | 'zip' | 'shp';
+export const IMPORT_FORMATS: readonly ImportFormat[] = ['csv', 'xlsx', 'geojson', 'topojson', 'gpkg', 'zip', 'shp'];
 
 /** Default number of problems listed in full in a report. */
 export const DEFAULT_MAX_PROBLEMS = 100;
@@ -59,7 +73,11 @@ export interface ImportInput {
   sidecars?: Record<string, Buffer>;
 }
 
-export interface ImportCounts { inserted: number; updated: number; unchanged: number; deleted: number }
+export interface ImportCounts {
+  inserted: number; updated: number; unchanged: number; deleted: number;
+  /** rows / features left out on request (--skip-invalid, --skip-unmatched); listed in ImportReport.skippedRows */
+  skipped?: number;
+}
 
 export interface ImportReport {
   id?: string;
@@ -77,7 +95,8 @@ export interface ImportReport {
   variables?: string[];
   /** rows per unit-matching method (code, name, normalised, short, pinyin, history) */
   matched?: Partial<Record<'code' | 'name' | 'normalised' | 'short' | 'pinyin' | 'history', number>>;
-  /** rows left out (--skip-unmatched): how many, and the first ones in full */
+  /** rows / features left out on request (--skip-unmatched, --skip-invalid): how many (also counts.skipped), and the
+   *  first ones in full, with why */
   skipped?: number;
   skippedRows?: RowProblem[];
   /** derived data brought up to date (e.g. "neighbours: 9,244 pairs (exact)") */

@@ -28,7 +28,7 @@ export async function stageCsv(tx: Db, input: ImportInput, opts: ImportOptions, 
   const stage = new Stage(tx, table, [{ name: 'line', type: 'int' }, ...fields.map((f) => ({ name: f.name, type: STAGE_TYPE[f.type] }))], BATCH_ROWS);
   let header: string[] = [];
   try {
-    const csv = await openCsv(input);
+    const csv = await openCsv(input, opts);
     header = csv.header;
     if (!header.length) { problems.add({ line: 1, reason: 'empty file: expected a header row' }); reject(); }
     headerIndex(header, problems);

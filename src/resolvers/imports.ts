@@ -3,8 +3,9 @@ import { Arg, Ctx, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { requireRole } from '../auth/roles.js';
 import { recentImports, runImport } from '../import/core.js';
 import { isImportKind } from '../import/registry.js';
-import { IMPORT_KINDS, type ImportReport, type RowProblem } from '../import/types.js';
 import { matchOptions } from '../units/options.js';
+import { IMPORT_FORMATS, IMPORT_KINDS, type ImportFormat, type ImportReport, type RowProblem } from '../import/types.js';
+import { parseRenames } from '../import/options.js';
 import { ImportOptionsInput, ImportRecord } from '../schema/imports.js';
 import { badInput } from './errors.js';
 import type { Context } from './loaders.js';
@@ -32,25 +33,31 @@ export class ImportResolver {
     return (await recentImports(ctx.db, first)).map((r) => toRecord(r));
   }
 
-  @Mutation(() => ImportRecord, { description: `Imports a small file given inline (at most ${MAX_INLINE_IMPORT_BYTES / 1024 / 1024} MB of text: CSV or GeoJSON); admin only. Bad rows: status rejected, nothing written.` })
+  @Mutation(() => ImportRecord, { description: `Imports a small file given inline (at most ${MAX_INLINE_IMPORT_BYTES / 1024 / 1024} MB: CSV, GeoJSON or TopoJSON as text; xlsx, GeoPackage or a non-UTF-8 CSV as base64 with base64: true); admin only. Bad rows: status rejected, nothing written.` })
   async importData(
     @Ctx() ctx: Context,
     @Arg('kind', () => String, { description: IMPORT_KINDS.join(', ') }) kind: string,
     @Arg('content', () => String) content: string,
     @Arg('fileName', () => String, { nullable: true }) fileName?: string,
     @Arg('options', () => ImportOptionsInput, { nullable: true }) options?: ImportOptionsInput,
+    @Arg('base64', () => Boolean, { nullable: true, description: 'content is base64 (binary files: xlsx, gpkg, a GB18030 CSV)' }) base64?: boolean,
   ): Promise<ImportRecord> {
     requireRole(ctx.principal, 'admin', 'importData');
     if (!isImportKind(kind)) throw badInput('kind', `must be one of ${IMPORT_KINDS.join(', ')}`);
-    const bytes = Buffer.from(content, 'utf8');
+    const bytes = base64 ? Buffer.from(content, 'base64') : Buffer.from(content, 'utf8');
     if (bytes.length > MAX_INLINE_IMPORT_BYTES) throw badInput('content', `is ${bytes.length} bytes; inline imports take at most ${MAX_INLINE_IMPORT_BYTES} (use POST /api/import/${kind} or the CLI)`);
     const name = fileName ?? (kind === 'boundaries' ? 'inline.geojson' : 'inline.csv');
     const o = options ?? {};
+    if (o.format && !(IMPORT_FORMATS as readonly string[]).includes(o.format)) throw badInput('options.format', `must be one of ${IMPORT_FORMATS.join(', ')}`);
+    let rename: Record<string, string> | undefined;
+    try { rename = parseRenames(o.rename ?? undefined); } catch (e) { throw badInput('options.rename', (e as Error).message); }
     const report = await runImport(ctx.db, kind, { fileName: name, body: bytes }, {
       codeField: o.codeField ?? undefined, nameField: o.nameField ?? undefined, yearField: o.yearField ?? undefined,
       provinceField: o.provinceField ?? undefined, regionField: o.regionField ?? undefined, contiguity: o.contiguity ?? undefined,
       replace: o.replace ?? undefined, dryRun: o.dryRun ?? undefined, repair: o.repair ?? undefined, maxProblems: o.maxProblems ?? undefined,
       ...matchOptions({ match: o.match, skipUnmatched: o.skipUnmatched, matchYear: o.matchYear }, (f, m) => badInput(f, m)),
+      skipInvalid: o.skipInvalid ?? undefined, layer: o.layer ?? undefined, sheet: o.sheet ?? undefined, encoding: o.encoding ?? undefined,
+      rename, format: (o.format ?? undefined) as ImportFormat | undefined,
     }, undefined, { keyId: ctx.principal.keyId, via: 'graphql' });
     return toRecord({ ...report, keyId: ctx.principal.keyId ?? null, via: 'graphql' });
   }

@@ -19,6 +19,7 @@ export class ImportCountsType {
   @Field(() => Int) updated!: number;
   @Field(() => Int) unchanged!: number;
   @Field(() => Int) deleted!: number;
+  @Field(() => Int, { nullable: true, description: 'rows / features left out on request (skipInvalid, skipUnmatched)' }) skipped?: number | null;
 }
 
 @ObjectType({ description: 'Rows whose unit was matched by one method.' })
@@ -45,8 +46,8 @@ export class ImportRecord {
   @Field(() => String, { nullable: true, description: 'API key id of whoever imported, when known' }) keyId!: string | null;
   @Field(() => String, { nullable: true, description: 'door: cli, http or graphql' }) via!: string | null;
   @Field(() => [ImportMatchCount], { description: 'rows whose unit was matched, per method (city-years, firms)' }) matched!: ImportMatchCount[];
-  @Field(() => Int, { description: 'rows left out with skipUnmatched' }) skipped!: number;
-  @Field(() => [ImportProblem], { description: 'the first rows left out with skipUnmatched, with the reason' }) skippedRows!: ImportProblem[];
+  @Field(() => Int, { description: 'rows / features left out on request (skipUnmatched, skipInvalid)' }) skipped!: number;
+  @Field(() => [ImportProblem], { description: 'the first rows / features left out (skipUnmatched, skipInvalid), with the reason' }) skippedRows!: ImportProblem[];
 }
 
 @InputType({ description: 'Options of an import (as the CLI flags).' })
@@ -64,4 +65,10 @@ export class ImportOptionsInput {
   @Field(() => String, { nullable: true, description: 'city-years, firms: how the unit column is read: auto (default), code or name' }) match?: string;
   @Field(() => Boolean, { nullable: true, description: 'city-years, firms: leave out rows whose unit matches nothing or several units (listed in skippedRows)' }) skipUnmatched?: boolean;
   @Field(() => String, { nullable: true, description: "firms: year whose unit names are meant (a year, or 'founded'; default the latest)" }) matchYear?: string;
+  @Field(() => Boolean, { nullable: true, description: 'boundaries: leave out features with an empty, degenerate or invalid geometry and import the rest' }) skipInvalid?: boolean;
+  @Field(() => String, { nullable: true, description: 'GeoPackage feature table / TopoJSON object (default the first)' }) layer?: string;
+  @Field(() => String, { nullable: true, description: 'xlsx: sheet name or 1-based number (default the first)' }) sheet?: string;
+  @Field(() => String, { nullable: true, description: 'CSV text encoding (utf8, gb18030, gbk, ...; default detected)' }) encoding?: string;
+  @Field(() => [String], { nullable: true, description: 'header renames FROM=TO, e.g. ["人均GDP=gdppc"]' }) rename?: string[];
+  @Field(() => String, { nullable: true, description: 'csv, xlsx, geojson, topojson, gpkg, zip or shp when neither the name nor the bytes tell' }) format?: string;
 }
