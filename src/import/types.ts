@@ -66,6 +66,8 @@ export interface ImportReport {
   problems: RowProblem[];
   /** all problems found */
   problemCount: number;
+  /** firms: how many rows found their unit by each method (code, name, point) */
+  placed?: Record<string, number>;
   /** names of analyst variables created or updated (city-years) */
   variables?: string[];
   /** derived data brought up to date (e.g. "neighbours: 9,244 pairs (exact)") */
