@@ -528,6 +528,8 @@ function applyDataset(d) {
   $('map').setAttribute('aria-label', `Map of ${d.title}`);
   $('unit-hint').textContent = `Click a ${unit} to see its figures, its firms and its queen-contiguity neighbours.`;
   map.addControl(new maplibregl.AttributionControl({ compact: true, customAttribution: d.attribution }));
+  // an extent past the antimeridian (maxLon > 180) shows the units west of it in the next world copy
+  if (d.extent?.[2] > 180) map.setRenderWorldCopies(true);
   if (d.extent) map.fitBounds([[d.extent[0], d.extent[1]], [d.extent[2], d.extent[3]]], { padding: FIT_PADDING, animate: false });
 }
 

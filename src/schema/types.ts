@@ -119,7 +119,7 @@ export class Dataset {
   @Field(() => String, { description: 'One unit, in words ("city", "unit")' }) unitLabel!: string;
   @Field(() => String, { description: 'Where the outlines and data come from, for a map attribution' }) attribution!: string;
   @Field(() => String, { description: 'Placeholder of a unit search box, with a stored name as the example' }) searchHint!: string;
-  @Field(() => [Float], { nullable: true, description: 'The units\' extent [minLon, minLat, maxLon, maxLat] (interior points\' extent when the outlines straddle the antimeridian); null without units' }) extent!: number[] | null;
+  @Field(() => [Float], { nullable: true, description: 'The units\' extent [minLon, minLat, maxLon, maxLat] (units on both sides of the antimeridian: the shortest longitude span of their interior points, maxLon may exceed 180); null without units' }) extent!: number[] | null;
 }
 
 @InputType()

@@ -24,8 +24,13 @@ export async function datasetInfo(db: Db): Promise<DatasetInfo> {
   const demoData = meta.seed !== undefined;
   const outlines = demoUnits ? 'data/ATTRIBUTION.md' : meta.boundaries ?? 'imported boundaries';
   let extent: number[] | null = c.x0 === null ? null : [c.x0, c.y0!, c.x1!, c.y1!];
-  // outlines straddling the antimeridian (the Aleutians) span the globe: the interior points give the useful view
-  if (extent && extent[2] - extent[0] > 180) extent = [c.px0!, c.py0!, c.px1!, c.py1!];
+  // units on both sides of the antimeridian (the Aleutians, Guam) span the globe: the view is the shortest longitude
+  // interval holding every unit's interior point, which may end east of 180° (then maxLon > 180)
+  if (extent && extent[2] - extent[0] > 180) {
+    const lons = (await db.query<{ x: number }>(sql`SELECT ST_X(centroid) AS x FROM city ORDER BY 1`)).map((r) => r.x);
+    const [west, east] = wrappedInterval(lons);
+    extent = [west, c.py0!, east, c.py1!];
+  }
   return {
     synthetic: meta.synthetic === 'true',
     description: meta.description ?? 'no data loaded',
@@ -38,4 +43,14 @@ export async function datasetInfo(db: Db): Promise<DatasetInfo> {
     searchHint: meta.search_hint ?? (demoUnits ? 'Find a city… 南京' : `Find a unit… ${c.example ?? ''}`.trim()),
     extent,
   };
+}
+
+/** The shortest interval [west, east] (east may exceed 180) holding every longitude: the complement of the largest gap. */
+export function wrappedInterval(sorted: number[]): [number, number] {
+  let gap = sorted[0] + 360 - sorted[sorted.length - 1], west = sorted[0], east = sorted[sorted.length - 1];
+  for (let i = 1; i < sorted.length; i++) {
+    const g = sorted[i] - sorted[i - 1];
+    if (g > gap) { gap = g; west = sorted[i]; east = sorted[i - 1] + 360; }
+  }
+  return [west, east];
 }
