@@ -146,7 +146,8 @@ describe(`units from anywhere: us-atlas counties and a county CSV, no demo (${db
       });
       page = await browser.newPage({ viewport: { width: 1400, height: 860 }, deviceScaleFactor: 1 });
       page.on('pageerror', (e) => pageErrors.push(e.message));
-      await page.goto(`${server.origin}/`);
+      // a generous timeout: the page loads MapLibre and pages through 3,231 outlines on a busy machine
+      await page.goto(`${server.origin}/`, { waitUntil: 'domcontentloaded', timeout: 300_000 });
       await page.waitForFunction(() => ['ready', 'error'].includes(document.documentElement.dataset.state ?? ''), undefined, { timeout: 300_000, polling: 200 });
     }, 400_000);
     afterAll(async () => { await browser?.close(); await server?.stop(); });
