@@ -106,7 +106,7 @@ export function renderSummary({ state, metric, paint }) {
     if (v.length) {
       const median = v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
       parts.push(el('h3', { textContent: `${metric.label} · ${state.year}` }), el('dl', { className: 'stats' },
-        el('dt', { textContent: 'Cities with a value' }), el('dd', { textContent: String(v.length) }),
+        el('dt', { textContent: state.dataset?.unitLabel === 'city' ? 'Cities with a value' : 'Units with a value' }), el('dd', { textContent: String(v.length) }),
         el('dt', { textContent: 'Median' }), el('dd', { textContent: fmt(median, false) }),
         el('dt', { textContent: 'Range' }), el('dd', { textContent: `${fmt(v[0], !!metric.integer)} – ${fmt(v[v.length - 1], !!metric.integer)}` })));
     } else parts.push(el('p', { textContent: `No values of ${metric.label} in ${state.year}.` }));
