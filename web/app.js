@@ -93,11 +93,14 @@ function busy(on, text = 'Loading…') {
 
 // ---------------------------------------------------------------- GraphQL
 
-const OUTLINES = `query Outlines {
-  dataset { synthetic description }
+// Units come in pages of 1000 (the API's largest page), in code order, each page after the last one's cursor.
+const PAGE = 1000;
+const OUTLINES = `query Outlines($after: String) {
+  dataset { synthetic description firms title unitLabel attribution searchHint extent }
   spatialVariables
-  cities(first: 1000) {
+  cities(first: ${PAGE}, after: $after) {
     totalCount
+    pageInfo { hasNextPage endCursor }
     nodes {
       code name province region lon lat
       boundary(simplify: 0.01)
@@ -107,11 +110,27 @@ const OUTLINES = `query Outlines {
   }
 }`;
 
-const BASE_FIELDS = `
-  agglomeration(year: $year) { cityCode q1 q2 q3 }
-  base: cities(first: 1000) {
-    nodes { code rta(year: $year) nqp(year: $year) metrics(years: [$year]) { ${METRIC_FIELDS.join(' ')} } }
+// RTA, NQP and the firm counts only where there are firms (a store of imported units may have none)
+const AGGLOMERATION_FIELDS = `
+  agglomeration(year: $year) { cityCode q1 q2 q3 }`;
+const baseFields = (withFirms) => `
+  base: cities(first: ${PAGE}, after: $after) {
+    pageInfo { hasNextPage endCursor }
+    nodes { code ${withFirms ? 'rta(year: $year) nqp(year: $year)' : ''} metrics(years: [$year]) { ${METRIC_FIELDS.join(' ')} } }
   }`;
+
+/** Runs `query` (which takes $after) page by page while `pages(data)` says a connection has more; calls `each` per page. */
+async function paged(query, variables, signal, each) {
+  let after = null;
+  const errors = [];
+  for (;;) {
+    const r = await gql(query(after === null), { ...variables, after }, { signal });
+    errors.push(...r.errors);
+    const next = each(r.data);
+    if (!next) return errors;
+    after = next;
+  }
+}
 
 const LISA_FIELDS = `
   lisa: spatialAutocorrelation(variable: $lisaVariable, year: $year, weights: $weights) {
@@ -142,40 +161,53 @@ async function ensureData() {
   const needVar = m.imported && !state.imported.has(`${m.variable}|${year}`);
   const needLisa = state.view === 'lisa' && lisaAvailable(m) && !state.lisa.has(lisaKey(m));
   if (!needBase && !needVar && !needLisa) return;
-  const defs = ['$year: Int!'];
+  const defs = ['$year: Int!', '$after: String'];
   const variables = { year };
-  let fields = '';
-  if (needBase) fields += BASE_FIELDS;
+  const withFirms = state.dataset?.firms > 0;
+  let fields = '', once = '';
+  if (needBase) { fields += baseFields(withFirms); if (withFirms) once += AGGLOMERATION_FIELDS; }
   if (needVar) {
     defs.push('$variable: String!');
     variables.variable = m.variable;
-    fields += `\n  imported: cities(first: 1000) { nodes { code metrics(years: [$year]) { value(name: $variable) } } }`;
+    fields += `\n  imported: cities(first: ${PAGE}, after: $after) { pageInfo { hasNextPage endCursor } nodes { code metrics(years: [$year]) { value(name: $variable) } } }`;
   }
   if (needLisa) {
     defs.push('$lisaVariable: String!', '$weights: WeightsInput!');
     variables.lisaVariable = m.lisaName;
     variables.weights = state.weights.type === 'KNN' ? { type: 'KNN', k: state.weights.k, style: 'W' } : { type: state.weights.type, style: 'W' };
-    fields += LISA_FIELDS;
+    once += LISA_FIELDS;
   }
   inflight?.abort();
   const ctl = new AbortController();
   inflight = ctl;
   busy(true, `Loading ${year}…`);
   try {
-    const { data, errors } = await gql(`query MapYear(${defs.join(', ')}) {${fields}\n}`, variables, { signal: ctl.signal });
-    if (data.base) {
-      const q = new Map((data.agglomeration ?? []).map((a) => [a.cityCode, a]));
+    // the first page carries the once-only fields (agglomeration, LISA); later pages only the units' values
+    if (!fields) defs.splice(defs.indexOf('$after: String'), 1);
+    const query = (first) => `query MapYear(${defs.join(', ')}) {${fields}${first ? once : ''}\n}`;
+    let agglomeration = [], lisa = null;
+    const baseNodes = [], importedNodes = [];
+    const errors = await paged(query, variables, ctl.signal, (data) => {
+      if (data.agglomeration) agglomeration = data.agglomeration;
+      if (data.lisa) lisa = data.lisa;
+      if (data.base) baseNodes.push(...data.base.nodes);
+      if (data.imported) importedNodes.push(...data.imported.nodes);
+      const info = (data.base ?? data.imported)?.pageInfo;
+      return info?.hasNextPage ? info.endCursor : null;
+    });
+    if (needBase) {
+      const q = new Map(agglomeration.map((a) => [a.cityCode, a]));
       const recs = new Map();
-      for (const c of data.base.nodes) {
+      for (const c of baseNodes) {
         const a = q.get(c.code);
-        recs.set(c.code, { rta: c.rta, nqp: c.nqp, metrics: c.metrics[0] ?? null, q1: a?.q1 ?? null, q2: a?.q2 ?? null, q3: a?.q3 ?? null });
+        recs.set(c.code, { rta: c.rta ?? null, nqp: c.nqp ?? null, metrics: c.metrics[0] ?? null, q1: a?.q1 ?? null, q2: a?.q2 ?? null, q3: a?.q3 ?? null });
       }
       state.base.set(year, recs);
     }
-    if (data.imported) {
-      state.imported.set(`${m.variable}|${year}`, new Map(data.imported.nodes.map((c) => [c.code, c.metrics[0]?.value ?? null])));
+    if (needVar) {
+      state.imported.set(`${m.variable}|${year}`, new Map(importedNodes.map((c) => [c.code, c.metrics[0]?.value ?? null])));
     }
-    if (data.lisa) state.lisa.set(lisaKey(m), data.lisa);
+    if (lisa) state.lisa.set(lisaKey(m), lisa);
     if (errors.length) showErrors('The server reported errors (partial data shown)', errors, true);
   } finally {
     busy(false);
@@ -205,9 +237,10 @@ const map = new maplibregl.Map({
     sources: {},
     layers: [{ id: 'background', type: 'background', paint: { 'background-color': '#e6ebef' } }],
   },
-  bounds: [73, 17.5, 135.5, 53.8],
-  fitBoundsOptions: { padding: { top: 10, bottom: 10, left: 310, right: 10 } },
-  attributionControl: { compact: true, customAttribution: 'Outlines: data/ATTRIBUTION.md · firms and metrics: synthetic demo' },
+  // the initial view and the attribution come from the store (dataset.extent / .attribution) once it has answered
+  center: [0, 20],
+  zoom: 1,
+  attributionControl: false,
   dragRotate: false,
   pitchWithRotate: false,
   touchPitch: false,
@@ -218,6 +251,7 @@ map.touchZoomRotate.disableRotation();
 map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
 map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-right');
 window.__map = map;
+const FIT_PADDING = { top: 10, bottom: 10, left: 310, right: 10 };
 
 const mapLoaded = new Promise((resolve) => map.once('load', resolve));
 const idle = () => new Promise((resolve) => { map.once('idle', resolve); map.triggerRepaint(); });
@@ -372,7 +406,7 @@ function fillMetricSelect() {
     o.textContent = m.label;
     groups.get(m.group).append(o);
   }
-  if (!metricById(state.metric)) state.metric = 'RTA';
+  if (!metricById(state.metric)) state.metric = state.metrics[0].id;
   sel.value = state.metric;
 }
 
@@ -484,6 +518,21 @@ function wireControls() {
 
 // ---------------------------------------------------------------- start
 
+/** The store's wording, attribution and initial view (its units' extent). */
+function applyDataset(d) {
+  const unit = d.unitLabel === 'city' ? 'city' : d.unitLabel;
+  document.title = `Agglomera · ${d.title}`;
+  $('units-title').textContent = d.title;
+  $('city-search').placeholder = d.searchHint;
+  $('city-search').setAttribute('aria-label', `Find a ${unit}`);
+  $('map').setAttribute('aria-label', `Map of ${d.title}`);
+  $('unit-hint').textContent = `Click a ${unit} to see its figures, its firms and its queen-contiguity neighbours.`;
+  map.addControl(new maplibregl.AttributionControl({ compact: true, customAttribution: d.attribution }));
+  // an extent past the antimeridian (maxLon > 180) shows the units west of it in the next world copy
+  if (d.extent?.[2] > 180) map.setRenderWorldCopies(true);
+  if (d.extent) map.fitBounds([[d.extent[0], d.extent[1]], [d.extent[2], d.extent[3]]], { padding: FIT_PADDING, animate: false });
+}
+
 function bboxOf(geometry) {
   let x1 = Infinity, y1 = Infinity, x2 = -Infinity, y2 = -Infinity;
   for (const poly of geometry.coordinates) for (const [x, y] of poly[0]) {
@@ -496,7 +545,15 @@ async function start() {
   busy(true, 'Loading city outlines…');
   let outlines, imported;
   try {
-    [outlines, imported] = await Promise.all([gql(OUTLINES), loadImportedVariables(), mapLoaded]);
+    const nodes = [];
+    let first = null;
+    const pageErrors = await paged(() => OUTLINES, {}, undefined, (data) => {
+      first ??= data;
+      nodes.push(...data.cities.nodes);
+      return data.cities.pageInfo.hasNextPage ? data.cities.pageInfo.endCursor : null;
+    });
+    outlines = { data: { ...first, cities: { ...first.cities, nodes } }, errors: pageErrors };
+    [imported] = await Promise.all([loadImportedVariables(), mapLoaded]);
   } catch (e) {
     busy(false);
     showErrors('Could not load the city outlines', e instanceof ApiError ? e.messages : [String(e.message ?? e)]);
@@ -509,6 +566,7 @@ async function start() {
   const { dataset, spatialVariables, cities } = outlines.data;
   state.dataset = dataset;
   state.spatialVariables = new Set(spatialVariables);
+  applyDataset(dataset);
   const years = new Set();
   const features = [];
   for (const n of cities.nodes) {
@@ -528,6 +586,11 @@ async function start() {
       lisaName: v.name, get: () => null,
     });
   }
+  // without firms, RTA / NQP / firm counts have nothing to show: the first imported variable is the default
+  if (!(dataset.firms > 0)) {
+    state.metrics = state.metrics.filter((m) => !['RTA', 'NQP', 'firms', 'q1', 'q2', 'q3'].includes(m.id));
+    if (!params.get('metric')) state.metric = (state.metrics.find((m) => m.imported) ?? state.metrics[0]).id;
+  }
   if (dataset.synthetic) {
     $('dataset-note').textContent = 'Synthetic demo data';
     $('dataset-note').title = dataset.description;
@@ -538,7 +601,7 @@ async function start() {
   for (const c of [...state.cities].sort((a, b) => a.name.localeCompare(b.name, 'zh-CN'))) {
     const o = document.createElement('option');
     o.value = c.name;
-    o.label = `${c.province} · ${c.code}`;
+    o.label = c.province ? `${c.province} · ${c.code}` : c.code;
     names.append(o);
   }
   fillMetricSelect();

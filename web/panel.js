@@ -42,10 +42,14 @@ const num = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 export function renderCity({ city, year, record, metric, importedValue, lisa, byCode, onSelect }) {
   $('city-name').textContent = city.name;
   $('city-name').dataset.code = city.code;
+  // imported units may have no province / region: only what is known is shown
+  const meta = [
+    city.province ? el('span', { lang: 'zh-CN', textContent: city.province }) : null,
+    el('span', { className: 'mono', textContent: city.code }),
+    city.region ? el('span', { textContent: city.region }) : null,
+  ].filter(Boolean);
   $('city-meta').replaceChildren(
-    el('span', { lang: 'zh-CN', textContent: city.province }), ' · ',
-    el('span', { className: 'mono', textContent: city.code }), ' · ',
-    el('span', { textContent: city.region }),
+    ...meta.flatMap((m, i) => (i ? [' · ', m] : [m])),
   );
   $('city-year').textContent = String(year);
 
@@ -88,7 +92,7 @@ export function renderCity({ city, year, record, metric, importedValue, lisa, by
   const nbrs = city.neighbours.map((c) => byCode.get(c)).filter(Boolean).sort((a, b) => a.code.localeCompare(b.code));
   $('nbr-count').textContent = nbrs.length ? `(${nbrs.length})` : '';
   $('city-neighbours').replaceChildren(...(nbrs.length
-    ? nbrs.map((n) => el('button', { type: 'button', className: 'chip', textContent: n.name, title: `${n.province} · ${n.code}`, dataset: { code: n.code }, onclick: () => onSelect(n.code) }))
+    ? nbrs.map((n) => el('button', { type: 'button', className: 'chip', textContent: n.name, title: n.province ? `${n.province} · ${n.code}` : n.code, dataset: { code: n.code }, onclick: () => onSelect(n.code) }))
     : [el('p', { className: 'muted', textContent: 'None: no other city within ~0.5 km of its outline (an island).' })]));
 }
 
@@ -96,13 +100,13 @@ export function renderSummary({ state, metric, paint }) {
   const s = $('summary');
   if (!state.cities.length) return;
   const years = state.years.length ? `${state.years[0]}–${state.years[state.years.length - 1]}` : 'no years';
-  const parts = [el('p', { textContent: `${state.cities.length} cities · years ${years}.` })];
+  const parts = [el('p', { textContent: `${state.cities.length} ${state.dataset?.unitLabel === 'city' ? 'cities' : 'units'} · years ${years}.` })];
   if (paint?.kind === 'values') {
     const v = paint.values.filter((x) => x !== null).sort((a, b) => a - b);
     if (v.length) {
       const median = v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
       parts.push(el('h3', { textContent: `${metric.label} · ${state.year}` }), el('dl', { className: 'stats' },
-        el('dt', { textContent: 'Cities with a value' }), el('dd', { textContent: String(v.length) }),
+        el('dt', { textContent: state.dataset?.unitLabel === 'city' ? 'Cities with a value' : 'Units with a value' }), el('dd', { textContent: String(v.length) }),
         el('dt', { textContent: 'Median' }), el('dd', { textContent: fmt(median, false) }),
         el('dt', { textContent: 'Range' }), el('dd', { textContent: `${fmt(v[0], !!metric.integer)} – ${fmt(v[v.length - 1], !!metric.integer)}` })));
     } else parts.push(el('p', { textContent: `No values of ${metric.label} in ${state.year}.` }));

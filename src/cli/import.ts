@@ -81,6 +81,7 @@ export function formatReport(r: ImportReport): string {
     lines.push(`${r.skipped} left out on request (${r.kind === 'boundaries' ? '--skip-invalid' : '--skip-unmatched'})${(r.skippedRows?.length ?? 0) < r.skipped ? ` (first ${r.skippedRows?.length ?? 0} listed)` : ''}:`);
     for (const p of r.skippedRows ?? []) lines.push(`  ${p.line ? `line/feature ${p.line}` : 'file'}${p.feature ? ` [${p.feature}]` : ''}${p.column ? ` ${p.column}` : ''}${p.value !== undefined ? ` = ${JSON.stringify(p.value)}` : ''}: ${p.reason}`);
   }
+  if (r.placed) lines.push(`placed by ${Object.entries(r.placed).map(([how, n]) => `${how} ${n}`).join(', ')}`);
   for (const d of r.derived ?? []) lines.push(`derived: ${d}`);
   for (const w of r.warnings) lines.push(`warning: ${w}`);
   if (r.dataVersion !== undefined) lines.push(`data version ${r.dataVersion}`);

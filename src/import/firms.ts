@@ -1,8 +1,10 @@
 // Firm registers from CSV: one firm per row (id, name, unit code, industry, founding date, flags, optional lon/lat),
-// validated against the stored units; upsert on id. A firm with coordinates stands there, else at its unit's interior
+// validated against the stored units; upsert on id. A row without a unit code is placed by its point in the unit
+// whose boundary contains it (placeStagedPoints). A firm with coordinates stands there, else at its unit's interior
 // point (locateFirmsAtUnits). `replace`: the file's units keep only the file's firms (others deleted with their years).
 import type { Db } from '../db/db.js';
 import { locateFirmsAtUnits } from '../db/queries/load.js';
+import { placeStagedPoints } from '../db/queries/locate.js';
 import { sql } from '../db/sql.js';
 import type { FieldSpec, Problems } from './csv.js';
 import { classificationFresh, reclassifyFirms } from './classify.js';
@@ -16,7 +18,8 @@ export function firmFields(codeField: string, nameField: string): FieldSpec[] {
   return [
     { name: 'id', headers: ['id', 'firm_id', 'firmId'], type: 'int', required: true, min: 1, max: MAX_INT },
     { name: 'name', headers: [nameField], type: 'text', required: true },
-    { name: 'code', headers: [codeField, ...(codeField === 'code' ? ['city_code', 'cityCode'] : [])], type: 'text', required: true },
+    // no code: the row is placed by its point (lon/lat)
+    { name: 'code', headers: [codeField, ...(codeField === 'code' ? ['city_code', 'cityCode'] : [])], type: 'text' },
     { name: 'industry', headers: ['industry'], type: 'text', required: true },
     { name: 'founded', headers: ['founded'], type: 'date', required: true },
     { name: 'tech_intensive', headers: ['tech_intensive', 'techIntensive'], type: 'bool', default: false },
@@ -37,10 +40,12 @@ async function run(tx: Db, input: ImportInput, opts: ImportOptions, progress?: P
   // the province of a unit name (name matching looks only there); staged but not stored
   if (opts.provinceField) fields.push({ name: 'unit_province', headers: [opts.provinceField], type: 'text', required: true });
   const ix = (n: string) => fields.findIndex((f) => f.name === n);
-  const [lon, lat, founded, listed, listedOn, code, province] = ['lon', 'lat', 'founded', 'listed', 'listed_on', 'code', 'unit_province'].map(ix);
-  // the unit column holds codes or unit names, read in the names of --match-year (default: the latest names)
+  const [code, lon, lat, founded, listed, listedOn, province] = ['code', 'lon', 'lat', 'founded', 'listed', 'listed_on', 'unit_province'].map(ix);
+  // the unit column holds codes or unit names, read in the names of --match-year (default: the latest names); a row
+  // without one is placed by its coordinates (placeStagedPoints)
   const units = await ImportUnitMatcher.open(tx, opts);
   const rowCheck = (v: unknown[], line: number, problems: Problems) => {
+    if (v[code] === null && v[lon] === null && v[lat] === null) { problems.add({ line, column: codeField, reason: `no unit: give ${codeField} or lon/lat` }); return false; }
     if (v[code] !== null) {
       const year = opts.matchYear === 'founded' ? Number(String(v[founded]).slice(0, 4)) : opts.matchYear ?? null;
       const resolved = units.resolve(String(v[code]), { line, column: codeField, province: province >= 0 ? (v[province] as string) : null, year }, problems);
@@ -56,9 +61,14 @@ async function run(tx: Db, input: ImportInput, opts: ImportOptions, progress?: P
   const S = s.stage.ref;
   await tx.query(sql`CREATE INDEX ON ${S} (id)`);
   await tx.query(sql`ANALYZE ${S}`);
+  // how each row finds its unit (code / point), counted in the report
+  await tx.query(sql`ALTER TABLE ${S} ADD COLUMN how text`);
+  await tx.query(sql`UPDATE ${S} SET how = 'code' WHERE code IS NOT NULL`);
+  const points = await placeStagedPoints(tx, S, s.problems.max);
+  s.problems.addFound(points.problems, points.problemCount);
   await s.check((max) => sql`
     SELECT line, code AS value, NULL AS extra, count(*) OVER ()::int AS total FROM ${S} s
-    WHERE NOT EXISTS (SELECT 1 FROM city c WHERE c.code = s.code) ORDER BY line LIMIT ${max}::int`,
+    WHERE how = 'code' AND NOT EXISTS (SELECT 1 FROM city c WHERE c.code = s.code) ORDER BY line LIMIT ${max}::int`,
   (r) => ({ line: r.line, column: codeField, value: r.value, reason: `unknown unit '${r.value}' (not among the stored units)` }));
   await s.check(duplicateCheck(S, ['id'], 'id'), (r) => ({ line: r.line, column: 'id', value: r.value, reason: `duplicate firm id ${r.value}: also on line ${r.extra}` }));
   if (s.problems.count) s.reject();
@@ -84,7 +94,8 @@ async function run(tx: Db, input: ImportInput, opts: ImportOptions, progress?: P
     FROM k`);
   const counts = { inserted: c.inserted, updated: c.updated, unchanged: c.unchanged, deleted: c.deleted };
   const m = units.report();
-  const report = { rowsRead: s.rowsRead, counts, problems: [], problemCount: 0, warnings: m.warnings, derived: [] as string[], matched: m.matched, skipped: m.skipped, skippedRows: m.skippedRows };
+  const placed = Object.fromEntries((await tx.query<{ how: string; n: number }>(sql`SELECT how, count(*)::int AS n FROM ${S} GROUP BY how ORDER BY how`)).map((r) => [r.how, r.n]));
+  const report = { rowsRead: s.rowsRead, counts, placed, problems: [], problemCount: 0, warnings: m.warnings, derived: [] as string[], matched: m.matched, skipped: m.skipped, skippedRows: m.skippedRows };
   if (opts.dryRun || c.inserted + c.updated + c.deleted === 0) return report;
 
   if (replace && c.deleted) await tx.query(sql`DELETE FROM firm f WHERE f.city_code IN (SELECT code FROM ${S}) AND f.id NOT IN (SELECT id FROM ${S})`);

@@ -91,6 +91,8 @@ export interface ImportReport {
   problems: RowProblem[];
   /** all problems found */
   problemCount: number;
+  /** firms: how many rows found their unit by each method (code, name, point) */
+  placed?: Record<string, number>;
   /** names of analyst variables created or updated (city-years) */
   variables?: string[];
   /** rows per unit-matching method (code, name, normalised, short, pinyin, history) */

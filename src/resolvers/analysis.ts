@@ -176,7 +176,7 @@ export class AnalysisResolver {
       const cities = await Promise.all(rows.map((r) => ctx.loaders.city(r.cityCode)));
       rows = rows.filter((_, i) => {
         const c = cities[i];
-        return c && (!filter.province?.length || filter.province.includes(c.province)) && (!filter.region?.length || filter.region.includes(c.region as never));
+        return c && (!filter.province?.length || (c.province !== null && filter.province.includes(c.province))) && (!filter.region?.length || filter.region.includes(c.region as never));
       });
     }
     const f = INDEX_FIELD[index];

@@ -2,8 +2,7 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Ctx, Info, Int, Query, Resolver } from 'type-graphql';
 import { citiesByCodes, geometryProblem, searchCities, type CitySearch } from '../db/queries/cities.js';
-import { getMeta } from '../db/queries/load.js';
-import { sql } from '../db/sql.js';
+import { datasetInfo } from '../db/queries/dataset.js';
 import { City, CityConnection, CityFilter, Dataset, Firm } from '../schema/types.js';
 import { badInput } from './errors.js';
 import type { Context } from './loaders.js';
@@ -63,19 +62,7 @@ export class QueryResolver {
 
   @Query(() => Dataset, { description: 'Provenance of the loaded data: boundaries are real, demo firms and metrics are synthetic.' })
   async dataset(@Ctx() ctx: Context): Promise<Dataset> {
-    const meta = await getMeta(ctx.db);
-    const [counts] = await ctx.db.query<{ cities: number; firms: number; city_years: number }>(sql`
-      SELECT (SELECT count(*) FROM city)::int AS cities, (SELECT count(*) FROM firm)::int AS firms,
-             (SELECT count(*) FROM city_year)::int AS city_years`);
-    return {
-      synthetic: meta.synthetic === 'true',
-      description: meta.description ?? 'no data loaded',
-      seed: meta.seed ?? null,
-      boundariesSource: meta.boundaries ?? null,
-      cities: counts.cities,
-      firms: counts.firms,
-      cityYears: counts.city_years,
-    };
+    return datasetInfo(ctx.db);
   }
 }
 

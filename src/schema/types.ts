@@ -17,13 +17,13 @@ registerEnumType(NeighbourTypeEnum, {
   description: 'QUEEN: outlines within ~0.5 km; ROOK: sharing at least 1 km of border; KNN: k nearest centroids; DISTANCE: centroids within km (great circle).',
 });
 
-@ObjectType({ description: 'A prefecture-level city with its real boundary.', simpleResolvers: true })
+@ObjectType({ description: 'An areal unit with its real boundary: a prefecture-level city in the demo, any imported unit (county, NUTS region, ...) otherwise.', simpleResolvers: true })
 export class City {
-  @Field(() => ID, { description: '6-digit GB/T 2260 code' }) code!: string;
+  @Field(() => ID, { description: 'Unit code: 6-digit GB/T 2260 in the demo, the imported key (FIPS, NUTS, ...) otherwise' }) code!: string;
   @Field(() => String) name!: string;
-  @Field(() => String) province!: string;
-  @Field(() => String) provinceCode!: string;
-  @Field(() => Region) region!: Region;
+  @Field(() => String, { nullable: true, description: 'Province / parent unit; null when the import gave none' }) province!: string | null;
+  @Field(() => String, { nullable: true, description: 'null when unknown (imported units)' }) provinceCode!: string | null;
+  @Field(() => Region, { nullable: true, description: 'null when unknown or not one of East / Central / West (imported units)' }) region!: Region | null;
   @Field(() => Float, { description: 'Area in km² on the ellipsoid' }) areaKm2!: number;
   @Field(() => Float, { description: 'Longitude of a point inside the city (ST_PointOnSurface)' }) lon!: number;
   @Field(() => Float, { description: 'Latitude of a point inside the city' }) lat!: number;
@@ -115,6 +115,11 @@ export class Dataset {
   @Field(() => Int) cities!: number;
   @Field(() => Int) firms!: number;
   @Field(() => Int) cityYears!: number;
+  @Field(() => String, { description: 'What the units are, as a heading (demo: "Prefecture-level cities"; set by dataset_meta title, else from the boundaries imported)' }) title!: string;
+  @Field(() => String, { description: 'One unit, in words ("city", "unit")' }) unitLabel!: string;
+  @Field(() => String, { description: 'Where the outlines and data come from, for a map attribution' }) attribution!: string;
+  @Field(() => String, { description: 'Placeholder of a unit search box, with a stored name as the example' }) searchHint!: string;
+  @Field(() => [Float], { nullable: true, description: 'The units\' extent [minLon, minLat, maxLon, maxLat] (units on both sides of the antimeridian: the shortest longitude span of their interior points, maxLon may exceed 180); null without units' }) extent!: number[] | null;
 }
 
 @InputType()

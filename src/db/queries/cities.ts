@@ -7,9 +7,9 @@ import { isStoredTolerance, storedOutlineTexts } from './outlines.js';
 export interface CityRecord {
   code: string;
   name: string;
-  province: string;
-  provinceCode: string;
-  region: 'East' | 'Central' | 'West';
+  province: string | null;
+  provinceCode: string | null;
+  region: 'East' | 'Central' | 'West' | null;
   areaKm2: number;
   lon: number;
   lat: number;
@@ -27,7 +27,10 @@ export interface CitySearch {
   nearest?: { lon: number; lat: number; k: number };
 }
 
-const columns = sql`c.code, c.name, c.province, c.province_code AS "provinceCode", c.region::text AS region,
+/** The region as the GraphQL enum knows it: imported units may carry any text (or none), which reads as null. */
+const REGION = (a: string) => `CASE WHEN ${a}.region IN ('East', 'Central', 'West') THEN ${a}.region END`;
+
+const columns = sql`c.code, c.name, c.province, c.province_code AS "provinceCode", ${raw(REGION('c'))} AS region,
   c.area_km2 AS "areaKm2", ST_X(c.centroid) AS lon, ST_Y(c.centroid) AS lat`;
 
 /**
@@ -44,7 +47,7 @@ const checkKey = (k: string) => { if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw
 /** City record fields as SQL over a city row aliased `a`. */
 const CITY_SQL: Record<string, (a: string) => string> = {
   code: (a) => `${a}.code`, name: (a) => `${a}.name`, province: (a) => `${a}.province`, provinceCode: (a) => `${a}.province_code`,
-  region: (a) => `${a}.region::text`, areaKm2: (a) => `${a}.area_km2`, lon: (a) => `ST_X(${a}.centroid)`, lat: (a) => `ST_Y(${a}.centroid)`,
+  region: REGION, areaKm2: (a) => `${a}.area_km2`, lon: (a) => `ST_X(${a}.centroid)`, lat: (a) => `ST_Y(${a}.centroid)`,
 };
 export const CITY_FIELDS: readonly string[] = Object.keys(CITY_SQL);
 

@@ -1,0 +1,145 @@
+// Import throughput through the CLI door (`agglomera import …`, the same core as HTTP and GraphQL): rows/s and peak
+// RSS of the importing process, on the embedded database and on PostgreSQL (BENCH_DATABASE_URL: a database
+// `<name>_import` beside it is dropped and recreated). Cases, each in a process of its own (so its peak RSS is its
+// own) over a demo store (338 cities) prepared once:
+//   firms        50,000 firms keyed by unit code (the firm ids of the firm-year case)
+//   firm-years   1,000,000 firm-year rows (50,000 firms × 20 years), classification of the firms included
+//   city-years   a NAME-keyed city-year file (`--match name`: names of the 338 cities in mixed forms — 南京市, 南京,
+//                full-width / spaced), one row per city and year over 1900–2100 (338 × 201 = 67,938 rows: the
+//                schema's year range bounds the distinct unit-years; more rows would be duplicate unit-years)
+// Generated files go to a temp dir that is removed afterwards. BENCH_FIRM_YEARS=N scales the firm-year case.
+// Usage: npm run bench -- import        (PostgreSQL part runs when BENCH_DATABASE_URL is set)
+import { spawnSync } from 'node:child_process';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+
+const FIRMS = 50_000;
+const FIRM_YEARS = Number(process.env.BENCH_FIRM_YEARS ?? 1_000_000);
+const YEARS = Math.ceil(FIRM_YEARS / FIRMS);
+const FIRST_ID = 50_000_001;
+
+interface CaseResult { rows: number; seconds: number; maxRssMb: number; status: string; counts?: unknown; placed?: unknown; note?: string }
+
+async function writeLines(file: string, header: string, n: number, line: (i: number) => string) {
+  const w = createWriteStream(file);
+  w.write(`${header}\n`);
+  for (let i = 0; i < n; i++) if (!w.write(`${line(i)}\n`)) await once(w, 'drain');
+  w.end();
+  await once(w, 'finish');
+}
+
+/** A city name in one of the forms yearbooks use (the full name, the name without 市, full-width spaces around). */
+function nameForm(name: string, i: number): string {
+  switch (i % 4) {
+    case 0: return name;
+    case 1: return name.endsWith('市') ? name.slice(0, -1) : name;
+    case 2: return ` ${name} `;
+    default: return `\u3000${name}`;
+  }
+}
+
+// ---------------------------------------------------------------- child: one case in this process
+
+async function child(kase: string, dir: string) {
+  const { runImportCli } = await import('../src/cli/import.js');
+  const { withCliContext } = await import('../src/cli/io.js');
+  const file = path.join(dir, `${kase}.csv`);
+  const args: Record<string, string[]> = {
+    setup: [],
+    firms: ['firms', '--file', file],
+    'firm-years': ['firm-years', '--file', file],
+    'city-years': ['city-years', '--file', file, '--code', 'city', '--match', 'name'],
+  };
+  if (kase === 'setup') {
+    const { openCliStore } = await import('../src/cli/io.js');
+    const { sql } = await import('../src/db/sql.js');
+    const db = await openCliStore();
+    const cities = await db.query<{ code: string; name: string }>(sql`SELECT code, name FROM city ORDER BY code`);
+    await db.close();
+    await writeLines(path.join(dir, 'firms.csv'), 'id,name,code,industry,founded', FIRMS,
+      (i) => `${FIRST_ID + i},Bench firm ${i},${cities[i % cities.length].code},software,${2000 + (i % 15)}-01-01`);
+    await writeLines(path.join(dir, 'firm-years.csv'), 'firm_id,year,revenue,employees,assets,leverage,rnd,patents,revenue_growth', FIRMS * YEARS,
+      (i) => { const f = i % FIRMS, y = 2000 + Math.floor(i / FIRMS); return `${FIRST_ID + f},${y},${100 + (i % 997)},${10 + (i % 300)},${200 + (i % 503)},0.4,${(i % 17) + 1},${i % 9},0.${i % 7}`; });
+    await writeLines(path.join(dir, 'city-years.csv'), 'city,year,bench_x,bench_y', cities.length * 201,
+      (i) => { const c = cities[i % cities.length]; return `${nameForm(c.name, Math.floor(i / cities.length))},${1900 + Math.floor(i / cities.length)},${i % 1000},${(i * 7) % 101}`; });
+    console.log(JSON.stringify({ cities: cities.length }));
+    return;
+  }
+  let text = '';
+  const t0 = performance.now();
+  let code: number;
+  try {
+    code = await withCliContext({ out: (s) => { text += s; }, err: () => {}, errIsTTY: false }, () => runImportCli([...args[kase], '--format', 'json'], (s) => { text += s; }));
+  } catch (e) {
+    // an option this build does not know (the name matcher's --match): say so, measure nothing
+    if ((e as Error).name === 'UsageError' || /unknown option|Unknown option/i.test((e as Error).message)) {
+      console.log(JSON.stringify({ rows: 0, seconds: 0, maxRssMb: 0, status: 'skipped', note: `skipped: ${(e as Error).message.split('\n')[0]}` }));
+      return;
+    }
+    throw e;
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const report = JSON.parse(text) as { status: string; rowsRead: number; counts: unknown; placed?: unknown; problems: unknown[] };
+  if (code !== 0) throw new Error(`${kase}: import ${report.status}: ${JSON.stringify(report.problems.slice(0, 3))}`);
+  const r: CaseResult = { rows: report.rowsRead, seconds, maxRssMb: process.resourceUsage().maxRSS / 1024, status: report.status, counts: report.counts, placed: report.placed };
+  console.log(JSON.stringify(r));
+}
+
+// ---------------------------------------------------------------- parent
+
+function run(kase: string, dir: string, env: NodeJS.ProcessEnv): CaseResult & { cities?: number } {
+  const r = spawnSync(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'bench/import.ts', '--case', kase, dir], {
+    env: { ...process.env, ...env, AGGLOMERA_STATEMENT_TIMEOUT_MS: '0' }, encoding: 'utf8', maxBuffer: 1 << 26,
+  });
+  if (r.status !== 0) throw new Error(`${kase} failed (${r.status}): ${r.stderr.slice(-2000)}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!);
+}
+
+async function recreate(url: string): Promise<string> {
+  const u = new URL(url);
+  const name = `${u.pathname.slice(1)}_import`;
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await c.query(`CREATE DATABASE "${name}"`);
+  } finally { await c.end(); }
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+async function parent() {
+  const dbs: [string, () => Promise<NodeJS.ProcessEnv>][] = [
+    ['embedded', async () => ({ DATABASE_URL: '', AGGLOMERA_DATA_DIR: path.join(dir, 'pglite') })],
+  ];
+  const pgUrl = process.env.BENCH_DATABASE_URL;
+  if (pgUrl) dbs.push(['postgres', async () => ({ DATABASE_URL: await recreate(pgUrl) })]);
+  else console.log('PostgreSQL: skipped (set BENCH_DATABASE_URL)');
+  const only = process.env.BENCH_IMPORT_DB;
+  for (const [label, envOf] of dbs) {
+    if (only && only !== label) continue;
+    const env = await envOf();
+    const t0 = performance.now();
+    const s = run('setup', dir, env);
+    console.log(`${label.padEnd(9)} setup: demo store with ${s.cities} cities, files generated in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+    for (const kase of ['firms', 'firm-years', 'city-years']) {
+      const r = run(kase, dir, env);
+      if (r.status === 'skipped') { console.log(`${label.padEnd(9)} ${kase.padEnd(11)} ${r.note}`); continue; }
+      console.log(`${label.padEnd(9)} ${kase.padEnd(11)} rows=${String(r.rows).padStart(8)}  ${r.seconds.toFixed(1).padStart(7)} s  ${Math.round(r.rows / r.seconds).toLocaleString('en').padStart(8)} rows/s  peak RSS ${r.maxRssMb.toFixed(0)} MB  ${JSON.stringify(r.counts)}${r.placed ? ` placed ${JSON.stringify(r.placed)}` : ''}`);
+    }
+    if (env.DATABASE_URL) {
+      const c = new pg.Client({ connectionString: pgUrl });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS "${new URL(env.DATABASE_URL).pathname.slice(1)}" WITH (FORCE)`).finally(() => c.end());
+    }
+  }
+}
+
+const dir = process.argv[2] === '--case' ? process.argv[4] : mkdtempSync(path.join(os.tmpdir(), 'agglomera-bench-import-'));
+if (process.argv[2] === '--case') await child(process.argv[3], dir);
+else {
+  try { await parent(); } finally { rmSync(dir, { recursive: true, force: true }); }
+}
