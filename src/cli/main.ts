@@ -8,7 +8,8 @@ const USAGE = `usage: agglomera <command> [options]
 commands:
   estimate   fit a model spec on a CSV / GeoJSON file and print the result (json or table)
   weights    spatial neighbours of a GeoJSON file
-  replicate  run the paper's tables 1-7 on the loaded data into --out DIR (default ./out)
+  replicate  run the paper's tables 1-7 (studies/paper.json) on the loaded data into --out DIR (default ./out)
+  study      run a study file (tables, maps, .docx) or validate it (see 'agglomera study --help')
   export-panel  write the stored city (or firm) panel after the sample rules as CSV
   keys       API keys: create --name N --role reader|analyst|admin, list, revoke <id|prefix>
   import     import boundaries, city-years, firms or firm-years from a file (see 'agglomera import --help')
@@ -42,6 +43,8 @@ export async function main(argv: string[]): Promise<number> {
     case 'replicate':
       // loaded on demand: they open the store (PGlite, GraphQL schema), which `estimate` never needs
       return (await import('./replicate.js')).runReplicate(rest, out);
+    case 'study':
+      return (await import('./study.js')).runStudyCli(rest);
     case 'export-panel':
       return (await import('./export.js')).runExport(rest, out);
     case 'keys':
