@@ -41,7 +41,7 @@ export async function regressionBlockTable(b: RegressionBlock, c: BlockContext, 
     terms: b.terms, labels: b.labels, controls: b.controls, fixedEffectRows: b.fixedEffectRows, tests: b.tests, digits: b.digits,
     extraRows: b.extraRows?.map((x) => [x.label, res.map((r) => at(r, x.from))] as [string, string[]]),
     notes: notes(b.notes),
-    unitId: c.study.data.panel.id,
+    unitId: c.study.data.panel.id, timeId: c.study.data.panel.time,
   });
 }
 

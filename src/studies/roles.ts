@@ -20,7 +20,7 @@ const PLACEHOLDER = /\{((?:list:)?[A-Za-z_][A-Za-z0-9_.]*)\}/g;
 
 /** Names filled in by the runner (notes, titles, mediation specs): left in place by the role expansion. */
 export const RUNTIME = new Set([
-  'mediator', 'vcovType', 'n', 'islands', 'year',
+  'mediator', 'vcovType', 'n', 'islands', 'period',
   'panel.nobs', 'panel.dropped', 'panel.winsorize', 'panel.rtaVariance', 'panel.dataVersion', 'panel.ruleVersion',
 ]);
 

@@ -161,7 +161,7 @@ async function studyMaps(db: Db, study: Study, panelOf: (d?: PanelData) => Promi
   let year = -Infinity;
   for (let i = 0; i < p.nrows; i++) if (Number.isFinite(yv[i]) && t[i] > year) year = t[i];
   if (!Number.isFinite(year)) throw new StudyInputError(`no values of '${m.yearOf ?? m.lisa.variable}'`, 'maps');
-  const y = { year: String(year) };
+  const y = { period: String(year) };
   return renderReportMaps(db, year,
     m.choropleths.map((c, i) => ({ id: c.id, title: fill(c.title, y), subtitle: fill(c.subtitle, y), palette: c.palette, values: valuesIn(p, study, c.variable, year, `maps.choropleths.${i}.variable`) })),
     { id: m.lisa.id, title: fill(m.lisa.title, y), variable: m.lisa.variable, values: valuesIn(p, study, m.lisa.variable, year, 'maps.lisa.variable') });
