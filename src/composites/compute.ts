@@ -2,7 +2,7 @@
 // src/estimation/composite.ts and kept per database handle and data version: any change of an input (an import, a
 // definition) bumps the version, and the next read recomputes.
 import type { Db } from '../db/db.js';
-import { cityYearKeys, storedVariableColumns, type CompositeRow } from '../db/queries/composites.js';
+import { cityYearKeys, storedVariableColumns, type CompositeRow, type VariableColumn } from '../db/queries/composites.js';
 import { dataVersion } from '../db/queries/domain.js';
 import { DomainInputError } from '../domain/errors.js';
 import { groupedComposite } from '../estimation/composite.js';
@@ -43,6 +43,30 @@ export interface ComputeOptions {
 }
 
 const cache = new WeakMap<Db, { version: number; results: Map<string, Promise<CompositeResult>> }>();
+const columnCache = new WeakMap<Db, { version: number; columns: Map<string, Promise<VariableColumn | null>> }>();
+
+/**
+ * Stored variables (imported, NQP indicators) as columns over all years, read once per data version and name (one
+ * statement for the names not read yet); names without a stored row are absent from the map.
+ */
+export async function storedColumns(db: Db, names: readonly string[], version?: number): Promise<Map<string, VariableColumn>> {
+  const v = version ?? await dataVersion(db);
+  let entry = columnCache.get(db);
+  if (!entry || entry.version !== v) columnCache.set(db, (entry = { version: v, columns: new Map() }));
+  const columns = entry.columns;
+  const missing = [...new Set(names)].filter((n) => !columns.has(n));
+  if (missing.length) {
+    const read = storedVariableColumns(db, missing, null);
+    for (const n of missing) {
+      const p = read.then((cols) => cols.find((c) => c.name === n) ?? null);
+      columns.set(n, p);
+      p.catch(() => { if (columns.get(n) === p) columns.delete(n); });
+    }
+  }
+  const out = new Map<string, VariableColumn>();
+  for (const n of names) { const c = await columns.get(n)!; if (c) out.set(n, c); }
+  return out;
+}
 
 /** The composite of `def` on the store's current data (cached per data version). */
 export async function computeComposite(db: Db, def: CompositeDefinition, opts: ComputeOptions = {}): Promise<CompositeResult> {
@@ -66,7 +90,9 @@ async function compute(db: Db, def: CompositeDefinition, opts: ComputeOptions, v
   if (!keys.codes.length) {
     throw new DomainInputError(`${label}: no city-year ${def.years ? `in ${def.years[0]}-${def.years[1]}` : 'in the store'}`, opts.label ? `${opts.label}.years` : 'composite.years');
   }
-  const stored = new Map((await storedVariableColumns(db, def.indicators.map(indicatorName), def.years)).map((c) => [c.name, c]));
+  // all years' columns (cached); values outside the definition's years find no row below and are ignored
+  const stored = await storedColumns(db, def.indicators.map(indicatorName), version);
+  if (def.years) for (const [n, c] of stored) if (!c.years.some((y) => y >= def.years![0] && y <= def.years![1])) stored.delete(n);
   const used: string[] = [];
   def.indicators.forEach((s, i) => {
     if (stored.has(indicatorName(s))) used.push(s);

@@ -4,6 +4,6 @@ export {
   CompositeDefinitionSchema, parseCompositeDefinition, parseYearsRange, indicatorName, indicatorDirection, COMPOSITE_NAME,
   type CompositeDefinition, type CompositeDefinitionInput,
 } from './definition.js';
-export { computeComposite, definitionOf, computeOptionsOf, type CompositeResult, type CompositeWeights, type IndicatorWeight, type ComputeOptions } from './compute.js';
+export { computeComposite, storedColumns, definitionOf, computeOptionsOf, type CompositeResult, type CompositeWeights, type IndicatorWeight, type ComputeOptions } from './compute.js';
 export { defineComposite, listComposites, getComposite, dropComposite, type CompositeInfo } from './store.js';
-export { namedVariables, namedVariableValues, namedVariableByUnit, compositeValuesOf, type NamedVariable, type VariableValue } from './values.js';
+export { namedVariables, namedVariableValues, namedVariableColumns, namedVariableByUnit, compositeValuesOf, compositeNames, type NamedVariable, type VariableValue, type VariableColumn } from './values.js';

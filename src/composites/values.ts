@@ -5,10 +5,12 @@
 import type { Db } from '../db/db.js';
 import { compositeRows } from '../db/queries/composites.js';
 import { variableNames, variableValues, type VariableValue } from '../db/queries/variables.js';
+import { dataVersion } from '../db/queries/domain.js';
 import { DomainInputError } from '../domain/errors.js';
-import { computeComposite, computeOptionsOf, definitionOf, type CompositeResult } from './compute.js';
+import type { VariableColumn } from '../db/queries/composites.js';
+import { computeComposite, computeOptionsOf, definitionOf, storedColumns, type CompositeResult } from './compute.js';
 
-export type { VariableValue };
+export type { VariableValue, VariableColumn };
 
 export interface NamedVariable {
   name: string;
@@ -27,8 +29,21 @@ export async function compositeValuesOf(db: Db, name: string): Promise<Composite
   return r ? computeComposite(db, definitionOf(r), computeOptionsOf(r)) : null;
 }
 
-/** Every named variable: stored ones and composites, sorted by name. A composite that cannot be computed has count 0. */
+/** Every named variable: stored ones sorted by name, then the composites (built-in first). A composite that cannot be
+ *  computed on the current data has count 0. */
 export async function namedVariables(db: Db): Promise<NamedVariable[]> {
+  const version = await dataVersion(db);
+  const hit = listCache.get(db);
+  if (hit && hit.version === version) return hit.list;
+  const list = listNamed(db);
+  listCache.set(db, { version, list });
+  list.catch(() => { if (listCache.get(db)?.list === list) listCache.delete(db); });
+  return list;
+}
+
+const listCache = new WeakMap<Db, { version: number; list: Promise<NamedVariable[]> }>();
+
+async function listNamed(db: Db): Promise<NamedVariable[]> {
   const comps = await compositeRows(db);
   const out = new Map<string, NamedVariable>();
   for (const v of await variableNames(db)) out.set(v.name, { ...v, kind: 'stored', builtin: false });
@@ -39,7 +54,7 @@ export async function namedVariables(db: Db): Promise<NamedVariable[]> {
     } catch (e) { if (!(e instanceof DomainInputError)) throw e; }
     out.set(r.name, { name: r.name, kind: 'composite', count: c?.n ?? 0, years: c ? [...new Set(c.years)].sort((a, b) => a - b) : [], builtin: r.builtin });
   }
-  return [...out.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return [...out.values()];
 }
 
 /**
@@ -72,4 +87,27 @@ export async function namedVariableValues(db: Db, names: readonly string[], code
 export async function namedVariableByUnit(db: Db, name: string, year: number): Promise<Map<string, number | null>> {
   const rows = await namedVariableValues(db, [name], null, [year]);
   return new Map(rows.map((r) => [r.code, r.value]));
+}
+
+/** Names of the stored composites. */
+export async function compositeNames(db: Db): Promise<Set<string>> {
+  return new Set((await compositeRows(db)).map((r) => r.name));
+}
+
+/**
+ * Named variables as columns over all years (stored ones cached per data version, composites computed per data
+ * version): { name, codes, years, values } per name found, in the order asked. The panel reads its variables so.
+ */
+export async function namedVariableColumns(db: Db, names: readonly string[]): Promise<VariableColumn[]> {
+  const comps = new Map((await compositeRows(db)).map((r) => [r.name, r]));
+  const stored = await storedColumns(db, names.filter((n) => !comps.has(n)));
+  const out: VariableColumn[] = [];
+  for (const n of names) {
+    const r = comps.get(n);
+    if (r) {
+      const c = await computeComposite(db, definitionOf(r), computeOptionsOf(r));
+      out.push({ name: n, codes: c.codes, years: c.years, values: c.values });
+    } else if (stored.has(n)) out.push(stored.get(n)!);
+  }
+  return out;
 }
