@@ -13,6 +13,7 @@ commands:
   export-panel  write the stored city (or firm) panel after the sample rules as CSV
   keys       API keys: create --name N --role reader|analyst|admin, list, revoke <id|prefix>
   import     import boundaries, city-years, firms or firm-years from a file (see 'agglomera import --help')
+  composite  define a composite index of stored variables (entropy / equal weights); composite list; composite drop NAME
 
 Run 'agglomera <command> --help' for the options of a command.
 
@@ -51,6 +52,8 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./keys.js')).runKeys(rest, out);
     case 'import':
       return (await import('./import.js')).runImportCli(rest, out);
+    case 'composite':
+      return (await import('./composite.js')).runComposite(rest);
     default:
       throw new UsageError(`unknown command '${cmd}'\n${USAGE}`);
   }

@@ -24,6 +24,8 @@ const BASE: Record<string, number | ((a: Args) => number)> = {
   'Query.spatialAutocorrelation': (a) => 200 + Math.ceil((a.permutations ?? 0) / 10),
   'Mutation.submitEstimate': 100,
   'Mutation.submitStudy': 100,
+  'Query.composites': 50,
+  'Mutation.defineComposite': 100,
 };
 
 /** Cities in a store of prefecture-level cities (an upper bound used where a list returns one row per city). */
