@@ -55,6 +55,8 @@ describe('a bad study file is refused naming the field', () => {
     ['bad vcov', (s: any) => { s.tables[2].block.models[1].spec.vcov = { cluster: [] }; }, 'tables.2.block.models.1.spec.vcov.cluster'],
     ['duplicate table id', (s: any) => { s.tables[3].id = 'table2'; }, 'tables.3.id'],
     ['mediation estimator', (s: any) => { s.tables[4].block.spec.estimator = 'fe'; }, 'tables.4.block.spec.estimator'],
+    ['composite indicator twice', (s: any) => { s.composites = [{ name: 'NQP2', indicators: ['DFU', '-RID', 'DFU'] }]; }, 'composites.0.indicators.2'],
+    ['composite cost marker', (s: any) => { s.composites = [{ name: 'NQP2', indicators: ['DFU', '--RID'] }]; }, 'composites.0.indicators.1'],
     ['two names for one', (s: any) => { s.data.rename = { Q1: 'k', Q2: 'k' }; }, 'data.rename'],
   ])('%s', (_n, f, field) => {
     const e = refusal(bad(f));

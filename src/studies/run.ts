@@ -1,6 +1,7 @@
 // The study runner: builds the panels a study asks for (the domain layer's city panel under the study's sample rules,
 // renamed to the study's names), runs each table block and returns publication Table models (src/report/table.ts).
 // Nothing here knows a variable of the paper: every name comes from the study file.
+import { defineComposite } from '../composites/index.js';
 import type { Db } from '../db/db.js';
 import { cityPanel, type Panel } from '../domain/index.js';
 import { describe } from '../estimation/describe.js';
@@ -123,6 +124,15 @@ export async function runStudy(db: Db, study: Study, o: RunOptions = {}): Promis
     o.progress?.done(label, (Date.now() - t) / 1000);
     return r;
   };
+  // the study's composites are defined (or redefined) first: they are variables of every panel below
+  for (const [i, c] of study.composites.entries()) {
+    try {
+      await defineComposite(db, c);
+    } catch (e) {
+      if (e instanceof EstimationInputError) throw new StudyInputError(e.message.replace(/^composite\.[^:]*: /, ''), `composites.${i}${(e.field ?? '').replace(/^composite/, '')}`);
+      throw e;
+    }
+  }
   await time('panel', () => panelOf(undefined));
   const tables: StudyTable[] = [];
   for (const [i, t] of study.tables.entries()) {

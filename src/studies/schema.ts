@@ -2,6 +2,7 @@
 // built from, composites and the tables, each a block of model specs or a descriptives / Moran / spatial-model block.
 // Strings may hold role placeholders ({outcome}, {controls}, ...: roles.ts) so that a study names each variable once.
 import { z } from 'zod';
+import { CompositeDefinitionSchema } from '../composites/index.js';
 import { ModelSpecSchema } from '../estimation/spec.js';
 
 const name = z.string().min(1);
@@ -24,16 +25,9 @@ export const Roles = z.object({
 }).strict();
 export type Roles = z.infer<typeof Roles>;
 
-/** A composite index of the study's own indicators (a leading '-' marks a cost indicator). */
-export const CompositeDef = z.object({
-  name,
-  indicators: z.array(z.string().regex(/^-?[A-Za-z_][A-Za-z0-9_.]*$/, 'a variable name, with a leading - for a cost indicator')).min(2),
-  method: z.enum(['entropy', 'equal']).default('entropy'),
-  weighting: z.enum(['pooled', 'per-year']).default('pooled'),
-  years: z.tuple([z.number().int(), z.number().int()]).optional(),
-  shift: z.number().nonnegative().optional(),
-}).strict();
-export type CompositeDef = z.infer<typeof CompositeDef>;
+/** A composite index of the study's own indicators (src/composites: a leading '-' marks a cost indicator). */
+export const CompositeDef = CompositeDefinitionSchema;
+export type CompositeDef = z.input<typeof CompositeDefinitionSchema>;
 
 /** A model spec whose strings may hold placeholders; checked against ModelSpecSchema after expansion. */
 const Spec = z.record(z.string(), z.unknown()).describe('a model spec (docs/estimation.md), placeholders allowed');

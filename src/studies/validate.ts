@@ -1,5 +1,6 @@
 // Reading a study: zod shape check, role placeholders expanded, every model spec checked as the estimate service
 // would. A bad file is refused with the dotted path of the first field at fault (`tables.1.block.models.0.spec.estimator`).
+import { parseCompositeDefinition } from '../composites/index.js';
 import { validateSpec } from '../estimation/estimate.js';
 import { parseFormula } from '../estimation/formula.js';
 import { EstimationInputError } from '../estimation/result.js';
@@ -57,6 +58,12 @@ export function parseStudy(input: unknown): Study {
   const targets = Object.values(s.data.rename);
   const dup = targets.find((t, i) => targets.indexOf(t) !== i);
   if (dup) throw new StudyInputError(`two stored variables renamed to '${dup}'`, 'data.rename');
+  s.composites.forEach((c, i) => {
+    try { parseCompositeDefinition(c); } catch (e) {
+      if (e instanceof EstimationInputError) throw new StudyInputError(e.message.replace(/^composite\.[^:]*: /, ''), `composites.${i}${(e.field ?? '').replace(/^composite/, '')}`);
+      throw e;
+    }
+  });
   const values = roleValues(s);
   const tables = s.tables.map((t, i) => expandDeep(t, values, `tables.${i}`));
   const maps = s.maps ? expandDeep(s.maps, values, 'maps') : undefined;
