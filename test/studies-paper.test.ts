@@ -99,7 +99,8 @@ describe(`studies/paper.json on ${dbKind}`, () => {
       for (const f of readdirSync('src/studies')) {
         const src = readFileSync(path.join('src/studies', f), 'utf8');
         expect(src, f).not.toMatch(wordRe);
-        expect(src, f).not.toMatch(/'city'|'year'|"city"|"year"/);
+        // the unit and period columns: only the data section's defaults (schema.ts) name the stored panel's
+        if (f !== 'schema.ts') expect(src, f).not.toMatch(/'city'|'year'|"city"|"year"/);
       }
       // and the renamed run's tables say the new names
       expect(renamed.tables[1].parts[0].groups[0][0][0]).toBe('x_core');

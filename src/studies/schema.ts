@@ -8,10 +8,10 @@ import { ModelSpecSchema } from '../estimation/spec.js';
 const name = z.string().min(1);
 const Text = z.string();
 
-/** Sample rules and RTA options of the domain layer (docs/domain.md); checked there, passed through here. */
+/** Sample rules and co-agglomeration options of the domain layer (docs/domain.md); checked there, passed through here. */
 const PanelData = z.object({
   sample: z.record(z.string(), z.unknown()).optional().describe('sample rules of the domain layer (docs/domain.md section 4)'),
-  rta: z.record(z.string(), z.unknown()).optional().describe('RTA options (docs/domain.md)'),
+  rta: z.record(z.string(), z.unknown()).optional().describe('co-agglomeration index options (docs/domain.md)'),
 }).strict();
 export type PanelData = z.infer<typeof PanelData>;
 
@@ -20,7 +20,7 @@ export const Roles = z.object({
   core: name.describe('core regressor: {core}'),
   controls: z.array(name).default([]).describe('control variables: {controls}'),
   mediators: z.array(name).default([]).describe('mediators: {mediators}'),
-  /** more named roles, e.g. {"fledgling": "Q1"} → {fledgling} */
+  /** more named roles, e.g. {"treated": "D"} → {treated} */
   variables: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.union([name, z.array(name)])).default({}),
 }).strict();
 export type Roles = z.infer<typeof Roles>;
@@ -35,7 +35,7 @@ const Spec = z.record(z.string(), z.unknown()).describe('a model spec (docs/esti
 const Model = z.object({
   title: Text.optional(),
   spec: Spec,
-  /** this column's panel differs from the table's (e.g. another RTA variance) */
+  /** this column's panel differs from the table's (e.g. another variance of the co-agglomeration index) */
   data: PanelData.optional(),
 }).strict();
 
