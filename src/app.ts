@@ -12,10 +12,11 @@ import { LocalMoranResolver, SpatialResolver } from './resolvers/spatial.js';
 import { ANALYSIS_RESOLVERS } from './resolvers/analysis.js';
 import { ApiKeyResolver } from './auth/resolvers.js';
 import { VARIABLE_RESOLVERS } from './resolvers/variables.js';
+import { CompositeResolver } from './resolvers/composites.js';
 import { ImportResolver } from './resolvers/imports.js';
 
 export async function buildGraphQLSchema(): Promise<GraphQLSchema> {
-  return installDirectResolvers(await buildSchema({ resolvers: [QueryResolver, CityResolver, FirmResolver, SpatialResolver, LocalMoranResolver, ...ANALYSIS_RESOLVERS, ApiKeyResolver, ImportResolver, ...VARIABLE_RESOLVERS], validate: false }));
+  return installDirectResolvers(await buildSchema({ resolvers: [QueryResolver, CityResolver, FirmResolver, SpatialResolver, LocalMoranResolver, ...ANALYSIS_RESOLVERS, ApiKeyResolver, ImportResolver, ...VARIABLE_RESOLVERS, CompositeResolver], validate: false }));
 }
 
 export async function openStore(cfg: DbConfig & { demoSeed?: number; loadDemo?: boolean; log?: (m: string) => void }): Promise<Db> {

@@ -332,10 +332,13 @@ describe.skipIf(!RUN)(`map page in chromium on ${dbKind}`, () => {
   });
 
   it('lists imported variables only when the server has them (and does not break when it does not)', async () => {
-    const r = await gql('{ cityVariables { name } }');
-    const names = r.errors ? [] : (r.data!.cityVariables as { name: string }[]).map((v) => v.name);
+    const r = await gql('{ cityVariables { name kind } }');
+    const vars = r.errors ? [] : (r.data!.cityVariables as { name: string; kind: string }[]);
     const shown = await page.$$eval('#metric optgroup[label="Imported variables"] option', (os) => os.map((o) => (o as HTMLOptionElement).value));
-    expect(shown).toEqual(names.map((n) => `var:${n}`));
+    expect(shown).toEqual(vars.filter((v) => v.kind === 'stored').map((v) => `var:${v.name}`));
+    // composites get their own group; the built-in NQP keeps its built-in entry
+    const comps = await page.$$eval('#metric optgroup[label="Composites"] option', (os) => os.map((o) => (o as HTMLOptionElement).value));
+    expect(comps).toEqual(vars.filter((v) => v.kind === 'composite' && v.name !== 'NQP').map((v) => `var:${v.name}`));
     const builtIn = await page.$$eval('#metric option', (os) => os.map((o) => (o as HTMLOptionElement).value));
     expect(builtIn).toEqual(expect.arrayContaining(['RTA', 'NQP', 'firms', 'q1', 'q2', 'q3', 'gdp', 'population']));
   });

@@ -140,10 +140,11 @@ const LISA_FIELDS = `
     local { city { code } quadrant pValue }
   }`;
 
-/** Imported variables (another part of the API); when the server does not know them, the list just stays empty. */
+/** Named variables: imported ones, the NQP indicators and composites (the built-in NQP has its own entry above); when
+ *  the server does not know them, the list just stays empty. */
 async function loadImportedVariables() {
   try {
-    const { data } = await gql('{ cityVariables { name count } }');
+    const { data } = await gql('{ cityVariables { name count kind } }');
     return data.cityVariables ?? [];
   } catch (e) {
     console.info('imported variables unavailable:', e.message);
@@ -581,8 +582,9 @@ async function start() {
   }
   state.years = [...years].sort((a, b) => a - b);
   for (const v of imported) {
+    if (state.metrics.some((m) => m.id === v.name)) continue; // NQP: already a built-in entry
     state.metrics.push({
-      id: `var:${v.name}`, group: 'Imported variables', label: `${v.name} (${v.count} values)`, imported: true, variable: v.name,
+      id: `var:${v.name}`, group: v.kind === 'composite' ? 'Composites' : 'Imported variables', label: `${v.name} (${v.count} values)`, imported: true, variable: v.name,
       lisaName: v.name, get: () => null,
     });
   }

@@ -14,10 +14,12 @@ const usage = async () => `usage: agglomera <command> [options]
 commands:
   estimate   fit a model spec on a CSV / GeoJSON file and print the result (json or table)
   weights    spatial neighbours of a GeoJSON file
-  replicate  run the paper's tables 1-7 on the loaded data into --out DIR (default ./out)
+  replicate  run the paper's tables 1-7 (studies/paper.json) on the loaded data into --out DIR (default ./out)
+  study      run a study file (tables, maps, .docx) or validate it (see 'agglomera study --help')
   export-panel  write the stored city (or firm) panel after the sample rules as CSV
   keys       API keys: create --name N --role reader|analyst|admin, list, revoke <id|prefix>
   import     import boundaries, city-years, firms or firm-years from a file (see 'agglomera import --help')
+  composite  define a composite index of stored variables (entropy / equal weights); composite list; composite drop NAME
 
 Run 'agglomera <command> --help' for the options of a command.
 Commands that use the embedded store run inside the server when one is running on it (see README, "One writer").
@@ -55,6 +57,10 @@ export async function dispatch(argv: string[]): Promise<number> {
       return (await import('./keys.js')).runKeys(rest, out);
     case 'import':
       return (await import('./import.js')).runImportCli(rest, out);
+    case 'study':
+      return (await import('./study.js')).runStudyCli(rest);
+    case 'composite':
+      return (await import('./composite.js')).runComposite(rest);
     default:
       throw new UsageError(`unknown command '${cmd}'\n${await usage()}`);
   }

@@ -1,8 +1,12 @@
-// New quality productivity (NQP): the entropy-weight composite of city_year.nqp_indicators
-// (src/estimation/composite.ts does the numerics), pooled over all city-years or weighted year by year.
+// New quality productivity (NQP): the entropy-weight composite of the 28 indicators (city_year.nqp_indicators, read as
+// named variables), pooled over all city-years or weighted year by year. nqpComposite is the in-memory computation on
+// indicator arrays (the reference); nqpScores is the built-in composite "NQP" of src/composites.
 import { z } from 'zod';
 import type { Db } from '../db/db.js';
-import { nqpIndicatorRows, type NqpRawRow } from '../db/queries/domain.js';
+import type { CompositeDefinition } from '../composites/definition.js';
+import { computeComposite, computeOptionsOf, definitionOf } from '../composites/compute.js';
+import { compositeRow } from '../db/queries/composites.js';
+import type { NqpRawRow } from '../db/queries/domain.js';
 import { entropyWeights } from '../estimation/composite.js';
 import { EstimationInputError } from '../estimation/result.js';
 import { DomainInputError, parseOptions } from './errors.js';
@@ -82,11 +86,30 @@ export function nqpComposite(rows: readonly NqpRawRow[], options: NqpOptions = {
   return { rows: inYears.map((r, i) => ({ cityCode: r.cityCode, year: r.year, nqp: score[i] })), weights };
 }
 
-/** NQP of every city-year in the store (within `years`), with the weights used. */
+/**
+ * NQP of every city-year in the store (within `years`), with the weights used: the built-in composite "NQP" (table
+ * composite, over the 28 indicators as named variables) computed by the composite core, `options` applied on top.
+ * Gives exactly what nqpComposite gives on the stored indicator arrays (test/composites-nqp.test.ts).
+ */
 export async function nqpScores(db: Db, options: NqpOptions = {}): Promise<NqpResult> {
   const o = parseOptions(NqpOptionsSchema, options, 'nqp');
-  return nqpComposite(await nqpIndicatorRows(db, o.years), options);
+  const row = await compositeRow(db, 'NQP');
+  const base = row?.builtin ? definitionOf(row) : BUILTIN_NQP;
+  const def = { ...base, weighting: o.weighting === 'perYear' ? 'per-year' as const : 'pooled' as const, shift: o.shift, years: o.years ?? base.years };
+  const r = await computeComposite(db, def, { ...computeOptionsOf({ name: 'NQP', builtin: true }), ...(o.directions ? { directions: o.directions } : {}) });
+  return {
+    rows: r.codes.map((cityCode, i) => ({ cityCode, year: r.years[i], nqp: r.values[i] })),
+    weights: r.weights.map((w) => ({
+      year: w.year, names: w.indicators.map((x) => x.indicator), directions: w.indicators.map((x) => x.direction),
+      weights: w.indicators.map((x) => x.weight), entropy: w.indicators.map((x) => x.entropy), n: w.n,
+    })),
+  };
 }
+
+/** The built-in definition as the migration stores it (used when the row is missing). */
+const BUILTIN_NQP: CompositeDefinition = {
+  name: 'NQP', indicators: NQP_INDICATORS.map((d) => (d.direction < 0 ? `-${d.key}` : d.key)), method: 'entropy', weighting: 'pooled', years: null, shift: 1e-4,
+};
 
 /** The entropy weights: pooled when `year` is absent, else that year's own weights (perYear weighting). */
 export async function nqpWeights(db: Db, year?: number, options: Omit<NqpOptions, 'weighting'> = {}): Promise<NqpWeights> {

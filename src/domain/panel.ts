@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import type { Db } from '../db/db.js';
 import { cityYearRaw, droppedFirmCounts, firmPanelRaw } from '../db/queries/domain.js';
-import { variableNames, variableValues } from '../db/queries/variables.js';
+import { namedVariableColumns, namedVariables } from '../composites/values.js';
 import { winsorize as winsorizeColumn } from '../estimation/describe.js';
 import { frameFromColumns, type DataFrame } from '../estimation/frame.js';
 import type { RtaOptions } from './agglomeration.js';
@@ -83,16 +83,20 @@ async function cityStage(db: Db, o: PanelOptions, s: SampleSettings): Promise<Ci
     RID: num((i) => raw[i].rid),
     PC: num((i) => raw[i].pc),
   });
-  // the analyst's imported variables (city_variable), by name; missing unit-years stay NaN (missing)
-  const names = (await variableNames(db)).map((v) => v.name).filter((n) => !(n in frame.columns));
+  // the named variables (imported, NQP indicators, composites other than NQP), by name; missing unit-years stay NaN.
+  // A composite that cannot be computed on the current data is left out (the panel's other columns still serve).
+  const names = (await namedVariables(db)).filter((v) => v.kind === 'stored' || v.count > 0).map((v) => v.name).filter((n) => !(n in frame.columns));
   if (names.length) {
     const row = new Map(raw.map((r, i) => [key(r.cityCode, r.year), i]));
-    const cols = new Map(names.map((n) => [n, new Float64Array(raw.length).fill(NaN)]));
-    for (const v of await variableValues(db, names, null, null)) {
-      const i = row.get(key(v.code, v.year));
-      if (i !== undefined && v.value !== null) cols.get(v.name)![i] = v.value;
+    for (const c of await namedVariableColumns(db, names)) {
+      const col = new Float64Array(raw.length).fill(NaN);
+      for (let k = 0; k < c.codes.length; k++) {
+        const i = row.get(key(c.codes[k], c.years[k]));
+        const v = c.values[k];
+        if (i !== undefined && v !== null) col[i] = Number(v);
+      }
+      frame.columns[c.name] = col;
     }
-    for (const [n, c] of cols) frame.columns[n] = c;
   }
   const d = await droppedFirmCounts(db);
   return {

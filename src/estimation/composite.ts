@@ -7,6 +7,8 @@ export interface EntropyOptions {
   direction?: number[];
   /** added to every normalised value (default 1e-4) */
   shift?: number;
+  /** 'entropy' (default): w_j = (1 - e_j) / sum (1 - e); 'equal': w_j = 1 / k (entropy still reported) */
+  method?: 'entropy' | 'equal';
 }
 
 export interface EntropyResult {
@@ -49,7 +51,7 @@ export function entropyWeights(columns: { name: string; values: ArrayLike<number
   });
   let dsum = 0;
   for (let j = 0; j < k; j++) dsum += 1 - entropy[j];
-  const weights = Float64Array.from(entropy, (e) => (1 - e) / dsum);
+  const weights = opts.method === 'equal' ? new Float64Array(k).fill(1 / k) : Float64Array.from(entropy, (e) => (1 - e) / dsum);
   const scores = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     let s = 0;
@@ -57,4 +59,45 @@ export function entropyWeights(columns: { name: string; values: ArrayLike<number
     scores[i] = s;
   }
   return { names: columns.map((c) => c.name), weights, entropy, scores };
+}
+
+export interface GroupWeights {
+  /** the group's key (a year), null for pooled weights */
+  group: number | null;
+  weights: Float64Array;
+  entropy: Float64Array;
+  /** rows of the group complete in every indicator (those the weights were estimated from and that get a score) */
+  n: number;
+}
+
+/**
+ * The composite of `columns` (one array per indicator, all of one length) with weights estimated within each group
+ * (groups[i] = row i's group; null = one pooled group). Normalisation, entropy and weights are those of
+ * entropyWeights within each group; groups run in ascending key order. Scores are NaN where a row is incomplete.
+ */
+export function groupedComposite(names: readonly string[], columns: readonly ArrayLike<number>[], groups: readonly (number | null)[] | null,
+  opts: EntropyOptions = {}): { scores: Float64Array; groups: GroupWeights[] } {
+  const n = columns.length ? columns[0].length : 0;
+  const byGroup = new Map<number | null, number[]>();
+  for (let i = 0; i < n; i++) {
+    const g = groups ? groups[i] : null;
+    const l = byGroup.get(g);
+    if (l) l.push(i); else byGroup.set(g, [i]);
+  }
+  const scores = new Float64Array(n).fill(NaN);
+  const out: GroupWeights[] = [];
+  for (const [group, idx] of [...byGroup].sort((a, b) => (a[0] ?? 0) - (b[0] ?? 0))) {
+    let r: EntropyResult;
+    try {
+      r = entropyWeights(names.map((name, j) => ({ name, values: Float64Array.from(idx, (i) => columns[j][i]) })), opts);
+    } catch (e) {
+      // say which group failed (a year of per-year weights)
+      if (e instanceof EstimationInputError && group !== null) throw new EstimationInputError(`year ${group}: ${e.message}`, e.field);
+      throw e;
+    }
+    let m = 0;
+    idx.forEach((i, p) => { if (Number.isFinite(r.scores[p])) { scores[i] = r.scores[p]; m++; } });
+    out.push({ group, weights: r.weights, entropy: r.entropy, n: m });
+  }
+  return { scores, groups: out };
 }

@@ -10,6 +10,6 @@ export { computeVcov, clusterMeat, type VcovOption, type VcovInput, type VcovRes
 export { demean, factorDf, components, nestedIn, type Factor, type DemeanResult } from './absorb.js';
 export { leastSquares, coefficientTable, type LsFit } from './linear.js';
 export { fitMediation, type MediationOptions } from './mediation.js';
-export { entropyWeights, type EntropyOptions, type EntropyResult } from './composite.js';
+export { entropyWeights, groupedComposite, type EntropyOptions, type EntropyResult, type GroupWeights } from './composite.js';
 export { describe, winsorize, quantile, quantile7, type Describe } from './describe.js';
 export { mulberry32, type Rng } from './prng.js';

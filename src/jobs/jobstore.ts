@@ -2,7 +2,14 @@
 // conditional UPDATE, so two processes (or a cancel racing a finish) never both win: the first writer decides.
 import type { Db } from '../db/db.js';
 import { sql } from '../db/sql.js';
+import type { StudyJobResult } from '../studies/job.js';
 import type { AnalysisRequest, AnalysisResult } from './analysis.js';
+
+/** A study run as a job (submitStudy): the study file as given. */
+export interface StudyRequest { kind: 'study'; study: unknown }
+export type JobRequest = AnalysisRequest | StudyRequest;
+export const isStudyRequest = (r: unknown): r is StudyRequest => (r as StudyRequest | null)?.kind === 'study';
+export const isStudyResult = (r: unknown): r is StudyJobResult => (r as StudyJobResult | null)?.kind === 'study';
 
 export type JobStatus = 'QUEUED' | 'RUNNING' | 'DONE' | 'FAILED' | 'CANCELLED';
 export const ACTIVE: readonly JobStatus[] = ['QUEUED', 'RUNNING'];
@@ -15,6 +22,8 @@ export interface Job {
   /** 0 queued, 0.25 panel assembled, 0.5 estimating in a worker, 1 finished */
   progress: number;
   result: AnalysisResult | null;
+  /** the rendered tables of a study job (the result column holds them) */
+  study: StudyJobResult | null;
   error: JobError | null;
   cached: boolean;
   attempts: number;
@@ -25,7 +34,7 @@ export interface Job {
 }
 
 export interface JobRow extends Job {
-  request: AnalysisRequest;
+  request: JobRequest;
   cacheKey: string;
   dataVersion: number;
   worker: string | null;
@@ -46,17 +55,21 @@ export function jsonText(v: unknown): string {
 const date = (v: unknown): Date | null => (v === null || v === undefined ? null : v instanceof Date ? v : new Date(String(v)));
 const json = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
 
+function results(v: unknown): { result: AnalysisResult | null; study: StudyJobResult | null } {
+  return isStudyResult(v) ? { result: null, study: v } : { result: v as AnalysisResult | null, study: null };
+}
+
 function fromRow(r: Record<string, unknown>): JobRow {
   return {
     id: r.id as string, request: json(r.request), cacheKey: r.cacheKey as string, dataVersion: Number(r.dataVersion),
-    status: r.status as JobStatus, progress: Number(r.progress), result: r.result == null ? null : json(r.result),
+    status: r.status as JobStatus, progress: Number(r.progress), ...results(r.result == null ? null : json(r.result)),
     error: r.error == null ? null : json(r.error), cached: Boolean(r.cached), attempts: Number(r.attempts),
     ownerKeyId: (r.ownerKeyId as string | null) ?? null, worker: (r.worker as string | null) ?? null,
     submittedAt: date(r.submittedAt)!, startedAt: date(r.startedAt), finishedAt: date(r.finishedAt),
   };
 }
 
-export async function insertJob(db: Db, j: { id: string; request: AnalysisRequest; cacheKey: string; dataVersion: number; ownerKeyId: string | null; worker: string | null }): Promise<JobRow> {
+export async function insertJob(db: Db, j: { id: string; request: JobRequest; cacheKey: string; dataVersion: number; ownerKeyId: string | null; worker: string | null }): Promise<JobRow> {
   const [r] = await db.query(sql`
     INSERT INTO estimate_job (id, request, cache_key, data_version, owner_key_id, worker)
     VALUES (${j.id}, ${jsonText(j.request)}::jsonb, ${j.cacheKey}, ${j.dataVersion}, ${j.ownerKeyId}, ${j.worker})

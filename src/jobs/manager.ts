@@ -9,12 +9,16 @@ import type { Db } from '../db/db.js';
 import { EstimationInputError } from '../estimation/result.js';
 import { AnalysisInputError, cacheKey, checkRequest, prepareEstimate, requestPath, type AnalysisRequest, type AnalysisResult } from './analysis.js';
 import {
-  cachedResult, cancelJob, claimJob, finishJob, getJob, heartbeat, insertJob, jsonText, listJobs, recoverStale, releaseHeld, setProgress, statusOf, storeResult,
-  type Job, type JobError, type JobRow, type JobStatus,
+  cachedResult, cancelJob, claimJob, finishJob, getJob, heartbeat, insertJob, isStudyRequest, jsonText, listJobs, recoverStale, releaseHeld, setProgress, statusOf, storeResult,
+  type Job, type StudyRequest, type JobError, type JobRow, type JobStatus,
 } from './jobstore.js';
 import { checkSize, LimitError, LIMIT_SETTINGS, readLimits, timeLimitMessage, type EstimateLimits } from './limits.js';
 import { CancelledError, sharedPool, type EstimatePool } from './pool.js';
 import type { JobQueue } from './queue.js';
+import { runStudyJob, studyCacheKey } from '../studies/job.js';
+import { StudyInputError } from '../studies/roles.js';
+import type { Fit } from '../studies/run.js';
+import { parseStudy } from '../studies/validate.js';
 
 export type { Job, JobStatus } from './jobstore.js';
 
@@ -142,6 +146,36 @@ export class JobManager {
     return view(row);
   }
 
+  /** Checks a study file now (bad input throws StudyInputError naming the field), stores the job, queues it. */
+  async submitStudy(study: unknown, ownerKeyId: string | null = null): Promise<Job> {
+    parseStudy(study);
+    await this.start();
+    const { key, dataVersion } = await studyCacheKey(this.db, study);
+    const row = await insertJob(this.db, { id: randomUUID(), request: { kind: 'study', study }, cacheKey: key, dataVersion, ownerKeyId, worker: this.queue ? null : this.worker });
+    await this.dispatch(row.id, 0);
+    return view(row);
+  }
+
+  /** A study job: the runner here, its models in the worker pool; a cancel stops it at the next model or table. */
+  private async runStudy(id: string, req: StudyRequest, run: Running): Promise<void> {
+    const { key, dataVersion } = await studyCacheKey(this.db, req.study);
+    const hit = await cachedResult(this.db, key);
+    if (hit) { await finishJob(this.db, id, this.worker, 'DONE', { result: hit, cached: true }); return; }
+    let cancelled = false;
+    let current: { cancel: () => boolean } | undefined;
+    run.cancel = () => { cancelled = true; return current?.cancel() ?? true; };
+    const checkpoint = async () => { if (cancelled || this.closed) throw new CancelledError(); };
+    const fit: Fit = async (spec, panel) => {
+      await checkpoint();
+      const h = this.pool.run(spec, panel);
+      current = h;
+      try { return await h.promise; } finally { current = undefined; }
+    };
+    const result = await runStudyJob(this.db, parseStudy(req.study), { fit, checkpoint, progress: (p) => setProgress(this.db, id, this.worker, p) });
+    await storeResult(this.db, key, dataVersion, result as unknown as AnalysisResult);
+    await finishJob(this.db, id, this.worker, 'DONE', { result });
+  }
+
   /** Claims and runs a job to its end; every outcome is written to its row. Never throws. */
   execute(id: string): Promise<void> {
     const p = this.claimAndRun(id);
@@ -161,6 +195,7 @@ export class JobManager {
     try {
       if (this.closed) throw new CancelledError(); // claimed while closing: close() hands it back
       const req = row.request;
+      if (isStudyRequest(req)) { await this.runStudy(id, req, run); return; }
       const { key, dataVersion } = await cacheKey(this.db, req);
       const hit = await cachedResult(this.db, key);
       if (hit) { await finishJob(this.db, id, this.worker, 'DONE', { result: hit, cached: true }); return; }
@@ -187,8 +222,10 @@ export class JobManager {
       return; // cancelled by cancelJob: the row already says so
     }
     if (e instanceof LimitError) { await finishJob(this.db, id, this.worker, 'CANCELLED', { error: { message: e.message, path: e.path, limit: e.limit } }); return; }
-    const error: JobError = e instanceof EstimationInputError
-      ? { message: e.message, path: requestPath(e, row.request.spec.estimator) }
+    const error: JobError = e instanceof StudyInputError
+      ? { message: e.message, path: e.path }
+      : e instanceof EstimationInputError
+      ? { message: e.message, path: isStudyRequest(row.request) ? null : requestPath(e, row.request.spec.estimator) }
       : { message: `internal error: ${(e as Error).message}`, path: null };
     await finishJob(this.db, id, this.worker, 'FAILED', { error });
   }
@@ -293,8 +330,8 @@ export class JobManager {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function view(r: JobRow): Job {
-  const { id, status, progress, result, error, cached, attempts, ownerKeyId, submittedAt, startedAt, finishedAt } = r;
-  return { id, status, progress, result, error, cached, attempts, ownerKeyId, submittedAt, startedAt, finishedAt };
+  const { id, status, progress, result, study, error, cached, attempts, ownerKeyId, submittedAt, startedAt, finishedAt } = r;
+  return { id, status, progress, result, study, error, cached, attempts, ownerKeyId, submittedAt, startedAt, finishedAt };
 }
 
 const managers = new Map<Db, JobManager>();

@@ -29,6 +29,9 @@ const BASE: Record<string, number | ((a: Args) => number)> = {
   'Query.regressionTable': (a) => 1000 * Math.max(1, a.specs?.length ?? 1),
   'Query.spatialAutocorrelation': (a) => 200 + Math.ceil((a.permutations ?? 0) / 10),
   'Mutation.submitEstimate': 100,
+  'Mutation.submitStudy': 100,
+  'Query.composites': 50,
+  'Mutation.defineComposite': 100,
 };
 
 /** Without statistics: cities in a store of prefecture-level cities (an upper bound where a list has one row per city). */

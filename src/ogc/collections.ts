@@ -1,7 +1,7 @@
 // The two feature collections, `cities` and `firms`: their properties (name, JSON type, SQL expression), which of
 // them are queryable, where their rows come from for a chosen year, and their geometry. Every property becomes a
 // column p<i> of the page statement's base row set, so filters compile against the same expressions the features show.
-import { sql, type SqlFragment } from '../db/sql.js';
+import { join, sql, type SqlFragment } from '../db/sql.js';
 import type { OgcSnapshot, YearMeasures } from './measures.js';
 import { RULE_VERSION } from './measures.js';
 import { UNIT_CODE_RE } from '../domain/unit-code.js';
@@ -96,18 +96,26 @@ export const CITIES: CollectionDef = {
       p('nFirms', 'integer', 'sampled firms with a firm-year', sql`m.n_firms`),
     ];
     const taken = new Set(builtIn.map((b) => b.name));
-    // imported variables keep their own names (a name clashing with a built-in one is left out)
-    const vars = snap.variables.filter((v) => !taken.has(v)).map((v) => p(v, 'number', `imported variable ${v}`,
-      sql`(SELECT v.value FROM city_variable v WHERE v.city_code = c.code AND v.year = y.yr AND v.name = ${v}::text)`));
-    return [...builtIn, ...vars];
+    // named variables keep their own names (a name clashing with a built-in one is left out); composites' values come
+    // from the snapshot (columns c0, c1, ... of the unnest joined in from())
+    const vars = snap.variables.filter((v) => !taken.has(v)).map((v) => p(v, 'number', `named variable ${v}`,
+      sql`(SELECT v.value FROM unit_variable v WHERE v.city_code = c.code AND v.year = y.yr AND v.name = ${v}::text)`));
+    const comps = snap.composites.map((v, j) => ({ v, j })).filter(({ v }) => !taken.has(v))
+      .map(({ v, j }) => p(v, 'number', `composite index ${v}`, sql([`mc.c${j}`])));
+    return [...builtIn, ...vars, ...comps];
   },
-  from({ year, measures }) {
-    const m = measures ?? { codes: [], q1: [], q2: [], q3: [], nFirms: [], rta: [], nqp: [] };
+  from({ year, measures, snap }) {
+    const m = measures ?? { codes: [], q1: [], q2: [], q3: [], nFirms: [], rta: [], nqp: [], composites: snap.composites.map(() => []) };
+    const comps = snap.composites.length
+      ? sql`LEFT JOIN unnest(${m.codes}::text[], ${join(m.composites.map((c) => sql`${c}::float8[]`))})
+          AS ${sql([`mc(code, ${snap.composites.map((_, j) => `c${j}`).join(', ')})`])} ON mc.code = c.code`
+      : sql``;
     return sql`city c
       CROSS JOIN (SELECT ${year}::int AS yr) y
       LEFT JOIN city_year cy ON cy.city_code = c.code AND cy.year = y.yr
       LEFT JOIN unnest(${m.codes}::text[], ${m.q1}::int[], ${m.q2}::int[], ${m.q3}::int[], ${m.nFirms}::int[], ${m.rta}::float8[], ${m.nqp}::float8[])
-        AS m(code, q1, q2, q3, n_firms, rta, nqp) ON m.code = c.code`;
+        AS m(code, q1, q2, q3, n_firms, rta, nqp) ON m.code = c.code
+      ${comps}`;
   },
   geom: sql`c.boundary`,
   display: (g, simplify) => (simplify > 0 ? sql`ST_Multi(ST_SimplifyPreserveTopology(${g}, ${simplify}::float8))` : g),

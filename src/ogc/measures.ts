@@ -1,10 +1,10 @@
 // What the OGC collections need besides plain columns, computed once per data version and kept per store: the
 // city-year counts of the three kinds and RTA (cityAgglomeration, itself cached in agglomeration_cache), NQP (the
-// pooled entropy composite, as GraphQL serves it), the years with data, the imported variable names and the extents.
+// pooled entropy composite, as GraphQL serves it), the years with data, the named variables (stored ones by name, composites' values) and the extents.
 // A request then costs one dataVersion look-up plus its page statement.
 import type { Db } from '../db/db.js';
 import { sql } from '../db/sql.js';
-import { variableNames } from '../db/queries/variables.js';
+import { compositeValuesOf, namedVariables } from '../composites/index.js';
 import { cityAgglomeration, dataVersion, DEFAULT_RULE_SET, DomainInputError, nqpScores } from '../domain/index.js';
 
 /** One year's derived city values as parallel arrays (bound as unnest() arrays in the page statement). */
@@ -16,6 +16,8 @@ export interface YearMeasures {
   nFirms: number[];
   rta: (number | null)[];
   nqp: (number | null)[];
+  /** values of snap.composites[j] as composites[j], parallel to codes */
+  composites: (number | null)[][];
 }
 
 export type Bbox = [number, number, number, number];
@@ -26,8 +28,10 @@ export interface OgcSnapshot {
   /** years of city_year / firm_year, ascending */
   cityYears: number[];
   firmYears: number[];
-  /** imported variables (city_variable), sorted by name */
+  /** stored named variables (imported, NQP indicators; view unit_variable), sorted by name */
   variables: string[];
+  /** composites other than the built-in NQP (served as nqp), in definition order */
+  composites: string[];
   cityBbox: Bbox | null;
   firmBbox: Bbox | null;
   byYear: Map<number, YearMeasures>;
@@ -45,12 +49,20 @@ async function build(db: Db): Promise<OgcSnapshot> {
     if (!(e instanceof DomainInputError)) throw e; // no city-year indicators (e.g. an empty store): NQP stays null
   }
   const nqpOf = new Map(nqp.map((r) => [`${r.cityCode}|${r.year}`, r.nqp]));
+  const named = await namedVariables(db);
+  // a composite that cannot be computed on the current data is left out of the properties
+  const comps: { name: string; of: Map<string, number | null> }[] = [];
+  for (const v of named.filter((x) => x.kind === 'composite' && !x.builtin && x.count > 0)) {
+    const c = await compositeValuesOf(db, v.name).catch((e: unknown) => { if (e instanceof DomainInputError) return null; throw e; });
+    if (c) comps.push({ name: v.name, of: new Map(c.codes.map((code, i) => [`${code}|${c.years[i]}`, c.values[i]])) });
+  }
   const byYear = new Map<number, YearMeasures>();
   for (const r of agg.rows) {
     let m = byYear.get(r.year);
-    if (!m) byYear.set(r.year, (m = { codes: [], q1: [], q2: [], q3: [], nFirms: [], rta: [], nqp: [] }));
+    if (!m) byYear.set(r.year, (m = { codes: [], q1: [], q2: [], q3: [], nFirms: [], rta: [], nqp: [], composites: comps.map(() => []) }));
     m.codes.push(r.cityCode); m.q1.push(r.q1); m.q2.push(r.q2); m.q3.push(r.q3); m.nFirms.push(r.nFirms);
     m.rta.push(r.rta); m.nqp.push(nqpOf.get(`${r.cityCode}|${r.year}`) ?? null);
+    comps.forEach((c, j) => m!.composites[j].push(c.of.get(`${r.cityCode}|${r.year}`) ?? null));
   }
   const [e] = await db.query<{ cx: Bbox | null; fx: Bbox | null; cy: number[] | null; fy: number[] | null }>(sql`
     SELECT (SELECT ARRAY[ST_XMin(x), ST_YMin(x), ST_XMax(x), ST_YMax(x)] FROM (SELECT ST_Extent(boundary)::geometry AS x FROM city) s WHERE x IS NOT NULL) AS cx,
@@ -62,7 +74,8 @@ async function build(db: Db): Promise<OgcSnapshot> {
     ruleVersion: agg.ruleVersion,
     cityYears: e.cy ?? [],
     firmYears: e.fy ?? [],
-    variables: (await variableNames(db)).map((v) => v.name),
+    variables: named.filter((v) => v.kind === 'stored').map((v) => v.name),
+    composites: comps.map((c) => c.name),
     cityBbox: e.cx ? (e.cx.map(Number) as Bbox) : null,
     firmBbox: e.fx ? (e.fx.map(Number) as Bbox) : null,
     byYear,

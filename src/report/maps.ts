@@ -65,30 +65,38 @@ function finite(pairs: [string, number | null][]): Map<string, number> {
   return new Map(pairs.filter((p): p is [string, number] => p[1] !== null && Number.isFinite(p[1])));
 }
 
+export interface ChoroplethSpec { id: string; title: string; subtitle: string; palette: keyof typeof PALETTES; values: Map<string, number> }
+export interface LisaSpec { id: string; title: string; variable: string; values: Map<string, number> }
+
+/** The paper's maps (RTA and NQP choropleths, LISA of NQP) from the domain layer's values. */
 export async function reportMaps(db: Db, options: { year?: number } = {}): Promise<ReportMaps> {
-  const outlines = await cityOutlines(db);
-  const units: MapUnit[] = outlines.map((o) => ({ code: o.code, name: o.name, rings: ringsOf(o.geojson) }));
   const nqp = await nqpScores(db);
   const year = options.year ?? Math.max(...nqp.rows.filter((r) => r.nqp !== null).map((r) => r.year));
   const nqpValues = finite(nqp.rows.filter((r) => r.year === year).map((r) => [r.cityCode, r.nqp]));
   const rtaValues = finite((await cityAgglomeration(db)).rows.filter((r) => r.year === year).map((r) => [r.cityCode, r.rta]));
   if (nqpValues.size === 0) throw new Error(`no NQP values in ${year}`);
+  return renderReportMaps(db, year, [
+    { id: 'map-rta', title: `RTA (co-agglomeration), ${year}`, subtitle: 'RTA = 1 / Var(Q1, Q2, Q3); quintile classes', palette: 'YlOrRd', values: rtaValues },
+    { id: 'map-nqp', title: `NQP (new quality productivity), ${year}`, subtitle: 'entropy-weighted composite; quintile classes', palette: 'YlGnBu', values: nqpValues },
+  ], { id: 'map-lisa-nqp', title: `LISA clusters of NQP, ${year}`, variable: 'NQP', values: nqpValues });
+}
 
+/** Choropleths (those with values) and the LISA clusters of one variable, by city code, in one year. */
+export async function renderReportMaps(db: Db, year: number, choropleths: ChoroplethSpec[], lisaSpec: LisaSpec): Promise<ReportMaps> {
+  const outlines = await cityOutlines(db);
+  const units: MapUnit[] = outlines.map((o) => ({ code: o.code, name: o.name, rings: ringsOf(o.geojson) }));
   const maps: ReportMap[] = [];
-  if (rtaValues.size > 0) {
-    maps.push(choropleth('map-rta', `RTA (co-agglomeration), ${year}`, 'RTA = 1 / Var(Q1, Q2, Q3); quintile classes', units, rtaValues, PALETTES.YlOrRd));
-  }
-  maps.push(choropleth('map-nqp', `NQP (new quality productivity), ${year}`, 'entropy-weighted composite; quintile classes', units, nqpValues, PALETTES.YlGnBu));
+  for (const c of choropleths) if (c.values.size > 0) maps.push(choropleth(c.id, c.title, c.subtitle, units, c.values, PALETTES[c.palette]));
 
   // LISA as the spatialAutocorrelation query computes it: cities with a value, islands left out, QUEEN, style W
-  const codes = [...nqpValues.keys()].sort();
+  const codes = [...lisaSpec.values.keys()].sort();
   const full = await storedWeights(db, { type: 'QUEEN', style: 'W' }, codes);
   const islands = full.islands ?? [];
   const w = withoutUnits(full, islands);
-  const x = Float64Array.from(w.ids, (id) => nqpValues.get(id)!);
+  const x = Float64Array.from(w.ids, (id) => lisaSpec.values.get(id)!);
   const local = localMoran(x, w);
   const zero = () => ({ HH: 0, LL: 0, HL: 0, LH: 0 });
-  const lisa: LisaSummary = { variable: 'NQP', year, n: w.ids.length, quadrants: zero(), significant: zero(), islands };
+  const lisa: LisaSummary = { variable: lisaSpec.variable, year, n: w.ids.length, quadrants: zero(), significant: zero(), islands };
   const classOf = new Map<string, number>();
   const tooltip = new Map<string, string>();
   const names = new Map(units.map((u) => [u.code, u.name]));
@@ -101,10 +109,10 @@ export async function reportMaps(db: Db, options: { year?: number } = {}): Promi
     tooltip.set(r.id, `${names.get(r.id) ?? r.id}: ${q}, Ii = ${fmt(r.Ii)}, p = ${fmt(r.pValue)}`);
   });
   maps.push({
-    id: 'map-lisa-nqp',
-    title: `LISA clusters of NQP, ${year}`,
+    id: lisaSpec.id,
+    title: lisaSpec.title,
     svg: renderMap({
-      id: 'map-lisa-nqp', title: `LISA clusters of NQP, ${year}`,
+      id: lisaSpec.id, title: lisaSpec.title,
       subtitle: `local Moran's I, QUEEN contiguity (row-standardised), p < ${LISA_ALPHA} (normal approximation)`,
       units, classOf, tooltip, classes: LISA_CLASSES, noValueLabel: 'no value or no neighbour',
     }),
@@ -120,7 +128,7 @@ export function mapsHtml(m: ReportMaps): string {
 <h2>Maps, ${m.year}</h2>
 ${m.maps.map((x) => `<figure>\n${x.svg}\n</figure>`).join('\n')}
 <table class="regression lisa-counts">
-<caption>LISA of NQP, ${m.year}: quadrants of the ${q.n} cities with a value and a QUEEN neighbour${q.islands.length ? ` (${q.islands.length} without a neighbour left out)` : ''}</caption>
+<caption>LISA of ${q.variable}, ${m.year}: quadrants of the ${q.n} cities with a value and a QUEEN neighbour${q.islands.length ? ` (${q.islands.length} without a neighbour left out)` : ''}</caption>
 <thead><tr><th>Quadrant</th><th>Cities</th><th>p &lt; ${LISA_ALPHA}</th></tr></thead>
 <tbody>
 ${rows}

@@ -29,6 +29,10 @@ export interface RegressionTableOptions {
   extraRows?: [string, string[]][];
   digits?: number;
   notes?: string[];
+  /** the unit identifier, whose effect difference GMM and FD remove (default city) */
+  unitId?: string;
+  /** the period identifier, whose effect GMM time dummies are (default year) */
+  timeId?: string;
 }
 
 const DEFAULT_TESTS: Record<string, string> = {
@@ -39,7 +43,7 @@ const asColumns = (models: (EstimationResult | ModelColumn)[]): ModelColumn[] =>
   models.map((m) => ('result' in m && typeof (m as ModelColumn).result === 'object' && !('coefficients' in m) ? (m as ModelColumn) : { result: m as EstimationResult }));
 
 /** Factor names a result absorbed or differenced out. */
-export function detectedEffects(r: EstimationResult): Set<string> {
+export function detectedEffects(r: EstimationResult, unitId = 'city', timeId = 'year'): Set<string> {
   const s = new Set<string>();
   for (const f of (r.fixedEffects as { name: string }[] | undefined) ?? []) s.add(f.name);
   const eff = r.effects as string | undefined;
@@ -50,8 +54,8 @@ export function detectedEffects(r: EstimationResult): Set<string> {
     if (e === 'time' || e === 'twoways') s.add(spec.panel.time);
   }
   // difference GMM removes the unit effect; time dummies are the year effect
-  if (r.estimator === 'diff_gmm' || r.estimator === 'sys_gmm' || r.estimator === 'fd') s.add('city');
-  if (timeDummyTerms(r).size) s.add('year');
+  if (r.estimator === 'diff_gmm' || r.estimator === 'sys_gmm' || r.estimator === 'fd') s.add(unitId);
+  if (timeDummyTerms(r).size) s.add(timeId);
   return s;
 }
 
@@ -99,7 +103,7 @@ export function regressionTableModel(models: (EstimationResult | ModelColumn)[],
     info.push([lab, ...cols.map((c) => {
       const over = c.fixedEffects?.[lab];
       if (over !== undefined) return over ? 'Yes' : 'No';
-      const det = detectedEffects(c.result);
+      const det = detectedEffects(c.result, o.unitId, o.timeId);
       return names.some((n) => det.has(n)) ? 'Yes' : 'No';
     })]);
   }

@@ -8,10 +8,12 @@ import { DEFAULT_RULE_SET, DomainInputError, ensureClassified, cityAgglomeration
 import { buildPanel, requestPath, type AnalysisRequest, type AnalysisResult } from '../jobs/analysis.js';
 import { jobManager, type Job as JobRecord } from '../jobs/manager.js';
 import { cityFirmKinds } from '../jobs/store.js';
-import { regressionTable } from '../report/index.js';
+import { regressionTable, regressionTableModel } from '../report/index.js';
+import { tablesToDocx } from '../report/docx.js';
+import { StudyInputError } from '../studies/roles.js';
 import {
   AgglomerationFilter, AgglomerationIndex, AgglomerationValue, DescriptiveRow, EstimateResult, FirmKindResult, Job, JobStatusEnum,
-  ModelSpecInput, NqpWeightsResult, PanelLevel, RtaOptionsInput, SampleRulesInput, TableFormat,
+  JSONScalar, ModelSpecInput, NqpWeightsResult, PanelLevel, RtaOptionsInput, SampleRulesInput, StudyJob, TableFormat,
 } from '../schema/analysis.js';
 import { City, Firm } from '../schema/types.js';
 import { analysisLoaders } from './analysisLoaders.js';
@@ -93,6 +95,16 @@ function toJob(j: JobRecord): Job {
     id: j.id, status: j.status as Job['status'], progress: j.progress, cached: j.cached,
     result: j.result ? toEstimateResult(j.result) : null,
     error: j.error ? { message: j.error.message, field: j.error.path ? argumentPath(j.error.path, 'spec') : null, limit: j.error.limit ?? null } : null,
+    submittedAt: j.submittedAt.toISOString(), finishedAt: j.finishedAt?.toISOString() ?? null, attempts: j.attempts,
+  };
+}
+
+function toStudyJob(j: JobRecord): StudyJob {
+  const r = j.study;
+  return {
+    id: j.id, status: j.status as StudyJob['status'], progress: j.progress, cached: j.cached,
+    error: j.error ? { message: j.error.message, field: j.error.path ?? null, limit: j.error.limit ?? null } : null,
+    title: r?.title ?? null, tables: r?.tables ?? null, reportMarkdown: r?.reportMarkdown ?? null, docx: r?.docx ?? null,
     submittedAt: j.submittedAt.toISOString(), finishedAt: j.finishedAt?.toISOString() ?? null, attempts: j.attempts,
   };
 }
@@ -259,7 +271,10 @@ export class AnalysisResolver {
     const m = jobManager(ctx.db);
     const reqs = specs.map((s, i) => toRequest(s, `specs.${i}`));
     const results = await Promise.all(reqs.map((r, i) => m.run(r).catch((e) => userError(e, `specs.${i}`))));
-    return regressionTable(results.map((r, i) => ({ result: r, title: specs[i].title ?? undefined })), format, { title: title ?? undefined, controls: controls ?? undefined });
+    const models = results.map((r, i) => ({ result: r, title: specs[i].title ?? undefined }));
+    const o = { title: title ?? undefined, controls: controls ?? undefined };
+    if (format === TableFormat.DOCX) return (await tablesToDocx([regressionTableModel(models, o)])).toString('base64');
+    return regressionTable(models, format, o);
   }
 
   @Query(() => Job, { nullable: true, description: 'A background estimate by id (null when unknown).' })
@@ -287,6 +302,24 @@ export class AnalysisResolver {
     try {
       return toJob(await jobManager(ctx.db).submit(toRequest(spec), ctx.principal?.keyId ?? null));
     } catch (e) { userError(e, 'spec'); }
+  }
+
+  @Mutation(() => StudyJob, { description: 'Queues a study file (docs/studies.md) as a job; poll studyJob(id) for the rendered tables. A bad file is refused naming the field (study.tables.1.block.models.0.spec.estimator).' })
+  async submitStudy(@Ctx() ctx: Context, @Arg('study', () => JSONScalar) study: unknown): Promise<StudyJob> {
+    requireRole(ctx.principal, 'analyst', 'submitStudy');
+    try {
+      return toStudyJob(await jobManager(ctx.db).submitStudy(study, ctx.principal?.keyId ?? null));
+    } catch (e) {
+      if (e instanceof StudyInputError) throw badInput(`study.${e.path}`, e.message.slice(e.path.length + 2));
+      throw e;
+    }
+  }
+
+  @Query(() => StudyJob, { nullable: true, description: 'A study job by id (null when unknown or not a study).' })
+  async studyJob(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<StudyJob | null> {
+    requireRole(ctx.principal, 'analyst', 'studyJob');
+    const j = await jobManager(ctx.db).get(id);
+    return j && (j.study || j.status !== 'DONE' || !j.result) ? toStudyJob(j) : null;
   }
 
   @Mutation(() => Job, { description: 'Cancels a queued or running estimate (a finished job is returned unchanged).' })

@@ -6,7 +6,7 @@ import {
   CITY_YEAR_COLUMNS, cityYearVariable, DEFAULT_K, DEFAULT_KM, storedWeights, storedYears, withoutUnits,
   type StoredWeightsSpec,
 } from '../db/queries/weights.js';
-import { variableNames, variableValues as importedValues } from '../db/queries/variables.js';
+import { namedVariables, namedVariableValues } from '../composites/index.js';
 import { cityAgglomeration, nqpScores } from '../domain/index.js';
 import { EstimationInputError } from '../estimation/result.js';
 import {
@@ -58,23 +58,26 @@ async function variableValues(db: Db, variable: string, year: number): Promise<M
     return new Map(r.rows.filter((x) => x.year === year).map((x) => [x.cityCode, x.rta]));
   }
   if (Object.hasOwn(CITY_YEAR_COLUMNS, variable)) return new Map((await cityYearVariable(db, variable, year)).map((r) => [r.code, r.value]));
-  // an imported variable: units with a city-year row that year but no value are missing
-  const [rows, units] = [await importedValues(db, [variable], null, [year]), await cityYearVariable(db, 'population', year)];
+  // a named variable (imported, NQP indicator, composite): units with a city-year row that year but no value are missing
+  const [rows, units] = [await namedVariableValues(db, [variable], null, [year]), await cityYearVariable(db, 'population', year)];
   const m = new Map<string, number | null>(units.map((r) => [r.code, null]));
   for (const r of rows) m.set(r.code, r.value);
   return m;
 }
 
-/** The stored columns, NQP, RTA and the imported variables (city_variable), in that order. */
+/** The stored columns, NQP, RTA and the named variables (imported, NQP indicators, composites), in that order. */
 export async function spatialVariables(db: Db): Promise<string[]> {
-  return [...SPATIAL_VARIABLES, ...(await variableNames(db)).map((v) => v.name)];
+  return [...new Set([...SPATIAL_VARIABLES, ...(await namedVariables(db)).map((v) => v.name)])];
 }
 
 export interface AutocorrelationInput { variable: string; year: number; weights: StoredWeightsSpec; permutations: number; seed: number }
 
 /** The computation behind the query (usable without GraphQL); arguments already checked. */
 export async function spatialAutocorrelationOf(db: Db, a: AutocorrelationInput): Promise<SpatialAutocorrelation> {
-  const values = await variableValues(db, a.variable, a.year);
+  let values: Map<string, number | null>;
+  try {
+    values = await variableValues(db, a.variable, a.year);
+  } catch (e) { asBadInput(e, 'variable'); } // a composite that cannot be computed on the current data
   if (values.size === 0) {
     const { min, max } = await storedYears(db);
     throw badInput('year', `no city-year data for ${a.year}${min !== null ? `; stored years are ${min}-${max}` : ''}`);
@@ -124,7 +127,7 @@ export async function spatialAutocorrelationOf(db: Db, a: AutocorrelationInput):
 export class SpatialResolver {
   @Query(() => SpatialAutocorrelation, {
     description: "Global Moran's I, Geary's C and local Moran of a city-year variable over the stored cities' weights. "
-      + 'Variables: the CityYear columns (population, urbanShare, fiscalSpending, fiscalRevenue, tertiaryShare, educationShare, loans, gdp, dfu, rid, pc), NQP, RTA and the imported variables (cityVariables).',
+      + 'Variables: the CityYear columns (population, urbanShare, fiscalSpending, fiscalRevenue, tertiaryShare, educationShare, loans, gdp, dfu, rid, pc), NQP, RTA and the named variables (cityVariables: imported, NQP indicators, composites).',
   })
   async spatialAutocorrelation(
     @Ctx() ctx: Context,
@@ -146,7 +149,7 @@ export class SpatialResolver {
     return spatialAutocorrelationOf(ctx.db, { variable, year, weights: spec, permutations, seed: seed ?? 1 });
   }
 
-  @Query(() => [String], { description: 'Variables spatialAutocorrelation accepts: the stored columns, NQP, RTA and the imported variables (cityVariables).' })
+  @Query(() => [String], { description: 'Variables spatialAutocorrelation accepts: the stored columns, NQP, RTA and the named variables (cityVariables).' })
   spatialVariables(@Ctx() ctx: Context): Promise<string[]> {
     return spatialVariables(ctx.db);
   }

@@ -2,7 +2,8 @@
 // Query.cityVariables. The loader is attached to the request Context through a WeakMap (Context stays as it is).
 import DataLoader from 'dataloader';
 import { Arg, Ctx, FieldResolver, Float, Query, Resolver, Root } from 'type-graphql';
-import { variableNames, variableValuesAndNames } from '../db/queries/variables.js';
+import { compositeNames, namedVariables, namedVariableValues } from '../composites/index.js';
+import { variableValuesAndNames } from '../db/queries/variables.js';
 import { KNOWN_METRICS, VARIABLE_NAME } from '../import/city-years.js';
 import { CityYear } from '../schema/types.js';
 import { CityVariable } from '../schema/variables.js';
@@ -21,8 +22,12 @@ function valueLoader(ctx: Context): DataLoader<string, number | null> {
     l = new DataLoader<string, number | null>(async (keys) => {
       const parts = keys.map((k) => k.split(sep));
       const codes = [...new Set(parts.map((p) => p[0]))], years = [...new Set(parts.map((p) => Number(p[1])))], names = [...new Set(parts.map((p) => p[2]))];
-      const rows = await variableValuesAndNames(ctx.db, names, codes, years);
-      const known = new Set(rows.map((r) => r.name));
+      // composites (computed per data version) and stored variables (one statement)
+      const comps = await compositeNames(ctx.db);
+      const stored = names.filter((n) => !comps.has(n)), composite = names.filter((n) => comps.has(n));
+      const rows = [...(stored.length ? await variableValuesAndNames(ctx.db, stored, codes, years) : []),
+        ...await namedVariableValues(ctx.db, composite, codes, years)];
+      const known = new Set([...rows.map((r) => r.name), ...composite]);
       const m = new Map(rows.filter((r) => r.code !== null).map((r) => [[r.code, r.year, r.name].join(sep), r.value]));
       return parts.map((p, i) => (known.has(p[2]) ? m.get(keys[i]) ?? null : new UnknownVariable(p[2])));
     }, { batchScheduleFn: (run) => setImmediate(run), maxBatchSize: 100_000 });
@@ -35,7 +40,7 @@ function valueLoader(ctx: Context): DataLoader<string, number | null> {
 export class CityYearValueResolver {
   @FieldResolver(() => Float, {
     nullable: true,
-    description: 'A stored metric column (population, urbanShare or urban_share, ...) or an imported variable (Query.cityVariables) by name; null when missing.',
+    description: 'A stored metric column (population, urbanShare or urban_share, ...) or a named variable (Query.cityVariables: imported, NQP indicator or composite) by name; null when missing.',
   })
   async value(@Root() cy: CityYear, @Ctx() ctx: Context, @Arg('name', () => String) name: string): Promise<number | null> {
     const metric = KNOWN_METRICS[name];
@@ -47,7 +52,7 @@ export class CityYearValueResolver {
     try {
       return await valueLoader(ctx).load([cy.cityCode, cy.year, name].join(sep));
     } catch (e) {
-      if (e instanceof UnknownVariable) throw badInput('name', `unknown variable '${name}': not a stored metric (${Object.keys(KNOWN_METRICS).filter((k) => !k.includes('_')).join(', ')}) nor an imported variable (see cityVariables)`);
+      if (e instanceof UnknownVariable) throw badInput('name', `unknown variable '${name}': not a stored metric (${Object.keys(KNOWN_METRICS).filter((k) => !k.includes('_')).join(', ')}) nor a named variable (see cityVariables)`);
       throw e;
     }
   }
@@ -55,9 +60,9 @@ export class CityYearValueResolver {
 
 @Resolver()
 export class VariablesResolver {
-  @Query(() => [CityVariable], { description: "The analyst's imported city-year variables, by name." })
+  @Query(() => [CityVariable], { description: 'Named city-year variables, by name: imported ones, the NQP indicators and the composites (kind).' })
   cityVariables(@Ctx() ctx: Context): Promise<CityVariable[]> {
-    return variableNames(ctx.db);
+    return namedVariables(ctx.db);
   }
 }
 

@@ -23,8 +23,8 @@ registerEnumType(AgglomerationIndex, {
 export enum PanelLevel { CITY = 'city', FIRM = 'firm' }
 registerEnumType(PanelLevel, { name: 'PanelLevel', description: 'CITY: the city-year panel; FIRM: firm-years of equation (1) with firm, industry and year effects.' });
 
-export enum TableFormat { MARKDOWN = 'markdown', LATEX = 'latex', HTML = 'html' }
-registerEnumType(TableFormat, { name: 'TableFormat' });
+export enum TableFormat { MARKDOWN = 'markdown', LATEX = 'latex', HTML = 'html', DOCX = 'docx' }
+registerEnumType(TableFormat, { name: 'TableFormat', description: 'DOCX: a Word document (three-line table), base64-encoded' });
 
 export enum JobStatusEnum { QUEUED = 'QUEUED', RUNNING = 'RUNNING', DONE = 'DONE', FAILED = 'FAILED', CANCELLED = 'CANCELLED' }
 registerEnumType(JobStatusEnum, { name: 'JobStatus' });
@@ -266,6 +266,32 @@ export class Job {
   @Field(() => String) submittedAt!: string;
   @Field(() => String, { nullable: true }) finishedAt!: string | null;
   @Field(() => Int, { description: 'runs started (a job interrupted by a stopped process is run again, bounded)' }) attempts!: number;
+}
+
+@ObjectType({ description: 'One table of a study, rendered.' })
+export class StudyTableOutput {
+  @Field(() => String, { description: 'file stem, e.g. table2' }) id!: string;
+  @Field(() => String) label!: string;
+  @Field(() => String) markdown!: string;
+  @Field(() => String) latex!: string;
+  @Field(() => String, { description: 'a standalone HTML page' }) html!: string;
+  @Field(() => String, { description: 'the .docx (three-line tables), base64-encoded' }) docx!: string;
+}
+
+@ObjectType({ description: 'A study run in the background (submitStudy).' })
+export class StudyJob {
+  @Field(() => ID) id!: string;
+  @Field(() => JobStatusEnum) status!: JobStatusEnum;
+  @Field(() => Float, { description: 'share of the tables done' }) progress!: number;
+  @Field(() => JobError, { nullable: true, description: 'field: the dotted path of the study field at fault' }) error!: JobError | null;
+  @Field(() => Boolean) cached!: boolean;
+  @Field(() => String, { nullable: true }) title!: string | null;
+  @Field(() => [StudyTableOutput], { nullable: true }) tables!: StudyTableOutput[] | null;
+  @Field(() => String, { nullable: true, description: 'report.md: every table in Markdown' }) reportMarkdown!: string | null;
+  @Field(() => String, { nullable: true, description: 'study.docx (every table), base64-encoded' }) docx!: string | null;
+  @Field(() => String) submittedAt!: string;
+  @Field(() => String, { nullable: true }) finishedAt!: string | null;
+  @Field(() => Int) attempts!: number;
 }
 
 @ObjectType()

@@ -6,11 +6,11 @@
 import GeoJSONVT from 'geojson-vt';
 import { fromGeojsonVt } from 'vt-pbf';
 import type { Db } from '../db/db.js';
-import { sql } from '../db/sql.js';
+import { join, sql } from '../db/sql.js';
 import { toleranceForZoom } from '../db/queries/outlines.js';
 import { DEFAULT_RULE_SET } from '../domain/rules.js';
 import { BUFFER, EXTENT, type LayerName } from './layers.js';
-import type { CityMetrics } from './metrics.js';
+import { BASE_METRIC_KEYS, type CityMetrics } from './metrics.js';
 import { tileBounds, type TileCoord } from './tile-math.js';
 
 export type Encoder = 'postgis' | 'js';
@@ -26,7 +26,7 @@ export interface TileInput {
 /** Feature id of a unit: its code when all digits (GB/T 2260, FIPS), else none (the code is always a property). */
 export const unitFeatureId = (code: string): number | undefined => (/^[0-9]{1,15}$/.test(code) ? Number(code) : undefined);
 
-const METRIC_KEYS = ['gdp', 'population', 'rta', 'nqp', 'fledgling', 'gazelle', 'unicorn', 'firmCount'] as const;
+const METRIC_KEYS = BASE_METRIC_KEYS;
 
 const envelope = (t: TileCoord) => sql`ST_TileEnvelope(${t.z}::int, ${t.x}::int, ${t.y}::int)`;
 const bufferedEnvelope = (t: TileCoord) => sql`ST_TileEnvelope(${t.z}::int, ${t.x}::int, ${t.y}::int, margin => ${BUFFER / EXTENT}::float8)`;
@@ -50,7 +50,13 @@ export async function encodeTile(db: Db, input: TileInput, encoder: Encoder): Pr
 
 async function citiesPostgis(db: Db, { tile, year, metrics }: TileInput): Promise<Buffer> {
   const codes = [...metrics.keys()];
-  const col = (k: (typeof METRIC_KEYS)[number]) => codes.map((c) => metrics.get(c)![k]);
+  const col = (k: string) => codes.map((c) => metrics.get(c)![k]);
+  // composites' values as further attributes (names are variable names: safe as quoted identifiers)
+  const extra = codes.length ? Object.keys(metrics.get(codes[0])!).filter((k) => !(METRIC_KEYS as readonly string[]).includes(k)) : [];
+  const x = extra.length
+    ? { from: sql`LEFT JOIN unnest(${codes}::text[], ${join(extra.map((k) => sql`${col(k)}::float8[]`))}) AS ${sql([`x(code, ${extra.map((k) => `"${k}"`).join(', ')})`])} ON x.code = c.code`,
+      cols: sql([`, ${extra.map((k) => `x."${k}"`).join(', ')}`]) }
+    : { from: sql``, cols: sql`` };
   const [r] = await db.query<{ tile: Buffer }>(sql`
     WITH m AS (
       SELECT * FROM unnest(${codes}::text[], ${col('gdp')}::float8[], ${col('population')}::float8[], ${col('rta')}::float8[],
@@ -59,9 +65,9 @@ async function citiesPostgis(db: Db, { tile, year, metrics }: TileInput): Promis
         AS m(code, gdp, population, rta, nqp, fledgling, gazelle, unicorn, firm_count)),
     f AS (
       SELECT CASE WHEN c.code ~ '^[0-9]{1,15}$' THEN c.code::bigint END AS fid, c.code, c.name, c.province, ${year}::int AS year,
-             m.gdp, m.population, m.rta, m.nqp, m.fledgling, m.gazelle, m.unicorn, m.firm_count AS "firmCount",
+             m.gdp, m.population, m.rta, m.nqp, m.fledgling, m.gazelle, m.unicorn, m.firm_count AS "firmCount"${x.cols},
              ST_AsMVTGeom(o.outline_3857, ${envelope(tile)}, ${EXTENT}::int, ${BUFFER}::int, true) AS geom
-      FROM city_outline o JOIN city c ON c.code = o.city_code LEFT JOIN m ON m.code = c.code
+      FROM city_outline o JOIN city c ON c.code = o.city_code LEFT JOIN m ON m.code = c.code ${x.from}
       WHERE o.tolerance = ${toleranceForZoom(tile.z)}::float8
         AND o.outline_3857 && ${bufferedEnvelope(tile)} AND ST_Intersects(o.outline_3857, ${bufferedEnvelope(tile)}))
     SELECT ST_AsMVT(f.*, 'cities', ${EXTENT}::int, 'geom', 'fid') AS tile FROM f WHERE f.geom IS NOT NULL`);

@@ -20,7 +20,7 @@ export const LAYERS: Record<LayerName, LayerSpec> = {
   cities: {
     name: 'cities',
     title: 'Cities (outlines and one year\'s metrics)',
-    description: 'Unit outlines (precomputed simplification per zoom band) with the year\'s metrics (?year=, default the latest stored year). Demo metrics and firms are SYNTHETIC. Feature id = the unit code when it is all digits.',
+    description: 'Unit outlines (precomputed simplification per zoom band) with the year\'s metrics (?year=, default the latest stored year). Demo metrics and firms are SYNTHETIC. Feature id = the unit code when it is all digits. Each composite index (agglomera composite / defineComposite) other than NQP is a further Number attribute under its own name.',
     minzoom: 0,
     maxzoom: 12,
     fields: {
