@@ -14,6 +14,8 @@ import { defineComposite, listComposites, namedVariableValues } from '../src/com
 import type { Db } from '../src/db/db.js';
 import { dataVersion } from '../src/domain/index.js';
 import { runImport } from '../src/import/core.js';
+import { ogcSnapshot } from '../src/ogc/measures.js';
+import { cityMetricsIndex } from '../src/tiles/metrics.js';
 import { makeContext } from '../src/resolvers/loaders.js';
 import { cliEstimate, expectSameCoefficients } from './helpers/estimate-cli.js';
 import { dropFreshDatabase, freshStore } from './helpers/fresh-store.js';
@@ -121,6 +123,17 @@ describe('composite of imported indicators vs numpy (test/fixtures/composite)', 
     expectSameCoefficients(g, lib);
     console.log(`FE yout ~ C6: GraphQL ${g.coefficients[0].estimate} (SE ${g.coefficients[0].stdError}), CLI ${lib.coefficients[0].estimate} (SE ${lib.coefficients[0].stdError})`);
   }, 600_000);
+
+  it('OGC cities and the tiles carry the composites under their names', async () => {
+    const snap = await ogcSnapshot(db);
+    expect(snap.composites).toEqual(['C6', 'C6e', 'C6y']);
+    expect(snap.variables).toEqual(['x1', 'x2', 'x3', 'x4', 'x5', 'x6', 'yout']);
+    const y = snap.byYear.get(2011)!;
+    const vals = await valuesOf('C6');
+    y.codes.forEach((code, i) => expect(y.composites[0][i]).toBe(vals.get(`${code}|2011`)));
+    const tiles = await cityMetricsIndex(db, await dataVersion(db));
+    expect(tiles.byYear.get(2011)!.get('U02')!.C6).toBe(vals.get('U02|2011'));
+  });
 
   it('an import that changes an input recomputes the composite (data version)', async () => {
     const before = (await valuesOf('C6')).get('U01|2008')!;

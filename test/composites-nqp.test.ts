@@ -1,13 +1,16 @@
 // The paper's NQP is the built-in composite "NQP" over the 28 indicators read as named variables (view unit_variable):
 // its values and weights equal the entropy composite computed on the stored indicator arrays (nqpComposite, the
 // computation NQP had before composites existed), pooled and per year.
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { compositeValuesOf, listComposites, namedVariables } from '../src/composites/index.js';
 import { nqpIndicatorRows } from '../src/db/queries/domain.js';
 import { nqpComposite, nqpScores, NQP_INDICATORS } from '../src/domain/index.js';
 import { dbKind, getStore } from './helpers/store.js';
 
 const close = (a: number | null, b: number | null) => (a === null || b === null ? a === b : Math.abs(a - b) <= 1e-12 * Math.max(1, Math.abs(b)));
+
+// the demo store loads once before the tests (minutes on a loaded machine), so no test times out waiting for it
+beforeAll(() => getStore(), 1_800_000);
 
 describe(`built-in composite NQP on the demo (${dbKind})`, { timeout: 600_000 }, () => {
   it('is stored as a definition over the 28 indicators, cost indicators marked', async () => {

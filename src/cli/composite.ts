@@ -23,6 +23,7 @@ export function compositeText(c: CompositeInfo): string {
   const head = `composite ${c.name}${c.builtin ? ' (built in)' : ''}: ${c.method}, ${c.weighting} weights, `
     + `${c.years ? `years ${c.years[0]}-${c.years[1]}, ` : ''}shift ${c.shift}; ${c.n} city-years with a value`;
   if (c.error) return `${head}\n  cannot be computed on the current data: ${c.error}`;
+  if (!c.weights.length) return `${head}\n  none of its indicators has a stored value`;
   const rows = [['year', 'indicator', 'direction', 'weight', 'entropy'],
     ...c.weights.flatMap((g) => g.indicators.map((w) => [g.year === null ? 'pooled' : String(g.year), w.indicator, w.direction > 0 ? '+1' : '-1', fmt(w.weight), fmt(w.entropy)]))];
   const width = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
