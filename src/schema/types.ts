@@ -3,6 +3,7 @@
 // default resolver; type-graphql would otherwise wrap each in a resolver of its own (a context object per field).
 import 'reflect-metadata';
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { ValueFilterInput } from './query-inputs.js';
 import { GeoJSONScalar } from './scalars.js';
 
 export enum Region { East = 'East', Central = 'Central', West = 'West' }
@@ -148,4 +149,5 @@ export class CityFilter {
   @Field(() => DistanceInput, { nullable: true }) withinDistance?: DistanceInput;
   @Field(() => PointInput, { nullable: true }) containsPoint?: PointInput;
   @Field(() => NearestInput, { nullable: true, description: 'The k cities nearest to a point (by outline), nearest first' }) nearest?: NearestInput;
+  @Field(() => [ValueFilterInput], { nullable: true, description: 'Conditions on variables in given years, ANDed' }) values?: ValueFilterInput[];
 }
