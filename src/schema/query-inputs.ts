@@ -65,3 +65,4 @@ export class FirmGroupCount {
   @Field(() => String, { nullable: true }) group!: string | null;
   @Field(() => Int) count!: number;
 }
+
