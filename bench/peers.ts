@@ -80,6 +80,15 @@ const QUERIES: { name: string; label: string; pg: string; agg: string; digest: [
       (d) => `cities=${d.allCities.nodes.length} vertices=${sum(d.allCities.nodes.map((c: any) => c.geojson.coordinates.flat(2).length))}`,
       (d) => `cities=${d.cities.nodes.length} vertices=${sum(d.cities.nodes.map((c: any) => c.boundary.coordinates.flat(2).length))}`],
   },
+  {
+    // PostGraphile's orderBy on the city_year table (condition year = 2019) against cities(orderBy:) of a variable-year
+    name: 'top10gdp2019', label: 'top 10 cities by a 2019 value',
+    pg: '{ allCityYears(condition: { year: 2019 }, orderBy: GDP_DESC, first: 10) { nodes { gdp cityByCityCode { code name } } } }',
+    agg: '{ cities(orderBy: [{ variable: "gdp", year: 2019, direction: DESC }], first: 10) { nodes { code name metrics(years: [2019]) { gdp } } } }',
+    digest: [
+      (d) => d.allCityYears.nodes.map((n: any) => `${n.cityByCityCode.code}:${n.gdp}`).join(','),
+      (d) => d.cities.nodes.map((n: any) => `${n.code}:${n.metrics[0].gdp}`).join(',')],
+  },
 ];
 const ONE_CITY = QUERIES[0];
 

@@ -14,9 +14,12 @@ import { ApiKeyResolver } from './auth/resolvers.js';
 import { VARIABLE_RESOLVERS } from './resolvers/variables.js';
 import { CompositeResolver } from './resolvers/composites.js';
 import { ImportResolver } from './resolvers/imports.js';
+import { withSubscriptions } from './graphql/subscriptions.js';
+import { FirmQueryResolver } from './resolvers/firms.js';
+import { AggregateResolver } from './resolvers/aggregates.js';
 
 export async function buildGraphQLSchema(): Promise<GraphQLSchema> {
-  return installDirectResolvers(await buildSchema({ resolvers: [QueryResolver, CityResolver, FirmResolver, SpatialResolver, LocalMoranResolver, ...ANALYSIS_RESOLVERS, ApiKeyResolver, ImportResolver, ...VARIABLE_RESOLVERS, CompositeResolver], validate: false }));
+  return withSubscriptions(installDirectResolvers(await buildSchema({ resolvers: [QueryResolver, CityResolver, FirmResolver, SpatialResolver, LocalMoranResolver, ...ANALYSIS_RESOLVERS, ApiKeyResolver, ImportResolver, ...VARIABLE_RESOLVERS, CompositeResolver, FirmQueryResolver, AggregateResolver], validate: false })));
 }
 
 export async function openStore(cfg: DbConfig & { demoSeed?: number; loadDemo?: boolean; log?: (m: string) => void }): Promise<Db> {

@@ -15,6 +15,7 @@ import { send, type RouteModule } from './http/route.js';
 import { KeyStore } from './auth/keys.js';
 import { authenticate, capBody, cors } from './http/limits.js';
 import { limits } from './limits/settings.js';
+import { subscriptionServer } from './http/subscriptions.js';
 
 export interface RunningServer {
   url: string;
@@ -30,13 +31,14 @@ const HOST_RE = /^[\w.:[\]-]+$/;
 export async function startHttp(db: Db, port: number): Promise<RunningServer> {
   // Order matters only where paths overlap; each module claims its own paths.
   const ops = new RequestOps();
+  const gql = await graphqlRoute();
   const modules: RouteModule[] = [
     { route: opsRoute(ops) },
     { route: ogcRoute },
     { route: graphiqlRoute }, // before GraphQL: a browser's GET /graphql gets the IDE
     { route: tilesRoute },
     { route: importRoute },
-    await graphqlRoute(),
+    gql,
     { route: webRoute },
   ];
   const settings = limits();
@@ -57,12 +59,15 @@ export async function startHttp(db: Db, port: number): Promise<RunningServer> {
       else res.destroy();
     }
   });
+  const subs = subscriptionServer(db, gql.schema, keys, limits, () => ({ role: null, anonymousRole: settings.anonymousRole }));
+  server.on('upgrade', (req, socket, head) => { if (!subs.upgrade(req, socket, head)) socket.destroy(); });
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, resolve));
   const { port: actual } = server.address() as AddressInfo;
   return {
     url: `http://localhost:${actual}/graphql`,
     origin: `http://localhost:${actual}`,
     async stop() {
+      await subs.close();
       if (server.listening) await new Promise<void>((r) => server.close(() => r()));
       for (const m of modules) await m.stop?.();
       keys.close();

@@ -5,6 +5,7 @@ import * as maplibregl from '/vendor/maplibre-gl/maplibre-gl.mjs';
 import { ApiError, gql } from './api.js';
 import { LISA, MISSING, NEIGHBOUR_COLOUR, SELECTED_COLOUR, classOf, fmt, legendClasses, quantileBreaks } from './classes.js';
 import { renderCity, renderSummary } from './panel.js';
+import { watchDataChanges } from './live.js';
 
 const $ = (id) => document.getElementById(id);
 const root = document.documentElement;
@@ -630,6 +631,12 @@ async function start() {
   if (state.selected && !state.byCode.has(state.selected)) state.selected = null;
   if (state.selected) select(state.selected);
   await update();
+  // an import (or a composite) moved the data version: drop the cached values and redraw what is shown
+  watchDataChanges(({ version }) => {
+    state.base.clear(); state.imported.clear(); state.lisa.clear();
+    root.dataset.dataVersion = String(version);
+    update();
+  });
 }
 
 start();

@@ -4,6 +4,7 @@
 // whatever the fast path declines, goes to Apollo Server 5 — the same bytes either way.
 import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import type { GraphQLSchema } from 'graphql';
 import { buildGraphQLSchema } from '../app.js';
 import { makeContext, type Context } from '../resolvers/loaders.js';
 import { graphqlLimits, wrapResolvers } from '../limits/graphql.js';
@@ -18,6 +19,8 @@ export { legacyJsonStatus };
 export interface GraphqlRouteModule extends RouteModule {
   /** null when AGGLOMERA_GRAPHQL_FAST_PATH=false (or AGGLOMERA_DEBUG=true: stack traces come from Apollo) */
   fast: FastPath | null;
+  /** the executable schema (subscriptions over WebSocket use the same one) */
+  schema: GraphQLSchema;
 }
 
 export async function graphqlRoute(): Promise<GraphqlRouteModule> {
@@ -42,6 +45,7 @@ export async function graphqlRoute(): Promise<GraphqlRouteModule> {
   const answered = { fast: graphqlRequests.labels('fast'), apollo: graphqlRequests.labels('apollo') };
   return {
     fast,
+    schema,
     async route(req, res, ctx) {
       const { db, url, principal } = ctx;
       if (url.pathname !== '/graphql') return false;

@@ -19,7 +19,10 @@ const BASE: Record<string, number | ((a: Args) => number)> = {
   'City.firms': 2,
   'City.rta': 2,
   'City.nqp': 2,
-  'Query.cities': 2,
+  'Query.cities': (a) => 2 + 5 * ((a.filter?.values?.length ?? 0) + (a.orderBy?.length ?? 0)),
+  'Query.firms': (a) => 2 + 5 * ((a.filter?.values?.length ?? 0) + (a.orderBy?.length ?? 0)),
+  'Query.cityStats': (a) => 20 + 10 * (a.variables?.length ?? 1),
+  'Query.firmCounts': 20,
   'Query.dataset': 5,
   'Query.agglomeration': 50,
   'Query.nqpWeights': 50,
@@ -59,6 +62,10 @@ const ITEMS: Record<string, number | ((a: Args, st: St) => number)> = {
   'Query.agglomeration': (a, st) => upTo(a.filter?.code?.length || undefined, cities(st), PER_CITY),
   'SpatialAutocorrelation.local': (_a, st) => upTo(undefined, cities(st), PER_CITY),
   'Query.firmKinds': (_a, st) => upTo(undefined, st?.firmsPerCity, 100),
+  'Query.firms': (a) => a.first ?? 50,
+  'Query.cityStats': (_a, st) => upTo(undefined, cities(st), 40), // groups: provinces / regions / one
+  'Query.firmCounts': (_a, st) => upTo(undefined, cities(st), PER_CITY),
+  'CityGroupStats.values': 20,
   'Query.descriptives': (a) => Math.max(1, a.variables?.length ?? 1),
   'Query.regressionTable': 1,
 };

@@ -90,7 +90,7 @@ export function toEstimateResult(r: AnalysisResult): EstimateResult {
   };
 }
 
-function toJob(j: JobRecord): Job {
+export function toJob(j: JobRecord): Job {
   return {
     id: j.id, status: j.status as Job['status'], progress: j.progress, cached: j.cached,
     result: j.result ? toEstimateResult(j.result) : null,

@@ -11,8 +11,10 @@ import type { FirmPage, FirmPageArgs } from '../db/queries/panel.js';
 import { RawJson } from '../graphql/raw-json.js';
 import { GeoJSONScalar } from '../schema/scalars.js';
 import {
-  City, CityYear, Firm, FirmConnection, FirmKindEnum, FirmYear, Neighbour, NeighbourTypeEnum,
+  City, CityYear, Firm, FirmConnection, FirmFilter, FirmKindEnum, FirmYear, Neighbour, NeighbourTypeEnum,
 } from '../schema/types.js';
+import { FirmOrderInput } from '../schema/query-inputs.js';
+import { firmCursor, firmSearchConnection, firmSearchOf } from './firms.js';
 import { badInput } from './errors.js';
 import { andThen, type Context, type Maybe } from './loaders.js';
 import { MAX_PAGE } from './query.js';
@@ -33,7 +35,7 @@ export function metricsYears(years: readonly number[] | undefined | null): numbe
   return years?.length ? [...years].sort((a, b) => a - b) : null;
 }
 
-export interface FirmsArgs { kind?: FirmKindEnum | null; year?: number | null; first?: number; after?: string | null }
+export interface FirmsArgs { kind?: FirmKindEnum | null; year?: number | null; first?: number; after?: string | null; filter?: FirmFilter | null; orderBy?: FirmOrderInput[] | null }
 
 export function firmPageArgs(a: FirmsArgs): Omit<FirmPageArgs, 'ruleVersion'> {
   const first = a.first ?? 20;
@@ -74,6 +76,15 @@ export function cityMetrics(city: City, args: { years?: number[] | null }, ctx: 
 }
 
 export function cityFirms(city: City, args: FirmsArgs, ctx: Context, info: GraphQLResolveInfo): Maybe<FirmConnection> {
+  if (args.filter || args.orderBy?.length) {
+    if (args.filter?.city?.length || args.filter?.province?.length) throw badInput('filter', 'city and province do not apply under a city');
+    if (args.filter && (args.kind || (args.year !== undefined && args.year !== null))) throw badInput('filter', 'give kind and year inside filter, not beside it');
+    const first = args.first ?? 20;
+    checkPositiveInt('first', first, MAX_PAGE);
+    const s = firmSearchOf({ kind: args.kind ?? undefined, year: args.year ?? undefined, ...args.filter }, args.orderBy);
+    const after = args.after ? firmCursor.decode('after', args.after, s.sort?.length ?? 0) : undefined;
+    return andThen(ctx.loaders.firmSearch(city.code, s, first, after), (p) => firmSearchConnection(p, first));
+  }
   const a = firmPageArgs(args);
   const { fields, count } = ctx.loaders.memo(info.fieldNodes, () => firmFields(scopeOf(info), info.fieldNodes));
   return andThen(ctx.loaders.firms(city.code, a, fields, count), (p) => firmConnection(p, a.first));
@@ -152,8 +163,10 @@ export class CityResolver {
     @Arg('year', () => Int, { nullable: true }) year?: number,
     @Arg('first', () => Int, { defaultValue: 20 }) first = 20,
     @Arg('after', () => String, { nullable: true }) after?: string,
+    @Arg('filter', () => FirmFilter, { nullable: true, description: 'as Query.firms (without city / province)' }) filter?: FirmFilter,
+    @Arg('orderBy', () => [FirmOrderInput], { nullable: true, description: 'sort keys (nulls last), then id' }) orderBy?: FirmOrderInput[],
   ): Maybe<FirmConnection> {
-    return cityFirms(city, { kind, year, first, after }, ctx, info);
+    return cityFirms(city, { kind, year, first, after, filter, orderBy }, ctx, info);
   }
 
   @FieldResolver(() => [Neighbour], { description: 'Spatial neighbours; the contiguity relations are symmetric and precomputed.' })

@@ -135,6 +135,14 @@ export class Loaders {
     this.prime(ids.firms(args, fields, count), code, page);
   }
 
+  /** A city's page of firms under filter / sort keys (searchFirms): the pages of a batch of cities in one statement. */
+  firmSearch(code: string, spec: FirmSearch, first: number, after: FirmAfter | undefined): Maybe<FirmPage<FirmRecord & { _sort: SortValue[] }>> {
+    return this.get<string, FirmPage<FirmRecord & { _sort: SortValue[] }>>(`firmSearch:${JSON.stringify([spec, first, after ?? null])}`, code, async (codes) => {
+      const m = await searchFirms(this.db, spec, first, after, codes);
+      return codes.map((c) => m.get(c) ?? { total: 0, rows: [] });
+    });
+  }
+
   firm(id: number): Maybe<FirmRecord | null> {
     return this.get<number, FirmRecord | null>(ids.firm, id, async (keys) => {
       const m = new Map((await firmsByIds(this.db, keys)).map((f) => [f.id, f]));
@@ -164,6 +172,8 @@ export class Loaders {
     this.prime(ids.neighbours(type, opts), code, rows);
   }
 }
+
+import { searchFirms, type FirmAfter, type FirmSearch, type SortValue } from '../db/queries/firm-search.js';
 
 export interface Context {
   db: Db;

@@ -96,6 +96,7 @@ function planCityFields(s: Scope, sets: readonly SelectionSetNode[], db: Db, sta
           break;
         }
         case 'firms': {
+          if (args.filter || (args.orderBy as unknown[] | undefined)?.length) break; // paged per city by the firmSearch loader
           const a = firmPageArgs(args);
           const { fields, history, count } = firmFields(s, nodes);
           const id = `firms:${JSON.stringify([a, fields, count])}`;

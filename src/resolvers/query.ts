@@ -7,6 +7,8 @@ import { City, CityConnection, CityFilter, Dataset, Firm } from '../schema/types
 import { badInput } from './errors.js';
 import type { Context } from './loaders.js';
 import { planCity, planCityConnection } from './plan.js';
+import { addValueTerms, sortedCursor } from './city-values.js';
+import { CityOrderInput } from '../schema/query-inputs.js';
 import { checkBbox, checkCode, checkGeoJSON, checkLonLat, checkPositive, checkPositiveInt, cursor } from './validate.js';
 
 export const MAX_PAGE = 1000;
@@ -20,21 +22,24 @@ export class QueryResolver {
     @Arg('first', () => Int, { defaultValue: 50 }) first = 50,
     @Arg('after', () => String, { nullable: true }) after?: string,
     @Info() info?: GraphQLResolveInfo,
+    @Arg('orderBy', () => [CityOrderInput], { nullable: true, description: 'Sort keys (variable in a year, nulls last), then code' }) orderBy?: CityOrderInput[],
   ): Promise<CityConnection> {
     checkPositiveInt('first', first, MAX_PAGE);
     const search = await toSearch(ctx, filter ?? {});
-    const afterCode = after ? cursor.decode('after', 'city', after) : undefined;
+    await addValueTerms(ctx.db, search, filter?.values ?? undefined, orderBy ?? undefined);
+    const keys = search.sort?.length ?? 0;
+    const afterKey = !after ? undefined : keys ? sortedCursor.decode('after', after, keys) : cursor.decode('after', 'city', after);
     // the nested fields the nodes ask for, fetched in the same statement (plan.ts)
     const plan = ctx.loaders.planning && info ? planCityConnection(info, ctx.db) : null;
-    const { rows, total } = await searchCities(ctx.db, search, first, afterCode, plan?.extras);
-    const nodes = rows.slice(0, first) as City[];
+    const { rows, total } = await searchCities(ctx.db, search, first, afterKey, plan?.extras);
+    const nodes = rows.slice(0, first) as (City & { _sort?: (number | null)[] })[];
     if (plan) plan.prime(ctx.loaders, nodes);
     else nodes.forEach((c) => ctx.loaders.primeCity(c));
     const last = nodes[nodes.length - 1];
     return {
       nodes,
       totalCount: total,
-      pageInfo: { hasNextPage: rows.length > first, endCursor: last ? cursor.encode('city', last.code) : null },
+      pageInfo: { hasNextPage: rows.length > first, endCursor: !last ? null : keys ? sortedCursor.encode(last._sort ?? [], last.code) : cursor.encode('city', last.code) },
     };
   }
 

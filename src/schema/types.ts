@@ -3,6 +3,7 @@
 // default resolver; type-graphql would otherwise wrap each in a resolver of its own (a context object per field).
 import 'reflect-metadata';
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { DateRangeInput, ValueFilterInput } from './query-inputs.js';
 import { GeoJSONScalar } from './scalars.js';
 
 export enum Region { East = 'East', Central = 'Central', West = 'West' }
@@ -153,4 +154,17 @@ export class CityFilter {
   @Field(() => DistanceInput, { nullable: true }) withinDistance?: DistanceInput;
   @Field(() => PointInput, { nullable: true }) containsPoint?: PointInput;
   @Field(() => NearestInput, { nullable: true, description: 'The k cities nearest to a point (by outline), nearest first' }) nearest?: NearestInput;
+  @Field(() => [ValueFilterInput], { nullable: true, description: 'Conditions on variables in given years, ANDed' }) values?: ValueFilterInput[];
+}
+
+@InputType({ description: 'All given conditions must hold.' })
+export class FirmFilter {
+  @Field(() => FirmKindEnum, { nullable: true, description: 'classified as this kind (in `year` if given)' }) kind?: FirmKindEnum;
+  @Field(() => Int, { nullable: true, description: 'with figures that year (with `kind`: classified that year)' }) year?: number;
+  @Field(() => [String], { nullable: true }) industry?: string[];
+  @Field(() => Boolean, { nullable: true }) listed?: boolean;
+  @Field(() => [String], { nullable: true, description: 'unit codes' }) city?: string[];
+  @Field(() => [String], { nullable: true }) province?: string[];
+  @Field(() => DateRangeInput, { nullable: true }) founded?: DateRangeInput;
+  @Field(() => [ValueFilterInput], { nullable: true, description: 'conditions on firm-year figures (revenue, employees, assets, leverage, rnd, patents, valuationUsd, revenueGrowth)' }) values?: ValueFilterInput[];
 }

@@ -25,6 +25,44 @@ export interface CitySearch {
   withinDistance?: { lon: number; lat: number; km: number };
   containsPoint?: { lon: number; lat: number };
   nearest?: { lon: number; lat: number; k: number };
+  /** (code, value) relations of variable-years (cityValueRelation), referred to by index below */
+  relations?: SqlFragment[];
+  /** value conditions, ANDed */
+  values?: ValueCondition[];
+  /** sort keys before the code (nulls last) */
+  sort?: { rel: number; desc: boolean }[];
+}
+
+export type ValueOp = 'gt' | 'gte' | 'lt' | 'lte' | 'eq' | 'isNull';
+export interface ValueCondition { rel: number; op: ValueOp; value: number | boolean }
+
+/** Position after which a sorted page starts: the sort keys' values and the code of the last row seen. */
+export interface SortedAfter { values: (number | null)[]; code: string }
+
+// operators and directions: constant text, never input
+const op = (text: string) => sql([text] as unknown as TemplateStringsArray);
+const OPS: Record<Exclude<ValueOp, 'isNull'>, SqlFragment> = { gt: op('>'), gte: op('>='), lt: op('<'), lte: op('<='), eq: op('=') };
+const rel = (i: number) => raw(`v${i}`);
+const sortCol = (i: number) => raw(`s${i}`);
+
+function valueCondition(c: ValueCondition): SqlFragment {
+  const v = sql`${rel(c.rel)}.value`;
+  if (c.op === 'isNull') return c.value ? sql`${v} IS NULL` : sql`${v} IS NOT NULL`;
+  return sql`${v} ${OPS[c.op]} ${c.value as number}::float8`;
+}
+
+/** Rows strictly after `a` in the order (s0 nulls last, s1 …, code): a lexicographic OR over the keys. */
+function keyset(sort: readonly { desc: boolean }[], a: SortedAfter): SqlFragment {
+  const terms: SqlFragment[] = [];
+  const equal: SqlFragment[] = [];
+  sort.forEach((k, i) => {
+    const col = sql`m.${sortCol(i)}`, v = a.values[i];
+    // nulls sort last: after a null only other nulls (handled by equality) follow; after a value, larger/smaller values and nulls
+    if (v !== null) terms.push(sql`(${join([...equal, sql`(${col} IS NULL OR ${col} ${k.desc ? OPS.lt : OPS.gt} ${v}::float8)`], sql` AND `)})`);
+    equal.push(v === null ? sql`${col} IS NULL` : sql`${col} = ${v}::float8`);
+  });
+  terms.push(sql`(${join([...equal, sql`m.code > ${a.code}`], sql` AND `)})`);
+  return sql`(${join(terms, sql` OR `)})`;
 }
 
 /** The region as the GraphQL enum knows it: imported units may carry any text (or none), which reads as null. */
@@ -79,6 +117,7 @@ function conditions(f: CitySearch): SqlFragment[] {
     const { lon, lat } = f.containsPoint;
     w.push(sql`ST_Contains(c.boundary, ST_SetSRID(ST_MakePoint(${lon}::float8, ${lat}::float8), 4326))`);
   }
+  for (const c of f.values ?? []) w.push(valueCondition(c));
   return w;
 }
 
@@ -86,7 +125,9 @@ function conditions(f: CitySearch): SqlFragment[] {
  * One page of cities ordered by code (or by distance for `nearest`), plus the total matching count. `extras` (the
  * planner's nested fields) are computed for the page's rows only, in the same statement.
  */
-export async function searchCities(db: Db, f: CitySearch, first: number, afterCode?: string, extras: readonly CityExtra[] = []): Promise<{ rows: (CityRecord & { total: number })[]; total: number }> {
+export async function searchCities(db: Db, f: CitySearch, first: number, after?: string | SortedAfter, extras: readonly CityExtra[] = []): Promise<{ rows: (CityRecord & { total: number; _sort?: (number | null)[] })[]; total: number }> {
+  if (f.relations?.length) return searchCitiesByValues(db, f, first, typeof after === 'string' ? { values: [], code: after } : after, extras);
+  const afterCode = after as string | undefined;
   const where = conditions(f);
   const whereSql = where.length ? sql`WHERE ${join(where, sql` AND `)}` : sql``;
   if (f.nearest) {
@@ -108,6 +149,41 @@ export async function searchCities(db: Db, f: CitySearch, first: number, afterCo
     ? sql`WITH page AS (${page}) SELECT page.* ${extraColumns(extras, sql`page.code`)} FROM page ORDER BY page.code`
     : page);
   return { rows, total: rows[0]?.total ?? (await countCities(db, whereSql)) };
+}
+
+/**
+ * The same page when value conditions or sort keys are given: each variable-year relation joined once (LEFT JOIN:
+ * a unit without a value has NULL), ordered by the sort keys (nulls last) then code, keyset pagination after `after`.
+ */
+async function searchCitiesByValues(db: Db, f: CitySearch, first: number, after: SortedAfter | undefined, extras: readonly CityExtra[]) {
+  const rels = f.relations ?? [];
+  const sort = f.sort ?? [];
+  const where = conditions(f);
+  const whereSql = where.length ? sql`WHERE ${join(where, sql` AND `)}` : sql``;
+  const ctes = rels.map((r, i) => sql`${rel(i)} AS (${r})`);
+  const joins = join(rels.map((_, i) => sql`LEFT JOIN ${rel(i)} ON ${rel(i)}.code = c.code::text`), sql` `);
+  const sortCols = join(sort.map((k, i) => sql`, ${rel(k.rel)}.value AS ${sortCol(i)}`), sql``);
+  const order = join([...sort.map((k, i) => sql`(m.${sortCol(i)} IS NULL), m.${sortCol(i)} ${raw(k.desc ? 'DESC' : 'ASC')}`), sql`m.code`], sql`, `);
+  const page = sql`
+    WITH ${join(ctes, sql`, `)},
+    m AS (SELECT ${columns} ${sortCols} FROM city c ${joins} ${whereSql})
+    SELECT m.*, (SELECT count(*) FROM m)::int AS total FROM m
+    ${after ? sql`WHERE ${keyset(sort, after)}` : sql``}
+    ORDER BY ${order} LIMIT ${first + 1}::int`;
+  const rows = await db.query<CityRecord & { total: number } & Record<string, unknown>>(extras.length
+    ? sql`WITH page AS (${page}) SELECT page.* ${extraColumns(extras, sql`page.code`)} FROM page ORDER BY ${join([...sort.map((k, i) => sql`(page.${sortCol(i)} IS NULL), page.${sortCol(i)} ${raw(k.desc ? 'DESC' : 'ASC')}`), sql`page.code`], sql`, `)}`
+    : page);
+  const out = rows.map((r) => {
+    const _sort = sort.map((_, i) => (r[`s${i}`] ?? null) as number | null);
+    for (let i = 0; i < sort.length; i++) delete r[`s${i}`];
+    return Object.assign(r, { _sort });
+  });
+  let total = rows[0]?.total;
+  if (total === undefined) {
+    const [{ n }] = await db.query<{ n: number }>(sql`WITH ${join(ctes, sql`, `)} SELECT count(*)::int AS n FROM city c ${joins} ${whereSql}`);
+    total = n;
+  }
+  return { rows: out, total };
 }
 
 async function countCities(db: Db, whereSql: SqlFragment): Promise<number> {
