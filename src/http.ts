@@ -13,7 +13,7 @@ import { tilesRoute } from './http/tiles-route.js';
 import { importRoute } from './http/import-route.js';
 import { send, type RouteModule } from './http/route.js';
 import { KeyStore } from './auth/keys.js';
-import { authenticate, capBody, cors } from './http/limits.js';
+import { anonymousRoleOf, authenticate, capBody, cors } from './http/limits.js';
 import { limits } from './limits/settings.js';
 import { subscriptionServer } from './http/subscriptions.js';
 
@@ -59,7 +59,7 @@ export async function startHttp(db: Db, port: number): Promise<RunningServer> {
       else res.destroy();
     }
   });
-  const subs = subscriptionServer(db, gql.schema, keys, limits, () => ({ role: null, anonymousRole: settings.anonymousRole }));
+  const subs = subscriptionServer(db, gql.schema, keys, limits, (req) => ({ role: null, anonymousRole: anonymousRoleOf(req, settings) }));
   server.on('upgrade', (req, socket, head) => { if (!subs.upgrade(req, socket, head)) socket.destroy(); });
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, resolve));
   const { port: actual } = server.address() as AddressInfo;

@@ -12,8 +12,13 @@ let server: RunningServer;
 let analystKey: string;
 const clients: Client[] = [];
 
-const client = (connectionParams?: Record<string, unknown>) => {
-  const c = createClient({ url: server.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams, retryAttempts: 0, lazy: true });
+// a client that looks remote (a proxy header): no-key callers on this machine get the loopback role (docs/security.md)
+class RemoteWebSocket extends WebSocket {
+  constructor(url: string, protocols?: string | string[]) { super(url, protocols, { headers: { 'x-forwarded-for': '203.0.113.9' } }); }
+}
+
+const client = (connectionParams?: Record<string, unknown>, remote = true) => {
+  const c = createClient({ url: server.url.replace(/^http/, 'ws'), webSocketImpl: remote ? RemoteWebSocket : WebSocket, connectionParams, retryAttempts: 0, lazy: true });
   clients.push(c);
   return c;
 };
@@ -86,6 +91,9 @@ describe('subscriptions over graphql-ws', () => {
   it('refuses: jobUpdated without a key (reader), a bad key (socket closed 4403), a document over the limits', async () => {
     const anon = await collect(client(), `subscription { jobUpdated(id: "1") { status } }`);
     expect(anon[anon.length - 1].errors[0].extensions.code).toMatch(/UNAUTHENTICATED|FORBIDDEN/);
+    // the same from this machine without a proxy: the loopback role (analyst) may follow a job; an unknown one is named
+    const local = await collect(client(undefined, false), `subscription { jobUpdated(id: "999999999") { status } }`);
+    expect(local[local.length - 1].errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'id' });
     await expect(collect(client({ authorization: 'Bearer agk_not-a-key' }), `subscription { dataChanged { version } }`)).rejects.toThrow(/4403/);
     const deep = 'neighbours { city { '.repeat(8) + 'code' + ' } }'.repeat(8);
     const r = await collect(client({ authorization: `Bearer ${analystKey}` }), `{ city(code: "320100") { ${deep} } }`);

@@ -86,10 +86,13 @@ const WHY = { unknown: 'is not a known API key', revoked: 'has been revoked', ma
  * The principal of the request, or null after answering 401 (a key that is wrong or revoked: never silently anonymous)
  * or 401/403 for a non-GraphQL route the caller may not read. GraphQL operations check their own roles.
  */
+/** The role of a request without a key: the anonymous role, or the loopback role for a user of this machine (the higher of the two). */
+export const anonymousRoleOf = (req: http.IncomingMessage, s: LimitSettings) =>
+  (s.loopbackRole !== null && isLocalRequest(req) ? higherRole(s.anonymousRole, s.loopbackRole) : s.anonymousRole);
+
 export async function authenticate(req: http.IncomingMessage, res: http.ServerResponse, url: URL, keys: KeyStore, s: LimitSettings): Promise<Principal | null> {
   const key = requestKey(req);
-  // without a key: the anonymous role, or the loopback role for a user of this machine (the higher of the two)
-  const anonymousRole = s.loopbackRole !== null && isLocalRequest(req) ? higherRole(s.anonymousRole, s.loopbackRole) : s.anonymousRole;
+  const anonymousRole = anonymousRoleOf(req, s);
   let principal: Principal = { role: null, anonymousRole };
   if (key) {
     const found = await keys.lookup(key);

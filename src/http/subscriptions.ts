@@ -34,7 +34,7 @@ export function subscriptionServer(db: Db, schema: GraphQLSchema, keys: KeyStore
       if (!key) { ctx.extra.principal = anonymous(ctx.extra.request); return true; }
       const found = await keys.lookup(key);
       if (!found.ok) return false; // 4403 Forbidden: an unknown, revoked or malformed key is never downgraded to anonymous
-      ctx.extra.principal = { role: found.role, anonymousRole: settings().anonymousRole, keyId: String(found.id), keyName: found.name };
+      ctx.extra.principal = { role: found.role, anonymousRole: anonymous(ctx.extra.request).anonymousRole, keyId: String(found.id), keyName: found.name };
       return true;
     },
     onSubscribe(ctx, _id, payload) {

@@ -1,10 +1,11 @@
 // A city-year variable of one year as a SQL relation (code, value), so filters, sort keys and aggregates over any
 // variable run inside one statement: stored columns and imported variables are read where they live; measures computed
-// in process (NQP, RTA, the kind counts) travel as two bound arrays (unnest), at most one entry per unit.
+// in process (NQP, RTA, the kind counts, composites) travel as two bound arrays (unnest), at most one entry per unit.
 import type { Db } from '../db.js';
 import { sql, type SqlFragment } from '../sql.js';
 import { CITY_YEAR_COLUMNS, storedYears } from './weights.js';
 import { cityAgglomeration, nqpScores, DomainInputError } from '../../domain/index.js';
+import { namedVariableByUnit, namedVariables } from '../../composites/index.js';
 
 /** Measures computed in process; the names are those of formulas (NQP, RTA, Q1..Q3) and of the OGC collection. */
 const DERIVED: Record<string, 'nqp' | 'rta' | 'q1' | 'q2' | 'q3' | 'nFirms'> = {
@@ -48,18 +49,20 @@ export async function cityValueRelation(db: Db, variable: string, year: number):
     }
     return arrays(codes, values);
   }
-  const [known] = await db.query<{ n: number }>(sql`SELECT count(*)::int AS n FROM city_variable WHERE name = ${variable}`);
-  if (!known.n) throw new UnknownVariableError(variable, `unknown variable ${variable}: not a stored metric (${Object.keys(CITY_YEAR_COLUMNS).join(', ')}), a derived measure (${DERIVED_VARIABLES.join(', ')}) or an imported variable (see cityVariables)`);
-  await checkYear(db, year, variable);
-  return sql`SELECT city_code::text AS code, value FROM city_variable WHERE name = ${variable} AND year = ${year}::int`;
+  // named variables: imported (and the demo's indicators, through the unit_variable view) or composites
+  const named = (await namedVariables(db)).find((v) => v.name === variable);
+  if (!named) throw new UnknownVariableError(variable, `unknown variable ${variable}: not a stored metric (${Object.keys(CITY_YEAR_COLUMNS).join(', ')}), a derived measure (${DERIVED_VARIABLES.join(', ')}), a composite or an imported variable (see cityVariables)`);
+  if (!named.years.includes(year)) throw new UnknownYearError(year, `no values of ${variable} in ${year}${named.years.length ? `; its years are ${named.years[0]}-${named.years[named.years.length - 1]}` : ''}`);
+  if (named.kind === 'composite') {
+    const m = await namedVariableByUnit(db, variable, year);
+    return arrays([...m.keys()], [...m.values()]);
+  }
+  return sql`SELECT city_code::text AS code, value FROM unit_variable WHERE name = ${variable} AND year = ${year}::int`;
 }
 
-async function checkYear(db: Db, year: number, variable?: string): Promise<void> {
-  const [r] = await db.query<{ n: number }>(variable
-    ? sql`SELECT count(*)::int AS n FROM city_variable WHERE name = ${variable} AND year = ${year}::int`
-    : sql`SELECT count(*)::int AS n FROM city_year WHERE year = ${year}::int`);
+async function checkYear(db: Db, year: number): Promise<void> {
+  const [r] = await db.query<{ n: number }>(sql`SELECT count(*)::int AS n FROM city_year WHERE year = ${year}::int`);
   if (r.n) return;
-  if (variable) throw new UnknownYearError(year, `no values of ${variable} in ${year}`);
   const { min, max } = await storedYears(db);
   throw new UnknownYearError(year, `no city-year data for ${year}${min !== null ? `; stored years are ${min}-${max}` : ''}`);
 }
