@@ -401,7 +401,8 @@ export const boundariesImporter: Importer = {
     if (collapsed.length) warnings.push(`${collapsed.length} outline${collapsed.length === 1 ? '' : 's'} without area kept as a ~1 cm buffer of their lines: ${collapsed.join(', ')}`);
     if (crs.toLonLat) warnings.push(`reprojected from ${crs.label} to EPSG:4326`);
     skipped.sort((a, b) => a.line - b.line);
-    if (skipped.length) warnings.push(`${skipped.length} feature${skipped.length === 1 ? '' : 's'} left out (--skip-invalid): ${skipped.slice(0, 20).map((p) => `${p.feature ?? `#${p.line}`} (${p.reason})`).join('; ')}${skipped.length > 20 ? '; ...' : ''}`);
+    // the reasons are in skippedRows; the warning names the features
+    if (skipped.length) warnings.push(`${skipped.length} feature${skipped.length === 1 ? '' : 's'} left out (--skip-invalid): ${skipped.slice(0, 50).map((p) => p.feature ?? `#${p.line}`).join(', ')}${skipped.length > 50 ? ', ...' : ''}`);
     const byCode = new Map(states.map((s) => [s.code, s.state]));
     const toWrite = units.filter((u) => byCode.get(u.code) !== 'same');
     await write(tx, toWrite, opts, tick);
