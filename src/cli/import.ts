@@ -67,8 +67,8 @@ export function formatReport(r: ImportReport): string {
       lines.push(`  ${p.line ? `line/feature ${p.line}` : 'file'}${p.feature ? ` [${p.feature}]` : ''}${p.column ? ` ${p.column}` : ''}${p.value !== undefined ? ` = ${JSON.stringify(p.value)}` : ''}: ${p.reason}`);
     }
   }
-  if (r.counts.skipped) {
-    lines.push(`${r.counts.skipped} left out on request${(r.skippedRows?.length ?? 0) < r.counts.skipped ? ` (first ${r.skippedRows?.length ?? 0} listed)` : ''}:`);
+  if (r.skipped) {
+    lines.push(`${r.skipped} left out on request${(r.skippedRows?.length ?? 0) < r.skipped ? ` (first ${r.skippedRows?.length ?? 0} listed)` : ''}:`);
     for (const p of r.skippedRows ?? []) lines.push(`  ${p.line ? `line/feature ${p.line}` : 'file'}${p.feature ? ` [${p.feature}]` : ''}${p.column ? ` ${p.column}` : ''}${p.value !== undefined ? ` = ${JSON.stringify(p.value)}` : ''}: ${p.reason}`);
   }
   for (const d of r.derived ?? []) lines.push(`derived: ${d}`);

@@ -421,13 +421,12 @@ export const boundariesImporter: Importer = {
       updated: states.filter((s) => s.state === 'changed').length,
       unchanged: states.filter((s) => s.state === 'same').length,
       deleted: 0,
-      ...(opts.skipInvalid ? { skipped: skipped.length } : {}),
     };
     if (nb.changed && counts.inserted + counts.updated === 0) warnings.push('neighbours changed (contiguity rule) although no outline did');
     return {
       rowsRead: features.length, counts, changed: nb.changed || toWrite.length > 0,
       problems: [], problemCount: 0, warnings,
-      ...(opts.skipInvalid ? { skippedRows: skipped.slice(0, max) } : {}),
+      ...(opts.skipInvalid ? { skipped: skipped.length, skippedRows: skipped.slice(0, max) } : {}),
       derived: [
         `interior points and areas: ${toWrite.length} units`,
         `neighbours (${rule}): ${pairs.length} pairs (${rook} rook with >= ${ROOK_MIN_KM} km shared), ${islands} units without neighbour`,

@@ -66,11 +66,7 @@ export interface ImportInput {
   sidecars?: Record<string, Buffer>;
 }
 
-export interface ImportCounts {
-  inserted: number; updated: number; unchanged: number; deleted: number;
-  /** rows / features left out on request (--skip-invalid, --skip-unmatched); listed in ImportReport.skippedRows */
-  skipped?: number;
-}
+export interface ImportCounts { inserted: number; updated: number; unchanged: number; deleted: number }
 
 export interface ImportReport {
   id?: string;
@@ -84,10 +80,11 @@ export interface ImportReport {
   problems: RowProblem[];
   /** all problems found */
   problemCount: number;
-  /** rows / features left out on request (--skip-invalid, --skip-unmatched), with why; counts.skipped counts them all */
-  skippedRows?: RowProblem[];
   /** names of analyst variables created or updated (city-years) */
   variables?: string[];
+  /** rows / features left out (--skip-unmatched, --skip-invalid): how many, and the first ones in full */
+  skipped?: number;
+  skippedRows?: RowProblem[];
   /** derived data brought up to date (e.g. "neighbours: 9,244 pairs (exact)") */
   derived?: string[];
   warnings: string[];

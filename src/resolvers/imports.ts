@@ -17,7 +17,8 @@ const toProblem = (p: RowProblem) => ({ line: p.line, column: p.column ?? null, 
 const toRecord = (r: Omit<ImportReport, 'dataVersion'> & { dataVersion?: number | null; keyId?: string | null; via?: string | null }): ImportRecord => ({
   id: r.id ?? null, kind: r.kind, fileName: r.fileName, status: r.status, rowsRead: r.rowsRead, counts: r.counts,
   problemCount: r.problemCount,
-  problems: r.problems.map(toProblem), skippedRows: (r.skippedRows ?? []).map(toProblem),
+  problems: r.problems.map(toProblem),
+  skipped: r.skipped ?? 0, skippedRows: (r.skippedRows ?? []).map(toProblem),
   derived: r.derived ?? [], warnings: r.warnings, startedAt: r.startedAt, finishedAt: r.finishedAt ?? null,
   dataVersion: r.dataVersion ?? null, keyId: r.keyId ?? null, via: r.via ?? null,
 });

@@ -19,7 +19,6 @@ export class ImportCountsType {
   @Field(() => Int) updated!: number;
   @Field(() => Int) unchanged!: number;
   @Field(() => Int) deleted!: number;
-  @Field(() => Int, { nullable: true, description: 'rows / features left out on request (skipInvalid, skipUnmatched)' }) skipped?: number | null;
 }
 
 @ObjectType({ description: 'What one import did (or would have done: dry-run; or why nothing was written: rejected).' })
@@ -32,7 +31,7 @@ export class ImportRecord {
   @Field(() => ImportCountsType) counts!: ImportCountsType;
   @Field(() => Int, { description: 'all problems found' }) problemCount!: number;
   @Field(() => [ImportProblem], { description: 'the first problems in full' }) problems!: ImportProblem[];
-  @Field(() => [ImportProblem], { description: 'rows / features left out on request (skipInvalid ...), with why' }) skippedRows!: ImportProblem[];
+
   @Field(() => [String]) derived!: string[];
   @Field(() => [String]) warnings!: string[];
   @Field(() => String) startedAt!: string;
@@ -40,6 +39,8 @@ export class ImportRecord {
   @Field(() => Int, { nullable: true, description: 'data version after the import' }) dataVersion!: number | null;
   @Field(() => String, { nullable: true, description: 'API key id of whoever imported, when known' }) keyId!: string | null;
   @Field(() => String, { nullable: true, description: 'door: cli, http or graphql' }) via!: string | null;
+  @Field(() => Int, { description: 'rows / features left out with skipUnmatched or skipInvalid' }) skipped!: number;
+  @Field(() => [ImportProblem], { description: 'the first rows / features left out, with the reason' }) skippedRows!: ImportProblem[];
 }
 
 @InputType({ description: 'Options of an import (as the CLI flags).' })
