@@ -402,7 +402,8 @@ export const boundariesImporter: Importer = {
     if (crs.toLonLat) warnings.push(`reprojected from ${crs.label} to EPSG:4326${crs.transformation ? `; datum transformation: ${crs.transformation}` : ''}`);
     if (crs.toLonLat) warnings.push(`reprojected from ${crs.label} to EPSG:4326`);
     skipped.sort((a, b) => a.line - b.line);
-    if (skipped.length) warnings.push(`${skipped.length} feature${skipped.length === 1 ? '' : 's'} left out (--skip-invalid): ${skipped.slice(0, 20).map((p) => `${p.feature ?? `#${p.line}`} (${p.reason})`).join('; ')}${skipped.length > 20 ? '; ...' : ''}`);
+    // the reasons are in skippedRows; the warning names the features
+    if (skipped.length) warnings.push(`${skipped.length} feature${skipped.length === 1 ? '' : 's'} left out (--skip-invalid): ${skipped.slice(0, 50).map((p) => p.feature ?? `#${p.line}`).join(', ')}${skipped.length > 50 ? ', ...' : ''}`);
     const byCode = new Map(states.map((s) => [s.code, s.state]));
     const toWrite = units.filter((u) => byCode.get(u.code) !== 'same');
     await write(tx, toWrite, opts, tick);
@@ -421,13 +422,12 @@ export const boundariesImporter: Importer = {
       updated: states.filter((s) => s.state === 'changed').length,
       unchanged: states.filter((s) => s.state === 'same').length,
       deleted: 0,
-      ...(opts.skipInvalid ? { skipped: skipped.length } : {}),
     };
     if (nb.changed && counts.inserted + counts.updated === 0) warnings.push('neighbours changed (contiguity rule) although no outline did');
     return {
       rowsRead: features.length, counts, changed: nb.changed || toWrite.length > 0,
       problems: [], problemCount: 0, warnings,
-      ...(opts.skipInvalid ? { skippedRows: skipped.slice(0, max) } : {}),
+      ...(opts.skipInvalid ? { skipped: skipped.length, skippedRows: skipped.slice(0, max) } : {}),
       derived: [
         `interior points and areas: ${toWrite.length} units`,
         `neighbours (${rule}): ${pairs.length} pairs (${rook} rook with >= ${ROOK_MIN_KM} km shared), ${islands} units without neighbour`,

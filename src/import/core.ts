@@ -47,9 +47,6 @@ export async function runImport(
     const written = await db.transaction(async (tx) => {
       const before = await currentDataVersion(tx);
       const r = await importer.run(tx, input, { ...opts, maxProblems }, progress);
-      // rows left out on request: one number in the report and in its counts, whichever the importer filled
-      const skipped = r.skipped ?? r.counts.skipped;
-      if (skipped !== undefined) { r.skipped = skipped; r.counts = { ...r.counts, skipped }; }
       if (opts.dryRun) throw new DryRunRollback(r);
       const changed = r.changed === true || r.counts.inserted + r.counts.updated + r.counts.deleted > 0;
       const derived = [...(r.derived ?? [])];

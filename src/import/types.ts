@@ -75,8 +75,6 @@ export interface ImportInput {
 
 export interface ImportCounts {
   inserted: number; updated: number; unchanged: number; deleted: number;
-  /** rows / features left out on request (--skip-invalid, --skip-unmatched); listed in ImportReport.skippedRows */
-  skipped?: number;
 }
 
 export interface ImportReport {
@@ -97,7 +95,7 @@ export interface ImportReport {
   variables?: string[];
   /** rows per unit-matching method (code, name, normalised, short, pinyin, history) */
   matched?: Partial<Record<'code' | 'name' | 'normalised' | 'short' | 'pinyin' | 'history', number>>;
-  /** rows / features left out on request (--skip-unmatched, --skip-invalid): how many (also counts.skipped), and the
+  /** rows / features left out on request (--skip-unmatched, --skip-invalid): how many, and the
    *  first ones in full, with why */
   skipped?: number;
   skippedRows?: RowProblem[];

@@ -19,7 +19,6 @@ export class ImportCountsType {
   @Field(() => Int) updated!: number;
   @Field(() => Int) unchanged!: number;
   @Field(() => Int) deleted!: number;
-  @Field(() => Int, { nullable: true, description: 'rows / features left out on request (skipInvalid, skipUnmatched)' }) skipped?: number | null;
 }
 
 @ObjectType({ description: 'Rows whose unit was matched by one method.' })
