@@ -55,7 +55,7 @@ export class ImportResolver {
       codeField: o.codeField ?? undefined, nameField: o.nameField ?? undefined, yearField: o.yearField ?? undefined,
       provinceField: o.provinceField ?? undefined, regionField: o.regionField ?? undefined, contiguity: o.contiguity ?? undefined,
       replace: o.replace ?? undefined, dryRun: o.dryRun ?? undefined, repair: o.repair ?? undefined, maxProblems: o.maxProblems ?? undefined,
-      ...matchOptions({ match: o.match, skipUnmatched: o.skipUnmatched, matchYear: o.matchYear }, (f, m) => badInput(f, m)),
+      ...matchOptions({ match: o.match, skipUnmatched: o.skipUnmatched, matchYear: o.matchYear }, (f, m) => badInput(`options.${f}`, m)),
       skipInvalid: o.skipInvalid ?? undefined, layer: o.layer ?? undefined, sheet: o.sheet ?? undefined, encoding: o.encoding ?? undefined,
       rename, format: (o.format ?? undefined) as ImportFormat | undefined,
     }, undefined, { keyId: ctx.principal.keyId, via: 'graphql' });
