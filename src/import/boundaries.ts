@@ -207,6 +207,16 @@ function ringArea2(r: number[][]): number {
   return a;
 }
 
+/** Every vertex on one line (or one point): the ring encloses nothing. A self-intersecting bow-tie also has zero
+ *  signed area, but encloses some: that is an invalid polygon, named as such by the validity check. */
+function collinear(r: number[][]): boolean {
+  const [x0, y0] = r[0];
+  const q = r.find(([x, y]) => x !== x0 || y !== y0);
+  if (!q) return true;
+  const dx = q[0] - x0, dy = q[1] - y0;
+  return r.every(([x, y]) => dx * (y - y0) - dy * (x - x0) === 0);
+}
+
 /**
  * Names an empty or degenerate (multi)polygon: no coordinates, a ring of fewer than 4 points, or no area at all
  * (e.g. a unit quantised to a line, as us-atlas county 51610). Zero area is left to --repair when it is given (kept
@@ -223,7 +233,7 @@ export function degenerateProblem(g: { type: string; coordinates?: unknown }, re
   if (short) return `polygon with fewer than 4 points (a ring of ${short.length})`;
   if (repair) return null;
   const outer = (polys as number[][][][]).map((p) => p[0]).filter(Boolean);
-  if (outer.every((r) => ringArea2(r) === 0)) return 'zero area: the outline encloses nothing (--repair keeps it as a ~1 cm buffer of its lines)';
+  if (outer.every((r) => ringArea2(r) === 0 && collinear(r))) return 'zero area: the outline encloses nothing (--repair keeps it as a ~1 cm buffer of its lines)';
   return null;
 }
 

@@ -167,7 +167,9 @@ export class UnitMatcher {
 
   private resolve(ref: Ref, method: MatchMethod, value: string, year: number | null): MatchResult {
     if ('unit' in ref) {
-      const born = this.created.get(ref.unit.code);
+      // a stored code is the store's own key: accepted in any year (the store decides which units exist); a name is
+      // read in its year, and a unit's name before the unit existed is a problem
+      const born = method === 'code' ? undefined : this.created.get(ref.unit.code);
       if (born && year !== null && year < born.year) {
         return { ok: false, kind: 'not-yet', candidates: (born.from ?? []).map((u) => u.name), reason: `${ref.unit.name}: established ${born.year}, no such unit in ${year}${born.from?.length ? ` (its area was in ${born.from.map((u) => u.name).join(' / ')})` : ''}` };
       }
