@@ -85,7 +85,7 @@ describe(`yearbook panel by name (${dbKind})`, () => {
     expect(dup.status).toBe('rejected');
     expect(dup.problems.map((p) => p.reason)).toEqual(['duplicate unit-year (320100, 2010): also on line 2']);
     const code = await run('city-years', '城市,year,yb_value\n320100,2010,1\n南京,2011,2', { codeField: '城市', match: 'code', dryRun: true });
-    expect(code.problems.map((p) => p.reason)).toEqual(["unknown unit '南京' (no stored unit by code; similar: 南京市 (320100, 江苏省))"]);
+    expect(code.problems.map((p) => p.reason)).toEqual(["unknown unit '南京' (not among the stored units by code; similar: 南京市 (320100, 江苏省))"]);
   });
 
   it('ambiguous pinyin names the candidates; a province column settles it', async () => {

@@ -100,8 +100,8 @@ describe('UnitMatcher', () => {
     expect(m.match('南京', { province: '火星省' })).toMatchObject({ ok: false, kind: 'province' });
     const u = m.match('南京府');
     expect(u).toMatchObject({ ok: false, kind: 'unknown' });
-    expect(!u.ok && u.reason).toBe("unknown unit '南京府' (no stored unit by code or name; similar: 南京市 (320100, 江苏省))");
-    expect(m.match('南通')).toMatchObject({ ok: false, kind: 'unknown', reason: "unknown unit '南通' (no stored unit by code or name)" });
+    expect(!u.ok && u.reason).toBe("unknown unit '南京府' (not among the stored units; similar: 南京市 (320100, 江苏省))");
+    expect(m.match('南通')).toMatchObject({ ok: false, kind: 'unknown', reason: "unknown unit '南通' (not among the stored units)" });
     expect(m.match('')).toMatchObject({ ok: false, kind: 'unknown' });
   });
 

@@ -191,7 +191,8 @@ export class UnitMatcher {
         if (near.length >= 5) break;
       }
     }
-    const what = this.mode === 'code' ? 'code' : this.mode === 'name' ? 'name' : 'code or name';
-    return { ok: false, kind: 'unknown', candidates: near, reason: `unknown unit '${value}' (no stored unit by ${what}${near.length ? `; similar: ${near.join(' / ')}` : ''})` };
+    // the wording of the code-only importers before names were matched, so existing checks keep reading it
+    const what = this.mode === 'code' ? ' by code' : this.mode === 'name' ? ' by name' : '';
+    return { ok: false, kind: 'unknown', candidates: near, reason: `unknown unit '${value}' (not among the stored units${what}${near.length ? `; similar: ${near.join(' / ')}` : ''})` };
   }
 }
