@@ -151,10 +151,10 @@ const csvOf = (name: string, values: Map<string, number>) => `code,year,${name}\
 async function verify(s: Server, when: string) {
   const admin = keys[keys.length - 1].key;
   const names = [...vars.keys()];
-  const r = await gql(s, `{ cityVariables { name } dataset { cities } apiKeys { name revokedAt }
+  const r = await gql(s, `{ cityVariables { name kind } dataset { cities } apiKeys { name revokedAt }
     cities(first: 1000) { totalCount nodes { code metrics(years: [2019]) { ${names.map((n) => `${n}: value(name: "${n}")`).join(' ')} } } } }`, admin);
   expect(r.errors, when).toBeUndefined();
-  expect(r.data.cityVariables.map((v: { name: string }) => v.name).sort(), when).toEqual([...names].sort());
+  expect(r.data.cityVariables.filter((v: { kind: string }) => v.kind === 'stored').map((v: { name: string }) => v.name).sort(), when).toEqual([...names].sort());
   expect(r.data.dataset.cities, when).toBe(units.length);
   expect(r.data.cities.totalCount, when).toBe(units.length);
   expect(r.data.apiKeys.map((k: { name: string }) => k.name), when).toEqual(keys.map((k) => k.name));
