@@ -1,7 +1,7 @@
 // Arguments `filter.values` and `orderBy` of Query.cities → the relations, conditions and sort keys of searchCities,
 // and the cursor of a sorted page (its sort values and code, so pages stay stable: keyset, not offset).
 import type { Db } from '../db/db.js';
-import { cityValueRelation, UnknownVariableError, UnknownYearError } from '../db/queries/city-values.js';
+import { checkCityYear, cityValueRelation, UnknownVariableError, UnknownYearError } from '../db/queries/city-values.js';
 import type { CitySearch, SortedAfter, ValueCondition, ValueOp } from '../db/queries/cities.js';
 import type { SqlFragment } from '../db/sql.js';
 import { SortDirection, type CityOrderInput, type ValueFilterInput } from '../schema/query-inputs.js';
@@ -10,9 +10,22 @@ import { badInput } from './errors.js';
 export const MAX_VALUE_TERMS = 10;
 const COMPARISONS = ['gt', 'gte', 'lt', 'lte', 'eq'] as const;
 
-/** Adds the value conditions and sort keys to `s`, each distinct (variable, year) read once. */
-export async function addValueTerms(db: Db, s: CitySearch, values: readonly ValueFilterInput[] | undefined, orderBy: readonly CityOrderInput[] | undefined): Promise<void> {
-  if (!values?.length && !orderBy?.length) return;
+/**
+ * Adds the value conditions and sort keys to `s`, each distinct (variable, year) read once. Returns the check of the
+ * stored columns' years, for the caller to run when the page comes back empty or unsorted (a year without data is then
+ * an error naming the argument; with data it costs no statement).
+ */
+export async function addValueTerms(db: Db, s: CitySearch, values: readonly ValueFilterInput[] | undefined, orderBy: readonly CityOrderInput[] | undefined): Promise<() => Promise<void>> {
+  const deferred: { arg: string; year: number }[] = [];
+  const verify = async () => {
+    for (const d of deferred) {
+      try { await checkCityYear(db, d.year); } catch (e) {
+        if (e instanceof UnknownYearError) throw badInput(`${d.arg}.year`, e.message);
+        throw e;
+      }
+    }
+  };
+  if (!values?.length && !orderBy?.length) return verify;
   if ((values?.length ?? 0) + (orderBy?.length ?? 0) > MAX_VALUE_TERMS) throw badInput('filter.values', `at most ${MAX_VALUE_TERMS} value conditions and sort keys together`);
   if (orderBy?.length && s.nearest) throw badInput('orderBy', 'cannot be combined with filter.nearest (which orders by distance)');
   const relations: SqlFragment[] = [];
@@ -23,7 +36,8 @@ export async function addValueTerms(db: Db, s: CitySearch, values: readonly Valu
     let i = index.get(key);
     if (i === undefined) {
       try {
-        relations.push(await cityValueRelation(db, variable, year));
+        relations.push(await cityValueRelation(db, variable, year, { deferYearCheck: true }));
+        deferred.push({ arg, year });
       } catch (e) {
         if (e instanceof UnknownVariableError) throw badInput(`${arg}.variable`, e.message);
         if (e instanceof UnknownYearError) throw badInput(`${arg}.year`, e.message);
@@ -51,6 +65,7 @@ export async function addValueTerms(db: Db, s: CitySearch, values: readonly Valu
   const sort: NonNullable<CitySearch['sort']> = [];
   for (const [j, o] of (orderBy ?? []).entries()) sort.push({ rel: await relationOf(`orderBy[${j}]`, o.variable, o.year), desc: o.direction === SortDirection.DESC });
   Object.assign(s, { relations, values: conditions, sort });
+  return verify;
 }
 
 // `cities:<json [values..., code]>` in base64url; the number of values must match the sort keys it is used with

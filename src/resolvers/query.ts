@@ -26,13 +26,15 @@ export class QueryResolver {
   ): Promise<CityConnection> {
     checkPositiveInt('first', first, MAX_PAGE);
     const search = await toSearch(ctx, filter ?? {});
-    await addValueTerms(ctx.db, search, filter?.values ?? undefined, orderBy ?? undefined);
+    const verifyYears = await addValueTerms(ctx.db, search, filter?.values ?? undefined, orderBy ?? undefined);
     const keys = search.sort?.length ?? 0;
     const afterKey = !after ? undefined : keys ? sortedCursor.decode('after', after, keys) : cursor.decode('after', 'city', after);
     // the nested fields the nodes ask for, fetched in the same statement (plan.ts)
     const plan = ctx.loaders.planning && info ? planCityConnection(info, ctx.db) : null;
     const { rows, total } = await searchCities(ctx.db, search, first, afterKey, plan?.extras);
     const nodes = rows.slice(0, first) as (City & { _sort?: (number | null)[] })[];
+    // nothing matched, or the best has no value: was a year asked for that has no data at all?
+    if (search.relations?.length && (!nodes.length || nodes[0]._sort?.some((v) => v === null))) await verifyYears();
     if (plan) plan.prime(ctx.loaders, nodes);
     else nodes.forEach((c) => ctx.loaders.primeCity(c));
     const last = nodes[nodes.length - 1];

@@ -29,9 +29,10 @@ const arrays = (codes: string[], values: (number | null)[]) =>
  * `SELECT code, value` of `variable` in `year` (one row per unit at most; units without a value may be absent or
  * NULL). Unknown names and years without any city-year data are errors naming them.
  */
-export async function cityValueRelation(db: Db, variable: string, year: number): Promise<SqlFragment> {
+export async function cityValueRelation(db: Db, variable: string, year: number, opts: { deferYearCheck?: boolean } = {}): Promise<SqlFragment> {
   if (Object.hasOwn(CITY_YEAR_COLUMNS, variable)) {
-    await checkYear(db, year);
+    // deferred: the caller checks the year (checkCityYear) only when the answer comes back empty, saving a statement
+    if (!opts.deferYearCheck) await checkYear(db, year);
     return sql`SELECT city_code::text AS code, ${CITY_YEAR_COLUMNS[variable]}::float8 AS value FROM city_year WHERE year = ${year}::int`;
   }
   const derived = Object.hasOwn(DERIVED, variable) ? DERIVED[variable] : undefined;
@@ -58,6 +59,11 @@ export async function cityValueRelation(db: Db, variable: string, year: number):
     return arrays([...m.keys()], [...m.values()]);
   }
   return sql`SELECT city_code::text AS code, value FROM unit_variable WHERE name = ${variable} AND year = ${year}::int`;
+}
+
+/** Throws UnknownYearError when no city-year data exist for `year`. */
+export async function checkCityYear(db: Db, year: number): Promise<void> {
+  return checkYear(db, year);
 }
 
 async function checkYear(db: Db, year: number): Promise<void> {
