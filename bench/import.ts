@@ -125,7 +125,8 @@ async function parent() {
     const t0 = performance.now();
     const s = run('setup', dir, env);
     console.log(`${label.padEnd(9)} setup: demo store with ${s.cities} cities, files generated in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
-    for (const kase of ['firms', 'firm-years', 'city-years']) {
+    const cases = process.env.BENCH_IMPORT_CASES?.split(',') ?? ['firms', 'firm-years', 'city-years'];
+    for (const kase of cases) {
       const r = run(kase, dir, env);
       if (r.status === 'skipped') { console.log(`${label.padEnd(9)} ${kase.padEnd(11)} ${r.note}`); continue; }
       console.log(`${label.padEnd(9)} ${kase.padEnd(11)} rows=${String(r.rows).padStart(8)}  ${r.seconds.toFixed(1).padStart(7)} s  ${Math.round(r.rows / r.seconds).toLocaleString('en').padStart(8)} rows/s  peak RSS ${r.maxRssMb.toFixed(0)} MB  ${JSON.stringify(r.counts)}${r.placed ? ` placed ${JSON.stringify(r.placed)}` : ''}`);
