@@ -8,6 +8,9 @@ import { bumpDataVersion } from '../src/import/core.js';
 import { firmsImporter } from '../src/import/firms.js';
 import { operationCost } from '../src/limits/cost.js';
 import { storeStats } from '../src/limits/stats.js';
+
+// this file checks that the statistics follow each write at once: no freshness window
+process.env.AGGLOMERA_COST_STATS_MS = '0';
 import { dbKind, getStore } from './helpers/store.js';
 import { importCsv, rolledBack } from './import-helpers.js';
 

@@ -7,18 +7,24 @@ import { readStoreStats, storeDataVersion, type StoreStats } from '../db/queries
 
 export type { StoreStats };
 
-interface Entry { bg: Db; stats: StoreStats | null; pending: Promise<StoreStats> | null }
+interface Entry { bg: Db; stats: StoreStats | null; pending: Promise<StoreStats> | null; checkedAt: number }
 const entries = new WeakMap<Db, Entry>();
+
+/** Statistics confirmed this recently are used without reading the data version again: a request under load then
+ *  costs no statement of its own for them; after an import the estimate follows the data within this time. */
+const freshMs = () => Number(process.env.AGGLOMERA_COST_STATS_MS ?? 1000);
 
 /** The statistics of the store at its current data version (read again when the version moved). */
 export function storeStats(db: Db): Promise<StoreStats> {
   let e = entries.get(db);
-  if (!e) entries.set(db, (e = { bg: db.background(), stats: null, pending: null }));
+  if (!e) entries.set(db, (e = { bg: db.background(), stats: null, pending: null, checkedAt: 0 }));
   const entry = e;
+  if (entry.stats && !entry.pending && performance.now() - entry.checkedAt < freshMs()) return Promise.resolve(entry.stats);
   entry.pending ??= (async () => {
     try {
       const v = await storeDataVersion(entry.bg);
       if (entry.stats?.version !== v) entry.stats = await readStoreStats(entry.bg);
+      entry.checkedAt = performance.now();
       return entry.stats;
     } finally {
       entry.pending = null;
