@@ -1,5 +1,5 @@
 // Root queries: city search with spatial filters, single city, firm, and what the data set is.
-import type { GraphQLResolveInfo } from 'graphql';
+import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 import { Arg, Ctx, Info, Int, Query, Resolver } from 'type-graphql';
 import { citiesByCodes, geometryProblem, searchCities, type CitySearch } from '../db/queries/cities.js';
 import { datasetInfo } from '../db/queries/dataset.js';
@@ -27,6 +27,7 @@ export class QueryResolver {
     checkPositiveInt('first', first, MAX_PAGE);
     const search = await toSearch(ctx, filter ?? {});
     const verifyYears = await addValueTerms(ctx.db, search, filter?.values ?? undefined, orderBy ?? undefined);
+    if (search.relations?.length && info && !asksTotal(info)) search.count = false;
     const keys = search.sort?.length ?? 0;
     const afterKey = !after ? undefined : keys ? sortedCursor.decode('after', after, keys) : cursor.decode('after', 'city', after);
     // the nested fields the nodes ask for, fetched in the same statement (plan.ts)
@@ -71,6 +72,15 @@ export class QueryResolver {
   async dataset(@Ctx() ctx: Context): Promise<Dataset> {
     return datasetInfo(ctx.db);
   }
+}
+
+/** Does the selection of this connection field read totalCount (directly or in a fragment)? */
+function asksTotal(info: GraphQLResolveInfo): boolean {
+  const seen = (set: SelectionSetNode | undefined): boolean => !!set && set.selections.some((x) =>
+    x.kind === Kind.FIELD ? x.name.value === 'totalCount'
+      : x.kind === Kind.INLINE_FRAGMENT ? seen(x.selectionSet)
+        : (info.fragments?.[x.name.value] ? seen(info.fragments[x.name.value].selectionSet) : true)); // unknown fragment: count
+  return info.fieldNodes.some((n) => seen(n.selectionSet));
 }
 
 async function toSearch(ctx: Context, f: CityFilter): Promise<CitySearch> {

@@ -31,6 +31,8 @@ export interface CitySearch {
   values?: ValueCondition[];
   /** sort keys before the code (nulls last) */
   sort?: { rel: number; desc: boolean }[];
+  /** false: the caller does not ask for the total (value searches then skip counting; the total reads 0) */
+  count?: boolean;
 }
 
 export type ValueOp = 'gt' | 'gte' | 'lt' | 'lte' | 'eq' | 'isNull';
@@ -167,7 +169,7 @@ async function searchCitiesByValues(db: Db, f: CitySearch, first: number, after:
   const page = sql`
     WITH ${join(ctes, sql`, `)},
     m AS (SELECT ${columns} ${sortCols} FROM city c ${joins} ${whereSql})
-    SELECT m.*, (SELECT count(*) FROM m)::int AS total FROM m
+    SELECT m.* ${f.count === false ? sql`` : sql`, (SELECT count(*) FROM m)::int AS total`} FROM m
     ${after ? sql`WHERE ${keyset(sort, after)}` : sql``}
     ORDER BY ${order} LIMIT ${first + 1}::int`;
   const rows = await db.query<CityRecord & { total: number } & Record<string, unknown>>(extras.length
@@ -178,7 +180,7 @@ async function searchCitiesByValues(db: Db, f: CitySearch, first: number, after:
     for (let i = 0; i < sort.length; i++) delete r[`s${i}`];
     return Object.assign(r, { _sort });
   });
-  let total = rows[0]?.total;
+  let total = f.count === false ? 0 : rows[0]?.total;
   if (total === undefined) {
     const [{ n }] = await db.query<{ n: number }>(sql`WITH ${join(ctes, sql`, `)} SELECT count(*)::int AS n FROM city c ${joins} ${whereSql}`);
     total = n;
