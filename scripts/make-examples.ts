@@ -44,8 +44,8 @@ const csv = ['城市,年份,gdp_pc,pop,urban', ...rows.map((r) => `${r.name.trim
 writeFileSync(new URL('panel-controls-gb18030.csv', dir), iconv.encode(`${csv}\r\n`, 'gb18030'));
 
 const kinds = ['fledgling', 'gazelle', 'unicorn'];
-const firms = ['name,lon,lat,founded,industry', ...Array.from({ length: 36 }, (_, i) => {
+const firms = ['id,name,lon,lat,founded,industry', ...Array.from({ length: 36 }, (_, i) => {
   const [city, lon, lat] = CITIES[i % CITIES.length];
-  return `${city.trim()}示例科技${i + 1}号有限公司,${(lon + (rnd() - 0.5) * 0.1).toFixed(5)},${(lat + (rnd() - 0.5) * 0.1).toFixed(5)},${2008 + Math.floor(rnd() * 10)},${kinds[i % 3] === 'unicorn' ? 'I65' : 'C39'}`;
+  return `${i + 1},${city.trim()}示例科技${i + 1}号有限公司,${(lon + (rnd() - 0.5) * 0.1).toFixed(5)},${(lat + (rnd() - 0.5) * 0.1).toFixed(5)},${2008 + Math.floor(rnd() * 10)}-01-01,${kinds[i % 3] === 'unicorn' ? 'I65' : 'C39'}`;
 })].join('\n');
 writeFileSync(new URL('firms-coordinates.csv', dir), `${firms}\n`);
