@@ -17,8 +17,10 @@ import { mulberry32 } from '../src/estimation/prng.js';
 import { moranTest } from '../src/estimation/spatial/index.js';
 import { cityYearsImporter } from '../src/import/city-years.js';
 import { importCsv } from './import-helpers.js';
-import { getStore, gql } from './helpers/store.js';
+import { getStore, gql, keepDatasetMeta } from './helpers/store.js';
 import { cliEstimate, expectSameCoefficients } from './helpers/estimate-cli.js';
+
+keepDatasetMeta();
 
 const NAMES = ['greenspace', 'wellbeing'];
 const TRUE_EFFECT = 0.8;

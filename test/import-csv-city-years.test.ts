@@ -6,7 +6,9 @@ import type { Db } from '../src/db/db.js';
 import { sql } from '../src/db/sql.js';
 import { cityYearsImporter, variableNameProblem } from '../src/import/city-years.js';
 import { digests, importCsv, rolledBack } from './import-helpers.js';
-import { getStore } from './helpers/store.js';
+import { getStore, keepDatasetMeta } from './helpers/store.js';
+
+keepDatasetMeta();
 
 let db: Db;
 let codes: string[];

@@ -10,7 +10,9 @@ import { classificationFresh } from '../src/import/classify.js';
 import { firmsImporter } from '../src/import/firms.js';
 import { firmYearsImporter } from '../src/import/firm-years.js';
 import { digests, importCsv, rolledBack } from './import-helpers.js';
-import { getStore } from './helpers/store.js';
+import { getStore, keepDatasetMeta } from './helpers/store.js';
+
+keepDatasetMeta();
 
 let db: Db;
 let a: string, b: string;

@@ -8,7 +8,9 @@ import type { Db } from '../src/db/db.js';
 import { sql } from '../src/db/sql.js';
 import { runImport } from '../src/import/core.js';
 import type { ImportOptions } from '../src/import/types.js';
-import { dbKind, getStore, gql } from './helpers/store.js';
+import { dbKind, getStore, gql, keepDatasetMeta } from './helpers/store.js';
+
+keepDatasetMeta();
 
 let db: Db;
 const csvInput = (text: string, fileName = 'yearbook.csv') => ({ fileName, body: Buffer.from(text, 'utf8') });

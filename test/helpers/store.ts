@@ -1,3 +1,5 @@
+import { afterAll, beforeAll } from 'vitest';
+import { sql } from '../../src/db/sql.js';
 // One migrated, demo-loaded store per test run: embedded in-memory PGlite, or DATABASE_URL when set (CI runs both).
 import { graphql, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import { buildGraphQLSchema, openStore } from '../../src/app.js';
@@ -34,4 +36,23 @@ export async function gql<T = Record<string, any>>(query: string, variables?: Re
   const statements = db.statementCount - before;
   const data = result.data ? JSON.parse(stringifyResult(result.data)) as T : result.data;
   return { ...result, data, statements };
+}
+
+/**
+ * For test files that import into the shared demo store: the store's description (dataset_meta, e.g. `synthetic`)
+ * is put back after the file, so files that run later see the demo as the demo (their order is not fixed).
+ */
+export function keepDatasetMeta(): void {
+  let saved: { key: string; value: string }[] = [];
+  beforeAll(async () => {
+    const { db } = await getStore();
+    saved = await db.query<{ key: string; value: string }>(sql`SELECT key, value FROM dataset_meta WHERE key <> 'data_version'`);
+  });
+  afterAll(async () => {
+    const { db } = await getStore();
+    await db.transaction(async (tx) => {
+      await tx.query(sql`DELETE FROM dataset_meta WHERE key <> 'data_version'`);
+      for (const r of saved) await tx.query(sql`INSERT INTO dataset_meta (key, value) VALUES (${r.key}, ${r.value})`);
+    });
+  });
 }
