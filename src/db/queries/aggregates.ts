@@ -3,8 +3,9 @@
 import type { Db } from '../db.js';
 import { join, sql, type SqlFragment } from '../sql.js';
 import type { FirmKind } from './panel.js';
+import { sqlText } from './keyset.js';
 
-const text = (t: string) => sql([t] as unknown as TemplateStringsArray);
+const text = sqlText;
 
 export type CityGroup = 'province' | 'region' | 'all';
 const CITY_GROUP: Record<CityGroup, string> = { province: 'c.province', region: 'c.region::text', all: `'all'` };

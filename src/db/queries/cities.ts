@@ -2,6 +2,7 @@
 import type { Db } from '../db.js';
 import { join, sql, type SqlFragment } from '../sql.js';
 import { jsonRecord, raw, withFields } from './json.js';
+import { compareValue, keysetAfter, orderAfter, type ValueOp } from './keyset.js';
 import { isStoredTolerance, storedOutlineTexts } from './outlines.js';
 
 export interface CityRecord {
@@ -35,37 +36,19 @@ export interface CitySearch {
   count?: boolean;
 }
 
-export type ValueOp = 'gt' | 'gte' | 'lt' | 'lte' | 'eq' | 'isNull';
+export type { ValueOp };
 export interface ValueCondition { rel: number; op: ValueOp; value: number | boolean }
 
 /** Position after which a sorted page starts: the sort keys' values and the code of the last row seen. */
 export interface SortedAfter { values: (number | null)[]; code: string }
 
-// operators and directions: constant text, never input
-const op = (text: string) => sql([text] as unknown as TemplateStringsArray);
-const OPS: Record<Exclude<ValueOp, 'isNull'>, SqlFragment> = { gt: op('>'), gte: op('>='), lt: op('<'), lte: op('<='), eq: op('=') };
 const rel = (i: number) => raw(`v${i}`);
 const sortCol = (i: number) => raw(`s${i}`);
 
-function valueCondition(c: ValueCondition): SqlFragment {
-  const v = sql`${rel(c.rel)}.value`;
-  if (c.op === 'isNull') return c.value ? sql`${v} IS NULL` : sql`${v} IS NOT NULL`;
-  return sql`${v} ${OPS[c.op]} ${c.value as number}::float8`;
-}
+const valueCondition = (c: ValueCondition) => compareValue(sql`${rel(c.rel)}.value`, c.op, c.value);
 
-/** Rows strictly after `a` in the order (s0 nulls last, s1 …, code): a lexicographic OR over the keys. */
-function keyset(sort: readonly { desc: boolean }[], a: SortedAfter): SqlFragment {
-  const terms: SqlFragment[] = [];
-  const equal: SqlFragment[] = [];
-  sort.forEach((k, i) => {
-    const col = sql`m.${sortCol(i)}`, v = a.values[i];
-    // nulls sort last: after a null only other nulls (handled by equality) follow; after a value, larger/smaller values and nulls
-    if (v !== null) terms.push(sql`(${join([...equal, sql`(${col} IS NULL OR ${col} ${k.desc ? OPS.lt : OPS.gt} ${v}::float8)`], sql` AND `)})`);
-    equal.push(v === null ? sql`${col} IS NULL` : sql`${col} = ${v}::float8`);
-  });
-  terms.push(sql`(${join([...equal, sql`m.code > ${a.code}`], sql` AND `)})`);
-  return sql`(${join(terms, sql` OR `)})`;
-}
+/** The sort keys as columns s0, s1 … of the alias `t`. */
+const sortKeys = (sort: readonly { desc: boolean }[], t: string) => sort.map((k, i) => ({ col: sql`${raw(t)}.${sortCol(i)}`, desc: k.desc }));
 
 /** The region as the GraphQL enum knows it: imported units may carry any text (or none), which reads as null. */
 const REGION = (a: string) => `CASE WHEN ${a}.region IN ('East', 'Central', 'West') THEN ${a}.region END`;
@@ -165,15 +148,15 @@ async function searchCitiesByValues(db: Db, f: CitySearch, first: number, after:
   const ctes = rels.map((r, i) => sql`${rel(i)} AS (${r})`);
   const joins = join(rels.map((_, i) => sql`LEFT JOIN ${rel(i)} ON ${rel(i)}.code = c.code::text`), sql` `);
   const sortCols = join(sort.map((k, i) => sql`, ${rel(k.rel)}.value AS ${sortCol(i)}`), sql``);
-  const order = join([...sort.map((k, i) => sql`(m.${sortCol(i)} IS NULL), m.${sortCol(i)} ${raw(k.desc ? 'DESC' : 'ASC')}`), sql`m.code`], sql`, `);
+  const order = orderAfter(sortKeys(sort, 'm'), sql`m.code`);
   const page = sql`
     WITH ${join(ctes, sql`, `)},
     m AS (SELECT ${columns} ${sortCols} FROM city c ${joins} ${whereSql})
     SELECT m.* ${f.count === false ? sql`` : sql`, (SELECT count(*) FROM m)::int AS total`} FROM m
-    ${after ? sql`WHERE ${keyset(sort, after)}` : sql``}
+    ${after ? sql`WHERE ${keysetAfter(sortKeys(sort, 'm'), after.values, sql`m.code`, sql`${after.code}`)}` : sql``}
     ORDER BY ${order} LIMIT ${first + 1}::int`;
   const rows = await db.query<CityRecord & { total: number } & Record<string, unknown>>(extras.length
-    ? sql`WITH page AS (${page}) SELECT page.* ${extraColumns(extras, sql`page.code`)} FROM page ORDER BY ${join([...sort.map((k, i) => sql`(page.${sortCol(i)} IS NULL), page.${sortCol(i)} ${raw(k.desc ? 'DESC' : 'ASC')}`), sql`page.code`], sql`, `)}`
+    ? sql`WITH page AS (${page}) SELECT page.* ${extraColumns(extras, sql`page.code`)} FROM page ORDER BY ${orderAfter(sortKeys(sort, 'page'), sql`page.code`)}`
     : page);
   const out = rows.map((r) => {
     const _sort = sort.map((_, i) => (r[`s${i}`] ?? null) as number | null);

@@ -3,6 +3,7 @@
 // a batch, in one statement).
 import type { Db } from '../db.js';
 import { join, sql, type SqlFragment } from '../sql.js';
+import { compareValue, keysetAfter, orderAfter, sqlText, type SortKey, type ValueOp } from './keyset.js';
 import type { FirmKind, FirmPage, FirmRecord } from './panel.js';
 
 /** Firm-year figures usable in conditions and sort keys → columns of firm_year (constants, never input). */
@@ -15,7 +16,7 @@ export const FIRM_SORT_ATTRIBUTES: Record<string, { expr: string; type: 'text' |
   founded: { expr: `to_char(f.founded, 'YYYY-MM-DD')`, type: 'text' }, name: { expr: 'f.name', type: 'text' }, id: { expr: 'f.id', type: 'int' },
 };
 
-export type Op = 'gt' | 'gte' | 'lt' | 'lte' | 'eq' | 'isNull';
+export type Op = ValueOp;
 export interface FirmSearch {
   kind?: FirmKind;
   year?: number;
@@ -32,8 +33,7 @@ export interface FirmSearch {
 export type SortValue = number | string | null;
 export interface FirmAfter { values: SortValue[]; id: number }
 
-const text = (t: string) => sql([t] as unknown as TemplateStringsArray);
-const OPS: Record<Exclude<Op, 'isNull'>, SqlFragment> = { gt: text('>'), gte: text('>='), lt: text('<'), lte: text('<='), eq: text('=') };
+const text = sqlText;
 
 function plan(s: FirmSearch) {
   const rels = new Map<string, { i: number; field: string; year: number }>();
@@ -54,7 +54,7 @@ function plan(s: FirmSearch) {
   if (s.founded?.to) where.push(sql`f.founded <= ${s.founded.to}::date`);
   for (const v of s.values ?? []) {
     const col = sql`${relOf(v.field, v.year)}.value`;
-    where.push(v.op === 'isNull' ? (v.value ? sql`${col} IS NULL` : sql`${col} IS NOT NULL`) : sql`${col} ${OPS[v.op]} ${v.value as number}::float8`);
+    where.push(compareValue(col, v.op, v.value));
   }
   const keys = (s.sort ?? []).map((k, i) => {
     const desc = s.desc?.[i] ?? false;
@@ -66,19 +66,9 @@ function plan(s: FirmSearch) {
   return { where, keys, ctes, joins };
 }
 
-const cast = (v: SortValue, type: string) => (type === 'text' ? sql`${v}::text` : type === 'int' ? sql`${v}::int` : sql`${v}::float8`);
-
-/** Rows strictly after `a` in the order (keys nulls last, then id). */
-function keyset(keys: { type: string; desc: boolean }[], a: FirmAfter, t: string): SqlFragment {
-  const terms: SqlFragment[] = [], equal: SqlFragment[] = [];
-  keys.forEach((k, i) => {
-    const col = text(`${t}.s${i}`), v = a.values[i];
-    if (v !== null) terms.push(sql`(${join([...equal, sql`(${col} IS NULL OR ${col} ${k.desc ? OPS.lt : OPS.gt} ${cast(v, k.type)})`], sql` AND `)})`);
-    equal.push(v === null ? sql`${col} IS NULL` : sql`${col} = ${cast(v, k.type)}`);
-  });
-  terms.push(sql`(${join([...equal, sql`${text(`${t}.id`)} > ${a.id}::int`], sql` AND `)})`);
-  return sql`(${join(terms, sql` OR `)})`;
-}
+/** The sort keys as columns s0, s1 … of the alias `t`, for the keyset and the order. */
+const keysOf = (keys: readonly { type: 'float8' | 'text' | 'int'; desc: boolean }[], t: string): SortKey[] =>
+  keys.map((k, i) => ({ col: text(`${t}.s${i}`), desc: k.desc, type: k.type }));
 
 const FIRM_COLS = sql`f.id, f.name, f.city_code::text AS "cityCode", f.industry, f.tech_intensive AS "techIntensive",
   f.strategic_emerging AS "strategicEmerging", to_char(f.founded, 'YYYY-MM-DD') AS founded, f.listed,
@@ -94,14 +84,13 @@ export async function searchFirms(db: Db, s: FirmSearch, first: number, after: F
   const p = plan(s);
   const where = [...p.where, ...(byCity ? [sql`f.city_code = ANY(${[...byCity]}::text[])`] : [])];
   const sortCols = join(p.keys.map((k, i) => sql`, ${k.expr} AS ${text(`s${i}`)}`), sql``);
-  const order = (t: string) => join([...p.keys.map((k, i) => sql`(${text(`${t}.s${i}`)} IS NULL), ${text(`${t}.s${i}`)} ${text(k.desc ? 'DESC' : 'ASC')}`), text(`${t}.id`)], sql`, `);
   const part = byCity ? sql`PARTITION BY city_code` : sql``;
   const rows = await db.query<Row>(sql`
     WITH ${join([...p.ctes, sql`m AS (SELECT f.id, f.city_code::text AS city_code ${sortCols} FROM firm f JOIN city c ON c.code = f.city_code ${join(p.joins, sql` `)}
       ${where.length ? sql`WHERE ${join(where, sql` AND `)}` : sql``})`], sql`, `)},
     counted AS (SELECT m.*, count(*) OVER (${part}) AS total FROM m),
-    ranked AS (SELECT counted.*, row_number() OVER (${part} ORDER BY ${order('counted')}) AS rn FROM counted
-               ${after ? sql`WHERE ${keyset(p.keys, after, 'counted')}` : sql``})
+    ranked AS (SELECT counted.*, row_number() OVER (${part} ORDER BY ${orderAfter(keysOf(p.keys, 'counted'), text('counted.id'))}) AS rn FROM counted
+               ${after ? sql`WHERE ${keysetAfter(keysOf(p.keys, 'counted'), after.values, text('counted.id'), sql`${after.id}::int`)}` : sql``})
     SELECT ${FIRM_COLS}, r.total::int AS total, r.city_code AS _code ${join(p.keys.map((_, i) => sql`, r.${text(`s${i}`)} AS ${text(`s${i}`)}`), sql``)}
     FROM ranked r JOIN firm f ON f.id = r.id WHERE r.rn <= ${first + 1}::int ORDER BY ${byCity ? sql`r.city_code, r.rn` : sql`r.rn`}`);
   const out = new Map<string, FirmPage<FirmRecord & { _sort: SortValue[] }>>();
