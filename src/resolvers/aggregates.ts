@@ -6,12 +6,10 @@ import { DEFAULT_RULE_SET } from '../domain/rules.js';
 import { CityGroupBy, CityGroupStats, FirmGroupBy, FirmGroupCount } from '../schema/query-inputs.js';
 import { FirmKindEnum } from '../schema/types.js';
 import { badInput } from './errors.js';
+import { checkYear } from './validate.js';
 import type { Context } from './loaders.js';
 
 const MAX_VARIABLES = 20;
-const checkYear = (y: number) => {
-  if (!Number.isInteger(y) || y < 1900 || y > 2100) throw badInput('year', `must be a year between 1900 and 2100, got ${y}`);
-};
 
 @Resolver()
 export class AggregateResolver {
@@ -22,7 +20,7 @@ export class AggregateResolver {
     @Arg('year', () => Int) year: number,
     @Arg('variables', () => [String]) variables: string[],
   ): Promise<CityGroupStats[]> {
-    checkYear(year);
+    checkYear('year', year);
     if (!variables.length || variables.length > MAX_VARIABLES) throw badInput('variables', `give 1 to ${MAX_VARIABLES} variables`);
     const relations = [];
     for (const [i, v] of variables.entries()) {
@@ -45,7 +43,7 @@ export class AggregateResolver {
     @Arg('year', () => Int) year: number,
     @Arg('kind', () => FirmKindEnum, { nullable: true }) kind?: FirmKindEnum,
   ): Promise<FirmGroupCount[]> {
-    checkYear(year);
+    checkYear('year', year);
     return firmCounts(ctx.db, groupBy.toLowerCase() as 'province' | 'city' | 'industry', year, kind as never, DEFAULT_RULE_SET.version);
   }
 }

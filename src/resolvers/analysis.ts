@@ -19,7 +19,7 @@ import { City, Firm } from '../schema/types.js';
 import { analysisLoaders } from './analysisLoaders.js';
 import { badInput } from './errors.js';
 import type { Context } from './loaders.js';
-import { checkCode } from './validate.js';
+import { checkCode, checkYear } from './validate.js';
 import { requireRole } from '../auth/roles.js';
 
 /** Drops null / undefined recursively and turns input class instances into plain objects. */
@@ -107,10 +107,6 @@ function toStudyJob(j: JobRecord): StudyJob {
     title: r?.title ?? null, tables: r?.tables ?? null, reportMarkdown: r?.reportMarkdown ?? null, docx: r?.docx ?? null,
     submittedAt: j.submittedAt.toISOString(), finishedAt: j.finishedAt?.toISOString() ?? null, attempts: j.attempts,
   };
-}
-
-function checkYear(arg: string, year: number) {
-  if (!Number.isInteger(year) || year < 1900 || year > 2100) throw badInput(arg, `must be a year between 1900 and 2100, got ${year}`);
 }
 
 /** RTA options with domain errors named after the GraphQL argument. */

@@ -2,14 +2,13 @@
 // and the cursor of a sorted page (its sort values and code, so pages stay stable: keyset, not offset).
 import type { Db } from '../db/db.js';
 import { checkCityYear, cityValueRelation, UnknownVariableError, UnknownYearError } from '../db/queries/city-values.js';
-import type { CitySearch, SortedAfter, ValueCondition, ValueOp } from '../db/queries/cities.js';
+import type { CitySearch, SortedAfter, ValueCondition } from '../db/queries/cities.js';
 import type { SqlFragment } from '../db/sql.js';
 import { SortDirection, type CityOrderInput, type ValueFilterInput } from '../schema/query-inputs.js';
 import { badInput } from './errors.js';
+import { checkYear, valueComparisons } from './validate.js';
 
 export const MAX_VALUE_TERMS = 10;
-const COMPARISONS = ['gt', 'gte', 'lt', 'lte', 'eq'] as const;
-
 /**
  * Adds the value conditions and sort keys to `s`, each distinct (variable, year) read once. Returns the check of the
  * stored columns' years, for the caller to run when the page comes back empty or unsorted (a year without data is then
@@ -31,7 +30,7 @@ export async function addValueTerms(db: Db, s: CitySearch, values: readonly Valu
   const relations: SqlFragment[] = [];
   const index = new Map<string, number>();
   const relationOf = async (arg: string, variable: string, year: number): Promise<number> => {
-    if (!Number.isInteger(year) || year < 1900 || year > 2100) throw badInput(`${arg}.year`, `must be a year between 1900 and 2100, got ${year}`);
+    checkYear(`${arg}.year`, year);
     const key = `${variable}\u0000${year}`;
     let i = index.get(key);
     if (i === undefined) {
@@ -51,16 +50,7 @@ export async function addValueTerms(db: Db, s: CitySearch, values: readonly Valu
   for (const [j, v] of (values ?? []).entries()) {
     const arg = `filter.values[${j}]`;
     const rel = await relationOf(arg, v.variable, v.year);
-    let any = false;
-    for (const op of COMPARISONS) {
-      const x = v[op];
-      if (x === undefined || x === null) continue;
-      if (!Number.isFinite(x)) throw badInput(`${arg}.${op}`, `must be a finite number, got ${x}`);
-      conditions.push({ rel, op, value: x });
-      any = true;
-    }
-    if (v.isNull !== undefined && v.isNull !== null) { conditions.push({ rel, op: 'isNull' as ValueOp, value: v.isNull }); any = true; }
-    if (!any) throw badInput(arg, 'give at least one of gt, gte, lt, lte, eq, isNull');
+    for (const c of valueComparisons(arg, v)) conditions.push({ rel, ...c });
   }
   const sort: NonNullable<CitySearch['sort']> = [];
   for (const [j, o] of (orderBy ?? []).entries()) sort.push({ rel: await relationOf(`orderBy[${j}]`, o.variable, o.year), desc: o.direction === SortDirection.DESC });

@@ -19,7 +19,7 @@ import { badInput } from './errors.js';
 import { andThen, type Context, type Maybe } from './loaders.js';
 import { MAX_PAGE } from './query.js';
 import { cityYearFields, firmFields, scopeOf } from './selection.js';
-import { checkPositive, checkPositiveInt, cursor } from './validate.js';
+import { checkPositive, checkPositiveInt, checkYear, cursor } from './validate.js';
 
 // ---- arguments, checked the same way for the resolvers and the planner ----
 
@@ -41,7 +41,7 @@ export function firmPageArgs(a: FirmsArgs): Omit<FirmPageArgs, 'ruleVersion'> {
   const first = a.first ?? 20;
   checkPositiveInt('first', first, MAX_PAGE);
   const year = a.year ?? undefined;
-  if (year !== undefined && (!Number.isInteger(year) || year < 1900 || year > 2100)) throw badInput('year', `must be a year between 1900 and 2100, got ${year}`);
+  if (year !== undefined) checkYear('year', year);
   let afterId: number | undefined;
   if (a.after) {
     afterId = Number(cursor.decode('after', 'firm', a.after));

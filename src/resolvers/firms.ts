@@ -9,15 +9,12 @@ import { DEFAULT_RULE_SET } from '../domain/rules.js';
 import { FirmOrderInput, SortDirection } from '../schema/query-inputs.js';
 import { FirmConnection, FirmFilter, type Firm } from '../schema/types.js';
 import { badInput } from './errors.js';
+import { MAX_PAGE } from './query.js';
 import type { Context } from './loaders.js';
-import { checkPositiveInt } from './validate.js';
+import { checkPositiveInt, checkYear, valueComparisons } from './validate.js';
 
-const MAX_PAGE = 1000;
 const MAX_TERMS = 10;
 const DATE = /^\d{4}(-\d{2}-\d{2})?$/;
-const checkYear = (arg: string, y: number) => {
-  if (!Number.isInteger(y) || y < 1900 || y > 2100) throw badInput(arg, `must be a year between 1900 and 2100, got ${y}`);
-};
 
 /** The search of a FirmFilter / orderBy (checked; errors name the argument). `inCity` drops city / province. */
 export function firmSearchOf(f: FirmFilter | null | undefined, orderBy: readonly FirmOrderInput[] | null | undefined, arg = 'filter'): FirmSearch {
@@ -44,16 +41,7 @@ export function firmSearchOf(f: FirmFilter | null | undefined, orderBy: readonly
     const a = `${arg}.values[${j}]`;
     if (!Object.hasOwn(FIRM_YEAR_VALUES, v.variable)) throw badInput(`${a}.variable`, `unknown firm-year figure ${v.variable}: one of ${Object.keys(FIRM_YEAR_VALUES).join(', ')}`);
     checkYear(`${a}.year`, v.year);
-    let any = false;
-    for (const op of ['gt', 'gte', 'lt', 'lte', 'eq'] as const) {
-      const x = v[op];
-      if (x === undefined || x === null) continue;
-      if (!Number.isFinite(x)) throw badInput(`${a}.${op}`, `must be a finite number, got ${x}`);
-      s.values.push({ field: v.variable, year: v.year, op, value: x });
-      any = true;
-    }
-    if (v.isNull !== undefined && v.isNull !== null) { s.values.push({ field: v.variable, year: v.year, op: 'isNull', value: v.isNull }); any = true; }
-    if (!any) throw badInput(a, 'give at least one of gt, gte, lt, lte, eq, isNull');
+    for (const c of valueComparisons(a, v)) s.values.push({ field: v.variable, year: v.year, ...c });
   }
   s.sort = [];
   s.desc = [];

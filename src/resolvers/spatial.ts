@@ -17,6 +17,7 @@ import {
 } from '../schema/spatial.js';
 import { City, NeighbourTypeEnum } from '../schema/types.js';
 import { badInput } from './errors.js';
+import { checkYear } from './validate.js';
 import type { Context } from './loaders.js';
 
 /** Domain variables beside the stored columns: NQP (entropy-weighted composite, pooled weights), RTA (default options). */
@@ -141,7 +142,7 @@ export class SpatialResolver {
       const all = await spatialVariables(ctx.db);
       if (!all.includes(variable)) throw badInput('variable', `unknown variable "${variable}"; one of ${all.join(', ')}`);
     }
-    if (!Number.isInteger(year) || year < 1900 || year > 2100) throw badInput('year', `must be a year between 1900 and 2100, got ${year}`);
+    checkYear('year', year);
     if (!Number.isInteger(permutations) || permutations < 0 || permutations > MAX_PERMUTATIONS) {
       throw badInput('permutations', `must be an integer from 0 to ${MAX_PERMUTATIONS}, got ${permutations}`);
     }

@@ -1,5 +1,7 @@
 // Argument checks shared by resolvers; each failure names its argument.
 import { badInput } from './errors.js';
+import type { ValueOp } from '../db/queries/keyset.js';
+import type { ValueFilterInput } from '../schema/query-inputs.js';
 import { UNIT_CODE_RE } from '../domain/unit-code.js';
 import { geoJsonShapeProblem } from '../geo/geojson.js';
 
@@ -20,6 +22,24 @@ export function checkBbox(arg: string, b: number[]): [number, number, number, nu
 
 export function checkPositiveInt(arg: string, v: number, max: number) {
   if (!Number.isInteger(v) || v < 1 || v > max) throw badInput(arg, `must be an integer from 1 to ${max}, got ${v}`);
+}
+
+export function checkYear(arg: string, year: number) {
+  if (!Number.isInteger(year) || year < 1900 || year > 2100) throw badInput(arg, `must be a year between 1900 and 2100, got ${year}`);
+}
+
+/** The comparisons of a ValueFilterInput (at least one; finite numbers), each as an operator and its operand. */
+export function valueComparisons(arg: string, v: ValueFilterInput): { op: ValueOp; value: number | boolean }[] {
+  const out: { op: ValueOp; value: number | boolean }[] = [];
+  for (const op of ['gt', 'gte', 'lt', 'lte', 'eq'] as const) {
+    const x = v[op];
+    if (x === undefined || x === null) continue;
+    if (!Number.isFinite(x)) throw badInput(`${arg}.${op}`, `must be a finite number, got ${x}`);
+    out.push({ op, value: x });
+  }
+  if (v.isNull !== undefined && v.isNull !== null) out.push({ op: 'isNull', value: v.isNull });
+  if (!out.length) throw badInput(arg, 'give at least one of gt, gte, lt, lte, eq, isNull');
+  return out;
 }
 
 export function checkPositive(arg: string, v: number, max: number) {
