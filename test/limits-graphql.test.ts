@@ -12,6 +12,7 @@ import { storeStats } from '../src/limits/stats.js';
 import { dbKind, getStore } from './helpers/store.js';
 import { PING, post, postChunked, query } from './limits-helpers.js';
 import { NESTED_ALL_CITIES } from './helpers/queries.js';
+import { readmeExamples } from './helpers/readme.js';
 
 let server: RunningServer;
 const defaults = readLimits({});
@@ -260,25 +261,18 @@ describe(`GraphQL limits over HTTP on ${dbKind}`, () => {
 const ISSUE_19 = '{ cities(first: 1000) { nodes { code name metrics { year gdp population } firms(first: 1000) { nodes { id name } } '
   + 'neighbours { city { code metrics(years: [2019]) { gdp } } } } } }';
 
-/** The executable operations in the ```graphql blocks of README.md and docs/*.md (blocks split at top-level braces;
- *  pieces with placeholders such as `{ ... }` or SDL excerpts do not validate and are left out). */
+/** The executable operations in the ```graphql blocks of README.md and docs/*.md, split as the README test splits
+ *  them (test/helpers/readme.ts; marked-skip blocks included: their limits still apply); pieces with placeholders such
+ *  as `{ ... }` or SDL excerpts do not validate and are left out. */
 function docExamples(): { file: string; text: string }[] {
   const files = ['README.md', ...readdirSync('docs').filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
   const out: { file: string; text: string }[] = [];
   for (const file of files) {
-    for (const m of readFileSync(file, 'utf8').matchAll(/```graphql\n([\s\S]*?)```/g)) {
-      const block = m[1].replace(/#[^\n]*/g, '');
-      const pieces: string[] = [];
-      let depth = 0, start = 0;
-      for (let i = 0; i < block.length; i++) {
-        if (block[i] === '{') depth++;
-        else if (block[i] === '}' && --depth === 0) { pieces.push(block.slice(start, i + 1)); start = i + 1; }
-      }
-      for (const text of pieces) {
-        try {
-          if (validate(schemaForDocs!, parse(text)).length === 0) out.push({ file, text: text.trim() });
-        } catch { /* not a document */ }
-      }
+    for (const { kind, text } of readmeExamples(readFileSync(file, 'utf8'), { strict: false })) {
+      if (kind !== 'graphql') continue;
+      try {
+        if (validate(schemaForDocs!, parse(text)).length === 0) out.push({ file, text });
+      } catch { /* not a document */ }
     }
   }
   return out;

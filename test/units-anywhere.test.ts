@@ -3,7 +3,7 @@
 // such a store answer without error (listed below, with what was changed: the variable and years of the imported
 // file); `dataset` derives its wording and extent from the store; and the map page in Chromium draws the quantile
 // choropleth of the imported variable, pixel-checked as test/web-map.test.ts does, in a view fitted to the counties.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { graphql, type GraphQLSchema } from 'graphql';
 import { PNG } from 'pngjs';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -17,6 +17,7 @@ import { runImport } from '../src/import/core.js';
 import { stringifyResult } from '../src/graphql/raw-json.js';
 import { makeContext } from '../src/resolvers/loaders.js';
 import { dropFreshDatabase, freshStore } from './helpers/fresh-store.js';
+import { readmeExamples } from './helpers/readme.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const RUN_BROWSER = existsSync(CHROMIUM) || /^(1|true)$/i.test(process.env.CI ?? '');
@@ -52,42 +53,21 @@ afterAll(async () => { await db?.close(); await dropFreshDatabase('units_anywher
 
 // README.md ```graphql blocks that apply to a store of imported units (the rest need the demo's firms, NQP indicators
 // or named variables: rta / nqp / agglomeration / nqpWeights / firmKinds / the paper's estimate).
+/** The README's ```graphql operation that contains `marker` (taken from README.md itself, so it cannot drift). */
+function readmeOperation(marker: string): string {
+  const found = readmeExamples(readFileSync('README.md', 'utf8')).filter((e) => e.kind === 'graphql' && e.text.includes(marker));
+  if (found.length !== 1) throw new Error(`README.md: ${found.length} GraphQL examples contain ${marker}`);
+  return found[0].text;
+}
+const ONE_REQUEST = readmeOperation('cities(filter: { province: ["江苏省"] }, first: 20)');
+const AUTOCORRELATION = readmeOperation('spatialAutocorrelation(variable: "gdp"');
+
 const README_QUERIES: [string, string][] = [
-  ['README "one request" block, as written (a province filter matching nothing)', `{
-  dataset { synthetic description }
-  cities(filter: { province: ["江苏省"] }, first: 20) {
-    totalCount
-    pageInfo { hasNextPage endCursor }
-    nodes {
-      code name province region areaKm2
-      boundary(simplify: 0.01)
-      neighbours(type: QUEEN) { sharedKm city { code name } }
-      metrics(years: [2018, 2019]) { year population urbanShare gdp dfu rid pc }
-      firms(kind: GAZELLE, year: 2019, first: 5) { totalCount nodes { name industry history { year revenue kind } } }
-    }
-  }
-}`],
-  ['the same block without the province filter (20 counties, all fields)', `{
-  dataset { synthetic description }
-  cities(first: 20) {
-    totalCount
-    pageInfo { hasNextPage endCursor }
-    nodes {
-      code name province region areaKm2
-      boundary(simplify: 0.01)
-      neighbours(type: QUEEN) { sharedKm city { code name } }
-      metrics(years: [2018, 2019]) { year population urbanShare gdp dfu rid pc greenspace: value(name: "greenspace") }
-      firms(kind: GAZELLE, year: 2019, first: 5) { totalCount nodes { name industry history { year revenue kind } } }
-    }
-  }
-}`],
-  ['README spatialAutocorrelation block, on the imported variable', `{
-  spatialAutocorrelation(variable: "greenspace", year: 2019, weights: {type: QUEEN, style: W}, permutations: 999, seed: 1) {
-    islands weights { n links }
-    moran { I z pValue } moranPermutation { pValue } geary { C z pValue }
-    local { city { name } Ii pValue quadrant }
-  }
-}`],
+  ['README "one request" block, as written (a province filter matching nothing)', ONE_REQUEST],
+  ['the same block without the province filter (20 counties, all fields)', ONE_REQUEST
+    .replace('cities(filter: { province: ["江苏省"] }, first: 20)', 'cities(first: 20)')
+    .replace(/(metrics\(years: \[2018, 2019\]\) \{[^}]*?)( \})/, '$1 greenspace: value(name: "greenspace")$2')],
+  ['README spatialAutocorrelation block, on the imported variable', AUTOCORRELATION.replace('variable: "gdp"', 'variable: "greenspace"')],
   ['README analysis block, first line without the firm measures', '{ cities(first: 5) { nodes { name } } }'],
   ['issue 17 section 4', '{ cities(first: 2) { nodes { code name province } } }'],
 ];

@@ -35,7 +35,7 @@ export function stripGraphqlComments(text: string): string {
 }
 
 /** Top-level operations of a GraphQL block (`{ … }`, `query … { … }`, `mutation … { … }`), with their first line offset. */
-export function splitOperations(block: string): { offset: number; text: string }[] {
+export function splitOperations(block: string, strict = true): { offset: number; text: string }[] {
   const src = stripGraphqlComments(block);
   const ops: { offset: number; text: string }[] = [];
   let depth = 0, start = -1, inString = false;
@@ -51,7 +51,7 @@ export function splitOperations(block: string): { offset: number; text: string }
       start = -1;
     }
   }
-  if (start >= 0 && src.slice(start).trim()) throw new Error(`unbalanced GraphQL block: ${src.slice(start, start + 60)}`);
+  if (strict && start >= 0 && src.slice(start).trim()) throw new Error(`unbalanced GraphQL block: ${src.slice(start, start + 60)}`);
   return ops;
 }
 
@@ -69,7 +69,8 @@ export function splitCommands(block: string): { offset: number; text: string }[]
   return out;
 }
 
-export function readmeExamples(markdown: string): Example[] {
+/** `strict: false` leaves out a block's trailing text that is no operation (SDL excerpts in docs) instead of throwing. */
+export function readmeExamples(markdown: string, { strict = true }: { strict?: boolean } = {}): Example[] {
   const lines = markdown.split('\n');
   const examples: Example[] = [];
   let section = '(top)';
@@ -89,7 +90,7 @@ export function readmeExamples(markdown: string): Example[] {
       if (m) { skip = m[1]; break; }
     }
     const body = lines.slice(open + 1, close).join('\n');
-    const parts = lang === 'graphql' ? splitOperations(body) : splitCommands(body);
+    const parts = lang === 'graphql' ? splitOperations(body, strict) : splitCommands(body);
     for (const p of parts) examples.push({ line: open + 2 + p.offset, kind: lang === 'graphql' ? 'graphql' : 'sh', text: p.text, section, skip });
   }
   return examples;
