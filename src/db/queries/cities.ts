@@ -149,12 +149,15 @@ async function searchCitiesByValues(db: Db, f: CitySearch, first: number, after:
   const joins = join(rels.map((_, i) => sql`LEFT JOIN ${rel(i)} ON ${rel(i)}.code = c.code::text`), sql` `);
   const sortCols = join(sort.map((k, i) => sql`, ${rel(k.rel)}.value AS ${sortCol(i)}`), sql``);
   const order = orderAfter(sortKeys(sort, 'm'), sql`m.code`);
+  // sorted and cut on the narrow (code, sort values) relation; the city columns are read for the page's rows only
   const page = sql`
     WITH ${join(ctes, sql`, `)},
-    m AS (SELECT ${columns} ${sortCols} FROM city c ${joins} ${whereSql})
-    SELECT m.* ${f.count === false ? sql`` : sql`, (SELECT count(*) FROM m)::int AS total`} FROM m
-    ${after ? sql`WHERE ${keysetAfter(sortKeys(sort, 'm'), after.values, sql`m.code`, sql`${after.code}`)}` : sql``}
-    ORDER BY ${order} LIMIT ${first + 1}::int`;
+    m AS (SELECT c.code ${sortCols} FROM city c ${joins} ${whereSql}),
+    k AS (SELECT m.* ${f.count === false ? sql`` : sql`, (SELECT count(*) FROM m)::int AS total`} FROM m
+      ${after ? sql`WHERE ${keysetAfter(sortKeys(sort, 'm'), after.values, sql`m.code`, sql`${after.code}`)}` : sql``}
+      ORDER BY ${order} LIMIT ${first + 1}::int)
+    SELECT ${columns} ${join(sort.map((_, i) => sql`, k.${sortCol(i)}`), sql``)} ${f.count === false ? sql`` : sql`, k.total`}
+    FROM k JOIN city c ON c.code = k.code ORDER BY ${orderAfter(sortKeys(sort, 'k'), sql`k.code`)}`;
   const rows = await db.query<CityRecord & { total: number } & Record<string, unknown>>(extras.length
     ? sql`WITH page AS (${page}) SELECT page.* ${extraColumns(extras, sql`page.code`)} FROM page ORDER BY ${orderAfter(sortKeys(sort, 'page'), sql`page.code`)}`
     : page);
