@@ -1,15 +1,18 @@
-// Issue 13, GraphQL against a peer: PostGraphile 5 (Amber preset, bench/peers-postgraphile.ts) and Agglomera over the
-// SAME PostgreSQL database, each in a server process of its own started here, timed on the same nested queries over
-// HTTP, alternating run by run (median of PEERS_RUNS, default 20, after one warm-up each); statements per request
-// counted inside each server process (bench/peers-count.mjs). Then the one-city query at 200 connections for 20 s
-// (autocannon) against each. An embedded column: Agglomera on its embedded PGlite store (same demo seed) against
-// PostGraphile on PostgreSQL (goal: within 1.5x). Queries and method follow ../shared/peers/graphql/compare.mjs.
+// GraphQL against a peer (issues 13, 20, 21): PostGraphile 5 (Amber preset, bench/peers-postgraphile.ts) and Agglomera
+// over the SAME PostgreSQL database, each in a server process of its own started here, timed on the same nested queries
+// over HTTP, alternating run by run (median of PEERS_RUNS, default 20, after one warm-up each); statements per request
+// counted inside each server process (bench/peers-count.mjs). Then two load tests against each (autocannon, loopback):
+// all cities × 20 years at 50 connections and the one-city query at 200 connections, PEERS_LOAD_SECONDS each.
+// Sides: PostGraphile; Agglomera on PostgreSQL as shipped (response cache on); the same with AGGLOMERA_RESPONSE_CACHE=false
+// (every answer computed); Agglomera on its embedded PGlite store (same demo seed). The goals of issues 20 and 21 are
+// printed at the end as `goal …: met | NOT MET (measured)`. Queries and method follow ../shared/peers/graphql/compare.mjs.
 //
 // Usage: BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/<db loaded by Agglomera> npm run bench -- peers
-//   PEERS_RUNS=20  PEERS_LOAD_SECONDS=20  PEERS_CONNECTIONS=200  PEERS_EMBEDDED=false (skip the embedded store)
-//   PEERS_PORTS=4630,4631,4639 (Agglomera on PostgreSQL, Agglomera embedded, PostGraphile)
+//   PEERS_RUNS=20  PEERS_LOAD_SECONDS=20  PEERS_CONNECTIONS=200  PEERS_HEAVY_CONNECTIONS=50
+//   PEERS_EMBEDDED=false (skip the embedded store)  PEERS_UNCACHED=false (skip the cache-off server)
+//   PEERS_PORTS=4630,4631,4639,4632 (Agglomera on PostgreSQL, Agglomera embedded, PostGraphile, Agglomera cache off)
 //   PEERS_DATA_DIR=/tmp/agglomera-peers-pglite (embedded store; the demo is loaded into it on first use, ~1 min)
-//   PEERS_ONLY=oneCity20y,allCities20y (a subset of the queries)  PEERS_LOAD=false (skip the load test)
+//   PEERS_ONLY=oneCity20y,allCities20y (a subset of the queries)  PEERS_LOAD=false (skip the load tests)
 // PostgreSQL's JIT: Agglomera's pool turns it off (src/db/db.ts); PostGraphile runs with the server's setting, as in
 // the reference run; PGOPTIONS='-c jit=off' in the environment turns it off for both.
 // It adds the SQL function public.city_geojson(city, float8) to the database for PostGraphile and drops it at the end.
@@ -28,8 +31,11 @@ if (!pgUrl) {
 const RUNS = Number(process.env.PEERS_RUNS ?? 20);
 const LOAD_SECONDS = Number(process.env.PEERS_LOAD_SECONDS ?? 20);
 const CONNECTIONS = Number(process.env.PEERS_CONNECTIONS ?? 200);
+const HEAVY_CONNECTIONS = Number(process.env.PEERS_HEAVY_CONNECTIONS ?? 50);
+// a fourth server over the same PostgreSQL database with AGGLOMERA_RESPONSE_CACHE=false: the answers computed every time
+const UNCACHED = process.env.PEERS_UNCACHED !== 'false';
 const EMBEDDED = process.env.PEERS_EMBEDDED !== 'false';
-const [AGG_PORT, EMB_PORT, PGL_PORT] = (process.env.PEERS_PORTS ?? '4630,4631,4639').split(',').map(Number);
+const [AGG_PORT, EMB_PORT, PGL_PORT, UNC_PORT = PGL_PORT + 1] = (process.env.PEERS_PORTS ?? '4630,4631,4639,4632').split(',').map(Number);
 const DATA_DIR = process.env.PEERS_DATA_DIR ?? '/tmp/agglomera-peers-pglite';
 
 type Digest = (data: any) => string;
@@ -115,12 +121,16 @@ function statements(p: ServerProc): Promise<number> {
   });
 }
 
-interface Side { label: string; srv: ServerProc; peer: boolean }
+/** `goal …: met|not met (measured)` lines, collected and printed at the end. */
+const goals: string[] = [];
+const goal = (what: string, ok: boolean, measured: string) => goals.push(`goal ${what}: ${ok ? 'met' : 'NOT MET'} (${measured})`);
+
+interface Side { label: string; srv: ServerProc; peer: boolean; key: 'pg' | 'uncached' | 'embedded' }
 
 // Default limits: the nested firms query costs 27,380 on the demo store (costs follow the data, src/limits/cost.ts).
 const quiet = { AGGLOMERA_LOG_LEVEL: 'warn', AGGLOMERA_RUN_JOBS: 'false' };
 const preload = ['./bench/peers-count.mjs'];
-console.log(`peers: starting Agglomera (PostgreSQL :${AGG_PORT}${EMBEDDED ? `, embedded :${EMB_PORT}` : ''}) and PostGraphile (:${PGL_PORT})`);
+console.log(`peers: starting Agglomera (PostgreSQL :${AGG_PORT}${UNCACHED ? `, PostgreSQL without the response cache :${UNC_PORT}` : ''}${EMBEDDED ? `, embedded :${EMB_PORT}` : ''}) and PostGraphile (:${PGL_PORT})`);
 // Agglomera first: on an empty database it migrates and loads the demo, which PostGraphile then introspects.
 const agg = await startServer({ port: AGG_PORT, databaseUrl: pgUrl, env: quiet, preload, ipc: true });
 // Fresh planner statistics for both (a store loaded before Agglomera analysed after loading, on a server without
@@ -136,11 +146,16 @@ const stops: ServerProc[] = [agg];
 try {
   const pgl = await startServer({ port: PGL_PORT, databaseUrl: pgUrl, script: 'bench/peers-postgraphile.ts', preload, ipc: true, probe: '{ __typename }' });
   stops.push(pgl);
-  sides.push({ label: 'PostGraphile', srv: pgl, peer: true }, { label: 'Agglomera', srv: agg, peer: false });
+  sides.push({ label: 'PostGraphile', srv: pgl, peer: true, key: 'pg' }, { label: 'Agglomera', srv: agg, peer: false, key: 'pg' });
+  if (UNCACHED) {
+    const unc = await startServer({ port: UNC_PORT, databaseUrl: pgUrl, env: { ...quiet, AGGLOMERA_RESPONSE_CACHE: 'false' }, preload, ipc: true });
+    stops.push(unc);
+    sides.push({ label: 'Agglomera, cache off', srv: unc, peer: false, key: 'uncached' });
+  }
   if (EMBEDDED) {
     const emb = await startServer({ port: EMB_PORT, dataDir: DATA_DIR, env: quiet, preload, ipc: true });
     stops.push(emb);
-    sides.push({ label: 'Agglomera embedded', srv: emb, peer: false });
+    sides.push({ label: 'Agglomera embedded', srv: emb, peer: false, key: 'embedded' });
   }
   await run();
 } finally {
@@ -173,37 +188,64 @@ async function run() {
     const s1 = await Promise.all(sides.map((s) => statements(s.srv)));
     const perRequest = sides.map((_, k) => (s1[k] - s0[k]) / RUNS);
     const med = times.map(median);
-    const cell = (k: number) => `${med[k].toFixed(1)} ms (${fmtStatements(perRequest[k])} SQL)`;
-    const ratios = sides.slice(1).map((_, k) => `${(med[k + 1] / med[0]).toFixed(2)}×`);
-    rows.push(`| ${q.label} | ${cell(0)} | ${cell(1)} | ${ratios[0]} |${EMBEDDED ? ` ${cell(2)} | ${ratios[1]} |` : ''}`);
+    const cells = sides.map((_, k) => `${med[k].toFixed(1)} ms (${fmtStatements(perRequest[k])} SQL)${k ? ` ${(med[k] / med[0]).toFixed(2)}×` : ''}`);
+    rows.push(`| ${q.label} | ${cells.join(' | ')} |`);
     json.push({ query: q.name, runs: RUNS, sides: sides.map((s, k) => ({ side: s.label, median_ms: +med[k].toFixed(2), p90_ms: +pct(times[k], 0.9).toFixed(2), bytes: bytes[k], statements_per_request: perRequest[k], answer: digests[k] })) });
     if (new Set(digests).size !== 1) console.log(`WARNING ${q.name}: the answers differ: ${digests.join(' | ')}`);
+    if (q.name === 'top10gdp2019') {
+      for (const [k, s] of sides.entries()) {
+        if (!k) continue;
+        goal(`(issue 21) top 10 cities by a 2019 value, ${s.label}: median <= PostGraphile's`, med[k] <= med[0], `${med[k].toFixed(2)} vs ${med[0].toFixed(2)} ms, ${(med[k] / med[0]).toFixed(2)}×`);
+      }
+    }
   }
   console.log(`\nmedian of ${RUNS} alternating runs over HTTP, after one warm-up; ratio = Agglomera / PostGraphile (below 1 = Agglomera faster)`);
-  console.log(`| query | PostGraphile | Agglomera | ratio |${EMBEDDED ? ' Agglomera embedded | ratio (goal ≤ 1.5) |' : ''}`);
-  console.log(`|---|---|---|---|${EMBEDDED ? '---|---|' : ''}`);
+  console.log(`| query | ${sides.map((s) => s.label).join(' | ')} |`);
+  console.log(`|---|${sides.map(() => '---').join('|')}|`);
   for (const r of rows) console.log(r);
   for (const j of json) console.log(JSON.stringify(j));
-  if (process.env.PEERS_LOAD !== 'false') await load();
+  if (process.env.PEERS_LOAD !== 'false') {
+    const all = QUERIES.find((q) => q.name === 'allCities20y')!;
+    const heavy = await load(all, HEAVY_CONNECTIONS);
+    const light = await load(ONE_CITY, CONNECTIONS);
+    const byKey = (r: LoadRow[], key: Side['key']) => r.find((x) => !x.peer && x.key === key);
+    const peerOf = (r: LoadRow[]) => r.find((x) => x.peer)!;
+    for (const [rowsOf, name, minRatio, p99] of [[heavy, `${HEAVY_CONNECTIONS} connections, all cities × 20 years`, 5, true], [light, `${CONNECTIONS} connections, one city`, 3, false]] as const) {
+      const peer = peerOf(rowsOf);
+      const a = byKey(rowsOf, 'pg');
+      if (a) {
+        goal(`${name}: Agglomera >= ${minRatio}× PostGraphile's throughput`, a.rps >= minRatio * peer.rps, `${a.rps.toFixed(0)} vs ${peer.rps.toFixed(0)} req/s, ${(a.rps / peer.rps).toFixed(2)}×`);
+        if (p99) goal(`${name}: Agglomera p99 below PostGraphile's`, a.p99 < peer.p99, `${a.p99} vs ${peer.p99} ms`);
+        goal(`${name}: Agglomera 0 errors`, a.errors === 0, `${a.errors}`);
+      }
+      const e = byKey(rowsOf, 'embedded');
+      if (e) goal(`${name}: embedded >= 1.0× PostGraphile's throughput`, e.rps >= peer.rps, `${e.rps.toFixed(0)} vs ${peer.rps.toFixed(0)} req/s, ${(e.rps / peer.rps).toFixed(2)}×`);
+    }
+  }
+  console.log('');
+  for (const g of goals) console.log(g);
 }
 
 function fmtStatements(n: number) { return Number.isInteger(n) ? String(n) : n.toFixed(1); }
 
-async function load() {
-  const res: { label: string; rps: number; p99: number; errors: number }[] = [];
+interface LoadRow { label: string; key: Side['key']; peer: boolean; rps: number; p99: number; errors: number }
+
+async function load(q: (typeof QUERIES)[number], connections: number): Promise<LoadRow[]> {
+  const res: LoadRow[] = [];
   for (const s of sides) {
-    const body = JSON.stringify({ query: s.peer ? ONE_CITY.pg : ONE_CITY.agg });
+    const body = JSON.stringify({ query: s.peer ? q.pg : q.agg });
     const opts = { url: s.srv.url, method: 'POST' as const, headers: { 'content-type': 'application/json', accept: 'application/json' }, body };
     await autocannon({ ...opts, connections: 20, duration: 3 }); // warm-up
     let graphqlErrors = 0;
     const r = await autocannon({
-      ...opts, connections: CONNECTIONS, duration: LOAD_SECONDS, timeout: 60,
+      ...opts, connections, duration: LOAD_SECONDS, timeout: 60,
       setupClient(client: any) { client.on('body', (b: Buffer) => { if (b.includes('"errors"')) graphqlErrors++; }); },
     } as any);
-    res.push({ label: s.label, rps: r.requests.average, p99: r.latency.p99, errors: r.errors + r.timeouts + r.non2xx + graphqlErrors });
+    res.push({ label: s.label, key: s.key, peer: s.peer, rps: r.requests.average, p99: r.latency.p99, errors: r.errors + r.timeouts + r.non2xx + graphqlErrors });
   }
-  console.log(`\none-city query, ${CONNECTIONS} connections, ${LOAD_SECONDS} s each (autocannon, loopback); ratio = req/s over PostGraphile's (above 1 = more throughput)`);
+  console.log(`\n${q.label}, ${connections} connections, ${LOAD_SECONDS} s each (autocannon, loopback); ratio = req/s over PostGraphile's (above 1 = more throughput)`);
   console.log('| server | req/s | p99 ms | errors | ratio |');
   console.log('|---|---|---|---|---|');
   for (const r of res) console.log(`| ${r.label} | ${r.rps.toFixed(0)} | ${r.p99} | ${r.errors} | ${(r.rps / res[0].rps).toFixed(2)}× |`);
+  return res;
 }
