@@ -10,16 +10,20 @@
 // Generated files go to a temp dir that is removed afterwards. BENCH_FIRM_YEARS=N scales the firm-year case.
 // Usage: npm run bench -- import        (PostgreSQL part runs when BENCH_DATABASE_URL is set)
 import { spawnSync } from 'node:child_process';
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { nameForm, syntheticUnits, unitsGeoJson } from './synthetic-units.js';
 
 const FIRMS = 50_000;
 const FIRM_YEARS = Number(process.env.BENCH_FIRM_YEARS ?? 1_000_000);
 const YEARS = Math.ceil(FIRM_YEARS / FIRMS);
 const FIRST_ID = 50_000_001;
+// city-years: synthetic units × years 1900–2099 (the schema's year range bounds the distinct unit-years of one unit)
+const CITY_UNITS = Number(process.env.BENCH_CITY_UNITS ?? 5_000);
+const CITY_YEARS = 200;
 
 interface CaseResult { rows: number; seconds: number; maxRssMb: number; status: string; counts?: unknown; placed?: unknown; note?: string }
 
@@ -29,16 +33,6 @@ async function writeLines(file: string, header: string, n: number, line: (i: num
   for (let i = 0; i < n; i++) if (!w.write(`${line(i)}\n`)) await once(w, 'drain');
   w.end();
   await once(w, 'finish');
-}
-
-/** A city name in one of the forms yearbooks use (the full name, the name without 市, full-width spaces around). */
-function nameForm(name: string, i: number): string {
-  switch (i % 4) {
-    case 0: return name;
-    case 1: return name.endsWith('市') ? name.slice(0, -1) : name;
-    case 2: return ` ${name} `;
-    default: return `\u3000${name}`;
-  }
 }
 
 // ---------------------------------------------------------------- child: one case in this process
@@ -63,9 +57,24 @@ async function child(kase: string, dir: string) {
       (i) => `${FIRST_ID + i},Bench firm ${i},${cities[i % cities.length].code},software,${2000 + (i % 15)}-01-01`);
     await writeLines(path.join(dir, 'firm-years.csv'), 'firm_id,year,revenue,employees,assets,leverage,rnd,patents,revenue_growth', FIRMS * YEARS,
       (i) => { const f = i % FIRMS, y = 2000 + Math.floor(i / FIRMS); return `${FIRST_ID + f},${y},${100 + (i % 997)},${10 + (i % 300)},${200 + (i % 503)},0.4,${(i % 17) + 1},${i % 9},0.${i % 7}`; });
-    await writeLines(path.join(dir, 'city-years.csv'), 'city,year,bench_x,bench_y', cities.length * 201,
-      (i) => { const c = cities[i % cities.length]; return `${nameForm(c.name, Math.floor(i / cities.length))},${1900 + Math.floor(i / cities.length)},${i % 1000},${(i * 7) % 101}`; });
-    console.log(JSON.stringify({ cities: cities.length }));
+    const cases = process.env.BENCH_IMPORT_CASES?.split(',') ?? ['firms', 'firm-years', 'city-years'];
+    let units = 0;
+    if (cases.includes('city-years')) {
+      // the units first, through the boundaries door; then their names (mixed forms) × years as the city-year file
+      const syn = syntheticUnits(CITY_UNITS, cities.map((c) => c.name));
+      const geo = path.join(dir, 'units.geojson');
+      writeFileSync(geo, unitsGeoJson(syn));
+      const { runImportCli } = await import('../src/cli/import.js');
+      const { withCliContext } = await import('../src/cli/io.js');
+      let text = '';
+      const code = await withCliContext({ out: (s) => { text += s; }, err: () => {}, errIsTTY: false },
+        () => runImportCli(['boundaries', '--file', geo, '--province', 'province', '--format', 'json'], (s) => { text += s; }));
+      if (code !== 0) throw new Error(`setup: boundaries import of the synthetic units failed: ${text.slice(0, 2000)}`);
+      units = syn.length;
+      await writeLines(path.join(dir, 'city-years.csv'), 'city,year,bench_x,bench_y', units * CITY_YEARS,
+        (i) => { const u = syn[i % units], k = Math.floor(i / units); return `${nameForm(u.name, k + (i % 3))},${1900 + k},${i % 1000},${(i * 7) % 101}`; });
+    }
+    console.log(JSON.stringify({ cities: cities.length, units }));
     return;
   }
   let text = '';
@@ -90,7 +99,7 @@ async function child(kase: string, dir: string) {
 
 // ---------------------------------------------------------------- parent
 
-function run(kase: string, dir: string, env: NodeJS.ProcessEnv): CaseResult & { cities?: number } {
+function run(kase: string, dir: string, env: NodeJS.ProcessEnv): CaseResult & { cities?: number; units?: number } {
   const r = spawnSync(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'bench/import.ts', '--case', kase, dir], {
     env: { ...process.env, ...env, AGGLOMERA_STATEMENT_TIMEOUT_MS: '0' }, encoding: 'utf8', maxBuffer: 1 << 26,
   });
@@ -124,7 +133,7 @@ async function parent() {
     const env = await envOf();
     const t0 = performance.now();
     const s = run('setup', dir, env);
-    console.log(`${label.padEnd(9)} setup: demo store with ${s.cities} cities, files generated in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+    console.log(`${label.padEnd(9)} setup: demo store with ${s.cities} cities${s.units ? ` + ${s.units} synthetic units (boundaries import)` : ''}, files generated in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
     const cases = process.env.BENCH_IMPORT_CASES?.split(',') ?? ['firms', 'firm-years', 'city-years'];
     for (const kase of cases) {
       const r = run(kase, dir, env);
