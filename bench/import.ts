@@ -4,9 +4,11 @@
 // own) over a demo store (338 cities) prepared once:
 //   firms        50,000 firms keyed by unit code (the firm ids of the firm-year case)
 //   firm-years   1,000,000 firm-year rows (50,000 firms × 20 years), classification of the firms included
-//   city-years   a NAME-keyed city-year file (`--match name`: names of the 338 cities in mixed forms — 南京市, 南京,
-//                full-width / spaced), one row per city and year over 1900–2100 (338 × 201 = 67,938 rows: the
-//                schema's year range bounds the distinct unit-years; more rows would be duplicate unit-years)
+//   city-years   a NAME-keyed city-year file (`--match name`, the matcher really runs): 5,000 synthetic units
+//                (bench/synthetic-units.ts: distinct Chinese-style names with 市/州/地区/盟 and a province each,
+//                imported in the setup through the boundaries door as small squares) × 200 years 1900–2099 =
+//                1,000,000 rows; the unit column holds their names in mixed forms (full, without suffix,
+//                spaced, full-width space). BENCH_CITY_UNITS=N scales it (N × 200 rows).
 // Generated files go to a temp dir that is removed afterwards. BENCH_FIRM_YEARS=N scales the firm-year case.
 // Usage: npm run bench -- import        (PostgreSQL part runs when BENCH_DATABASE_URL is set)
 import { spawnSync } from 'node:child_process';

@@ -2,8 +2,8 @@
 // code of a stored unit, or a reason why not. Used by every import door (city-years, firms) and by anything else that
 // needs name → code. Tiers, first hit wins: code; old code (history); exact name; normal form; short form; old name
 // (history); pinyin (stored names, then old names). A tier with more than one candidate (after the province filter)
-// is an ambiguity, not a guess. Results are cached per distinct (value, province, year), so a file of any length
-// costs one lookup per row after the first of each distinct key.
+// is an ambiguity, not a guess. Results are cached per distinct (value, province), or per (value, province, year)
+// when the year can change the answer, so a file of any length costs one lookup per row after the first of each key.
 import { adminChanges, followChange, type AdminChange } from './history.js';
 import { hasCjk, isLatin, latinKeys, normalName, pinyinKeys, provinceKeys, shortForms } from './names.js';
 
@@ -97,12 +97,17 @@ export class UnitMatcher {
 
   /** Matches one value (cached per value, province and year). */
   match(value: string, ctx: MatchContext = {}): MatchResult {
+    // a match that cannot depend on the year (a unit without an establishment year, not read through history) is
+    // cached for every year, so a long panel computes each name form once, not once per year
+    const anyYear = `${value}\u0000${ctx.province ?? ''}\u0000*`;
+    let r = this.cache.get(anyYear);
+    if (r) return r;
     const key = `${value}\u0000${ctx.province ?? ''}\u0000${ctx.year ?? ''}`;
-    let r = this.cache.get(key);
+    r = this.cache.get(key);
     if (!r) {
       r = this.compute(value, ctx);
       if (this.cache.size > 200_000) this.cache.clear(); // bounded: a file of all-distinct values must not grow it without end
-      this.cache.set(key, r);
+      this.cache.set(r.ok && r.method !== 'history' && !this.created.has(r.code) ? anyYear : key, r);
     }
     return r;
   }
