@@ -9,15 +9,21 @@
 //                imported in the setup through the boundaries door as small squares) × 200 years 1900–2099 =
 //                1,000,000 rows; the unit column holds their names in mixed forms (full, without suffix,
 //                spaced, full-width space). BENCH_CITY_UNITS=N scales it (N × 200 rows).
+//   firm-years again   the same firm-year file a second time (every row unchanged: nothing rewritten)
+// On PostgreSQL the baseline is the database's own COPY of the same firm-year file into a plain UNLOGGED table of the
+// same columns (psql's \copy through the pg driver), timed in the same run; the issue-20 goals are printed as
+// met / NOT MET from these numbers.
 // Generated files go to a temp dir that is removed afterwards. BENCH_FIRM_YEARS=N scales the firm-year case.
 // Usage: npm run bench -- import        (PostgreSQL part runs when BENCH_DATABASE_URL is set)
 import { spawnSync } from 'node:child_process';
-import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { nameForm, syntheticUnits, unitsGeoJson } from './synthetic-units.js';
+import { from as copyFrom } from 'pg-copy-streams';
 
 const FIRMS = 50_000;
 const FIRM_YEARS = Number(process.env.BENCH_FIRM_YEARS ?? 1_000_000);
@@ -109,6 +115,24 @@ function run(kase: string, dir: string, env: NodeJS.ProcessEnv): CaseResult & { 
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
 }
 
+/** Seconds for PostgreSQL's own COPY of the firm-year file into a plain UNLOGGED table with the same columns. */
+async function copyBaseline(url: string, file: string): Promise<number> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query(`DROP TABLE IF EXISTS bench_copy_baseline`);
+    await c.query(`CREATE UNLOGGED TABLE bench_copy_baseline (firm_id int, year int, revenue float8, employees int, assets float8,
+      leverage float8, rnd float8, patents int, revenue_growth float8)`);
+    const t0 = performance.now();
+    await pipeline(createReadStream(file), c.query(copyFrom(`COPY bench_copy_baseline FROM STDIN (FORMAT csv, HEADER true)`)));
+    const seconds = (performance.now() - t0) / 1000;
+    await c.query(`DROP TABLE bench_copy_baseline`);
+    return seconds;
+  } finally { await c.end(); }
+}
+
+const goal = (text: string, met: boolean, measured: string) => console.log(`goal ${text}: ${met ? 'met' : `NOT MET (${measured})`}`);
+
 async function recreate(url: string): Promise<string> {
   const u = new URL(url);
   const name = `${u.pathname.slice(1)}_import`;
@@ -136,11 +160,25 @@ async function parent() {
     const t0 = performance.now();
     const s = run('setup', dir, env);
     console.log(`${label.padEnd(9)} setup: demo store with ${s.cities} cities${s.units ? ` + ${s.units} synthetic units (boundaries import)` : ''}, files generated in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
-    const cases = process.env.BENCH_IMPORT_CASES?.split(',') ?? ['firms', 'firm-years', 'city-years'];
+    const cases = process.env.BENCH_IMPORT_CASES?.split(',') ?? ['firms', 'firm-years', 'firm-years again', 'city-years'];
+    const results: Record<string, CaseResult> = {};
     for (const kase of cases) {
-      const r = run(kase, dir, env);
+      const r = run(kase.replace(/ again$/, ''), dir, env);
       if (r.status === 'skipped') { console.log(`${label.padEnd(9)} ${kase.padEnd(11)} ${r.note}`); continue; }
+      results[kase] = r;
       console.log(`${label.padEnd(9)} ${kase.padEnd(11)} rows=${String(r.rows).padStart(8)}  ${r.seconds.toFixed(1).padStart(7)} s  ${Math.round(r.rows / r.seconds).toLocaleString('en').padStart(8)} rows/s  peak RSS ${r.maxRssMb.toFixed(0)} MB  ${JSON.stringify(r.counts)}${r.placed ? ` placed ${JSON.stringify(r.placed)}` : ''}`);
+    }
+    const fy = results['firm-years'], again = results['firm-years again'];
+    const scale = FIRMS * YEARS === 1_000_000 ? '1 M' : `${(FIRMS * YEARS).toLocaleString('en')} (BENCH_FIRM_YEARS)`;
+    if (env.DATABASE_URL && (fy || again)) {
+      const copy = await copyBaseline(env.DATABASE_URL, path.join(dir, 'firm-years.csv'));
+      console.log(`${label.padEnd(9)} COPY        rows=${String(FIRMS * YEARS).padStart(8)}  ${copy.toFixed(1).padStart(7)} s  ${Math.round((FIRMS * YEARS) / copy).toLocaleString('en').padStart(8)} rows/s  (same file into a plain UNLOGGED table)`);
+      if (fy) goal(`${scale} firm-year rows into PostgreSQL <= 5x COPY`, fy.seconds <= 5 * copy, `${(fy.seconds / copy).toFixed(1)}x: ${fy.seconds.toFixed(1)} s vs COPY ${copy.toFixed(2)} s`);
+      if (again) goal(`the same file again (unchanged) <= 2x COPY`, again.seconds <= 2 * copy, `${(again.seconds / copy).toFixed(1)}x: ${again.seconds.toFixed(1)} s vs COPY ${copy.toFixed(2)} s`);
+    }
+    if (!env.DATABASE_URL && fy) {
+      goal(`embedded ${scale} firm-year rows <= 15 s`, fy.seconds <= 15, `${fy.seconds.toFixed(1)} s`);
+      goal(`embedded ${scale} firm-year rows <= 1 GB peak RSS`, fy.maxRssMb <= 1024, `${fy.maxRssMb.toFixed(0)} MB`);
     }
     if (env.DATABASE_URL) {
       const c = new pg.Client({ connectionString: pgUrl });

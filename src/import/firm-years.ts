@@ -56,14 +56,21 @@ async function run(tx: Db, input: ImportInput, opts: ImportOptions, progress?: P
   const report = { rowsRead: s.rowsRead, counts, problems: [], problemCount: 0, warnings: [] as string[], derived: [] as string[] };
   if (opts.dryRun || c.inserted + c.updated + c.deleted === 0) return report;
 
+  // the firms with a new or changed row: the only ones whose kinds can move (deleted rows take theirs along by cascade)
+  const changed = sql`SELECT DISTINCT s.firm_id FROM ${S} s LEFT JOIN firm_year y ON y.firm_id = s.firm_id AND y.year = s.year
+    WHERE y.firm_id IS NULL OR (${sql([VALUES.map((v) => `y.${v}`).join(', ')])}) IS DISTINCT FROM (${sql([VALUES.map((v) => `s.${v}`).join(', ')])})`;
+  await tx.query(sql`DROP TABLE IF EXISTS import_firm_year_changed`);
+  await tx.query(sql`CREATE TEMP TABLE import_firm_year_changed ON COMMIT DROP AS ${changed}`);
   if (replace && c.deleted) {
     await tx.query(sql`DELETE FROM firm_year y WHERE y.firm_id IN (SELECT firm_id FROM ${S})
       AND NOT EXISTS (SELECT 1 FROM ${S} s WHERE s.firm_id = y.firm_id AND s.year = y.year)`);
   }
   await tx.query(sql`
     INSERT INTO firm_year (firm_id, year, ${sql([cols])}) SELECT firm_id, year, ${sql([cols])} FROM ${S}
-    ON CONFLICT (firm_id, year) DO UPDATE SET ${sql([VALUES.map((v) => `${v} = EXCLUDED.${v}`).join(', ')])}`);
-  report.derived.push(await reclassifyFirms(tx, sql`SELECT firm_id FROM ${S}`, fresh));
+    ON CONFLICT (firm_id, year) DO UPDATE SET ${sql([VALUES.map((v) => `${v} = EXCLUDED.${v}`).join(', ')])}
+    WHERE (${sql([VALUES.map((v) => `firm_year.${v}`).join(', ')])}) IS DISTINCT FROM (${sql([VALUES.map((v) => `EXCLUDED.${v}`).join(', ')])})`);
+  // unchanged rows are neither rewritten (the WHERE above) nor reclassified
+  report.derived.push(await reclassifyFirms(tx, sql`SELECT firm_id FROM import_firm_year_changed`, fresh));
   return report;
 }
 

@@ -49,9 +49,10 @@ export class Stage {
     this.staged += rows.length;
     const names = this.columns.map((c) => c.name).join(', ');
     if (this.db.kind === 'postgres' && this.db.copyFrom) {
-      await this.db.copyFrom(`COPY ${this.table} (${names}) FROM STDIN`, (function* () {
-        for (const r of rows) yield `${r.map(copyField).join('\t')}\n`;
-      })());
+      // one chunk per batch: a chunk per row would be one CopyData message (and socket write) per row
+      let text = '';
+      for (const r of rows) text += `${r.map(copyField).join('\t')}\n`;
+      await this.db.copyFrom(`COPY ${this.table} (${names}) FROM STDIN`, [text]);
       return;
     }
     const arrays = this.columns.map((c, j) => sql`${rows.map((r) => r[j] ?? null)}::${sql([`${c.type}[]`])}`);
