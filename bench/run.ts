@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-const all = ['graphql', 'estimation', 'gmm', 'spatial', 'outlines', 'import'];
+const all = ['graphql', 'estimation', 'gmm', 'spatial', 'outlines', 'import', 'compress'];
 const chosen = process.argv.slice(2).length ? process.argv.slice(2) : all;
 // Named only: they start server processes over a PostgreSQL database of their own (see each file's header).
 const named = { peers: 'BENCH_DATABASE_URL=postgresql://…/<db> npm run bench -- peers   (PostGraphile side by side, issue 13)' };

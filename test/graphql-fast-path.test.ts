@@ -249,8 +249,9 @@ describe('FastPath on its own', () => {
   const principal = { role: null, anonymousRole: 'reader' as const };
   function call(fp: FastPath, query: string) {
     const out: { status?: number; headers?: Record<string, string>; body?: string } = {};
-    const res = { writeHead: (s: number, h: Record<string, string>) => { out.status = s; out.headers = h; }, end: (b: string) => { out.body = b; } };
-    const req = { headers: {} };
+    // the final write is src/http/compress.ts's sendBody (identity here: no Accept-Encoding)
+    const res = { getHeader: () => undefined, writeHead: (s: number, h: Record<string, string>) => { out.status = s; out.headers = h; }, end: (b: Buffer) => { out.body = b.toString('utf8'); } };
+    const req = { method: 'POST', headers: {} };
     return fp.answer({ query }, req as never, res as never, { principal, db: null as never, url: null as never, origin: '' }).then((took) => ({ took, ...out }));
   }
 
@@ -260,7 +261,7 @@ describe('FastPath on its own', () => {
     const r = await call(fp, '{ geo name }');
     expect(r.took).toBe(true);
     expect(r.body).toBe('{"data":{"geo":{"type":"Point","coordinates":[118.79647,32.05838000]},"name":"x"}}\n');
-    expect(r.headers).toEqual({ 'cache-control': 'no-store', 'content-type': 'application/json; charset=utf-8' });
+    expect(r.headers).toEqual({ 'cache-control': 'no-store', 'content-type': 'application/json; charset=utf-8', vary: 'Accept-Encoding', 'content-length': String(Buffer.byteLength(r.body!)) });
     s = { ...defaults, maxResponseBytes: 60 };
     const over = await call(fp, '{ geo name }');
     expect(over.status).toBe(400);

@@ -14,6 +14,7 @@ import type { LimitSettings } from '../limits/settings.js';
 import { storeStatsOrNull } from '../limits/stats.js';
 import { makeContext } from '../resolvers/loaders.js';
 import type { RouteContext } from '../http/route.js';
+import { sendBody } from '../http/compress.js';
 import { formatError, legacyJsonStatus, responseContentType, type HttpHead } from './apollo-compat.js';
 import { DocumentCache } from './document-cache.js';
 
@@ -94,8 +95,7 @@ export class FastPath {
     head.headers.set('cache-control', 'no-store');
     if (!head.headers.has('content-type')) head.headers.set('content-type', contentType);
     const ct = head.headers.get('content-type');
-    res.writeHead(legacyJsonStatus(status, ct, out), Object.fromEntries(head.headers));
-    res.end(out);
+    sendBody(req, res, legacyJsonStatus(status, ct, out), Object.fromEntries(head.headers), out);
     this.answered++;
     return true;
   }

@@ -13,6 +13,7 @@ import { FastPath, isJsonContentType } from '../graphql/fast-path.js';
 import { legacyJsonStatus } from '../graphql/apollo-compat.js';
 import { graphqlRequests } from '../ops/metrics.js';
 import { readBody, send, type RouteModule } from './route.js';
+import { sendBody } from './compress.js';
 
 export { legacyJsonStatus };
 
@@ -71,8 +72,7 @@ export async function graphqlRoute(): Promise<GraphqlRouteModule> {
       const outHeaders: Record<string, string> = {};
       for (const [k, v] of result.headers) outHeaders[k] = v;
       if (result.body.kind === 'complete') {
-        res.writeHead(legacyJsonStatus(result.status ?? 200, outHeaders['content-type'], result.body.string), outHeaders);
-        res.end(result.body.string);
+        sendBody(req, res, legacyJsonStatus(result.status ?? 200, outHeaders['content-type'], result.body.string), outHeaders, result.body.string);
       } else {
         res.writeHead(result.status ?? 200, outHeaders);
         for await (const chunk of result.body.asyncIterator) res.write(chunk);

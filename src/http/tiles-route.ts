@@ -1,9 +1,12 @@
 // Vector tiles over HTTP: /tiles (listing), /tiles/{layer}.json (TileJSON 3.0.0), /tiles/{layer}/{z}/{x}/{y}.mvt?year=.
-// Any origin may read them (web maps); 304 on If-None-Match, 204 for a tile without features.
+// Any origin may read them (web maps); 304 on If-None-Match, 204 for a tile without features; gzip / brotli by
+// Accept-Encoding, a cached tile's compressed bytes kept with it (src/tiles/service.ts).
 import { LAYERS, isLayer } from '../tiles/layers.js';
-import { getTile, parseTile, resolveYear, storeExtent, TileError, yearParam } from '../tiles/service.js';
+import { encodedTile, getTile, parseTile, resolveYear, storeExtent, TileError, yearParam } from '../tiles/service.js';
 import { MVT_TYPE, tileJson, tileListing } from '../tiles/tilejson.js';
 import { send, type Route } from './route.js';
+import { MIN_COMPRESS_BYTES, negotiateEncoding, sendBody } from './compress.js';
+import { limits } from '../limits/settings.js';
 
 const TILE_PATH = /^\/tiles\/([^/]+)\/([^/]+)\/([^/]+)\/([^/]+)\.(?:mvt|pbf)$/;
 const JSON_PATH = /^\/tiles\/([^/]+)\.json$/;
@@ -22,8 +25,7 @@ export const tilesRoute: Route = async (req, res, { db, url, origin }) => {
     send(res, 405, 'text/plain', 'tiles are read with GET\n', { ...CORS, allow: 'GET, HEAD, OPTIONS' });
     return true;
   }
-  const head = req.method === 'HEAD';
-  const json = (status: number, body: unknown) => send(res, status, 'application/json', head ? '' : JSON.stringify(body), CORS);
+  const json = (status: number, body: unknown) => sendBody(req, res, status, { 'content-type': 'application/json', ...CORS }, JSON.stringify(body));
   try {
     if (p === '/tiles' || p === '/tiles/') {
       json(200, tileListing(origin));
@@ -42,10 +44,9 @@ export const tilesRoute: Route = async (req, res, { db, url, origin }) => {
     const { layer, tile } = parseTile(m[1], m[2], m[3], m[4]);
     const t = await getTile(db, { layer, tile, year: yearParam(url.searchParams) }, { ifNoneMatch: req.headers['if-none-match'] });
     const headers = { ...CORS, etag: t.etag, 'cache-control': CACHE_CONTROL, 'x-tile-year': String(t.year) };
-    if (t.notModified) res.writeHead(304, headers);
-    else if (!t.body.length) res.writeHead(204, headers);
-    else res.writeHead(200, { ...headers, 'content-type': MVT_TYPE, 'content-length': String(t.body.length) });
-    res.end(head || t.notModified || !t.body.length ? undefined : t.body);
+    if (t.notModified || !t.body.length) { sendBody(req, res, t.notModified ? 304 : 204, headers, ''); return true; }
+    const enc = limits().compression && t.body.length >= MIN_COMPRESS_BYTES ? negotiateEncoding(req.headers['accept-encoding']) : 'identity';
+    sendBody(req, res, 200, { ...headers, 'content-type': MVT_TYPE }, t.body, { [enc]: encodedTile(t, enc) });
     return true;
   } catch (e) {
     if (!(e instanceof TileError)) throw e;

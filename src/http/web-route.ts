@@ -1,5 +1,5 @@
 // The map page at `/`: static files from web/ and MapLibre GL JS from node_modules, all from this origin.
-// Files are read once, kept in memory (gzipped too) and served only from fixed allow-lists: no path from the URL
+// Files are read once, kept in memory (gzipped too, brotli on first ask) and served only from fixed allow-lists: no path from the URL
 // reaches the file system.
 import { readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import type http from 'node:http';
 import type { Route } from './route.js';
+import { MIN_COMPRESS_BYTES, encodeBody, negotiateEncoding, sendBody } from './compress.js';
+import { limits } from '../limits/settings.js';
 
 const WEB_DIR = fileURLToPath(new URL('../../web/', import.meta.url));
 const MAPLIBRE_DIR = join(dirname(createRequire(import.meta.url).resolve('maplibre-gl/package.json')), 'dist');
@@ -30,7 +32,7 @@ const CSP = [
   "style-src 'self' 'unsafe-inline'", "connect-src 'self'", "font-src 'self'", "object-src 'none'", "base-uri 'none'",
 ].join('; ');
 
-interface Asset { type: string; body: Buffer; gzip: Buffer; cache: string }
+interface Asset { type: string; body: Buffer; gzip: Buffer; br?: Buffer; cache: string }
 
 function load(dir: string, accept: RegExp, cache: string): Map<string, Asset> {
   const out = new Map<string, Asset>();
@@ -60,18 +62,14 @@ function getAssets() {
 }
 
 function serve(req: http.IncomingMessage, res: http.ServerResponse, a: Asset) {
-  const gz = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
-  const body = gz ? a.gzip : a.body;
-  res.writeHead(200, {
+  // brotli made on the first ask and kept with the file (gzip is made when the file is read)
+  if (limits().compression && a.body.length >= MIN_COMPRESS_BYTES && negotiateEncoding(req.headers['accept-encoding']) === 'br') a.br ??= encodeBody(a.body, 'br');
+  sendBody(req, res, 200, {
     'content-type': a.type ?? 'application/octet-stream',
-    'content-length': String(body.length),
     'cache-control': a.cache,
     'content-security-policy': CSP,
     'x-content-type-options': 'nosniff',
-    vary: 'accept-encoding',
-    ...(gz ? { 'content-encoding': 'gzip' } : {}),
-  });
-  res.end(req.method === 'HEAD' ? undefined : body);
+  }, a.body, { gzip: a.gzip, br: a.br });
 }
 
 export const webRoute: Route = async (req, res, { url }) => {

@@ -40,6 +40,8 @@ export interface LimitSettings {
   graphqlFastPath: boolean;
   /** The fast path runs queries compiled by graphql-jit; false: graphql-js `execute` on the cached document. */
   graphqlJit: boolean;
+  /** gzip / brotli by Accept-Encoding for GraphQL, OGC, tiles and web assets (src/http/compress.ts); false: identity. */
+  compression: boolean;
 }
 
 const MB = 1024 * 1024;
@@ -92,6 +94,7 @@ export function readLimits(env: NodeJS.ProcessEnv = process.env): LimitSettings 
     graphqlDocumentCache: num(env, 'AGGLOMERA_GRAPHQL_DOCUMENT_CACHE', 500),
     graphqlFastPath: bool(env, 'AGGLOMERA_GRAPHQL_FAST_PATH', true),
     graphqlJit: bool(env, 'AGGLOMERA_GRAPHQL_JIT', true),
+    compression: bool(env, 'AGGLOMERA_COMPRESSION', true),
   };
 }
 

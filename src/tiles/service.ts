@@ -1,7 +1,10 @@
 // Serving tiles: parameters checked, the year resolved, an ETag from the data and geometry versions (so a 304 needs
-// no tile work), the encoder picked by engine, and a small in-memory cache of recent tiles per database handle.
+// no tile work), the encoder picked by engine, and a small in-memory cache of recent tiles per database handle. A
+// cached tile keeps its gzip / brotli bytes beside the raw ones (filled on first ask), so it is compressed once per
+// data version.
 import { createHash } from 'node:crypto';
 import type { Db } from '../db/db.js';
+import { encodeBody, type Encoding } from '../http/compress.js';
 import { sql } from '../db/sql.js';
 import { fillMissingOutlines, mapVersions } from '../db/queries/outlines.js';
 import { encodeTile, type Encoder } from './encode.js';
@@ -16,6 +19,8 @@ export class TileError extends Error {
 export interface TileAnswer {
   /** empty when the tile has no feature (answered 204) */
   body: Buffer;
+  /** compressed variants of `body` kept with the cached tile (see `encodedTile`) */
+  encoded: Partial<Record<Encoding, Buffer>>;
   etag: string;
   year: number;
   layer: LayerName;
@@ -23,7 +28,8 @@ export interface TileAnswer {
 
 const MAX_CACHED = 512;
 
-interface DbState { geometryChecked: number; filling?: Promise<unknown>; tiles: Map<string, Buffer> }
+interface CachedTile { body: Buffer; encoded: Partial<Record<Encoding, Buffer>> }
+interface DbState { geometryChecked: number; filling?: Promise<unknown>; tiles: Map<string, CachedTile> }
 const state = new WeakMap<Db, DbState>();
 
 function stateOf(db: Db): DbState {
@@ -90,17 +96,23 @@ export async function getTile(
   const etag = `"${createHash('sha1').update(key).digest('base64url').slice(0, 22)}"`;
   const base = { etag, year, layer: req.layer };
   if (opts.ifNoneMatch && opts.ifNoneMatch.split(',').map((s) => s.trim().replace(/^W\//, '')).some((t) => t === etag || t === '*')) {
-    return { ...base, body: Buffer.alloc(0), notModified: true };
+    return { ...base, body: Buffer.alloc(0), encoded: {}, notModified: true };
   }
   const tiles = stateOf(db).tiles;
-  let body = tiles.get(key);
-  if (body) { tiles.delete(key); tiles.set(key, body); } else {
+  let cached = tiles.get(key);
+  if (cached) { tiles.delete(key); tiles.set(key, cached); } else {
     const { byYear } = await cityMetricsIndex(db, dataVersion);
-    body = await encodeTile(db, { layer: req.layer, tile: req.tile, year, metrics: byYear.get(year)! }, encoder);
-    tiles.set(key, body);
+    cached = { body: await encodeTile(db, { layer: req.layer, tile: req.tile, year, metrics: byYear.get(year)! }, encoder), encoded: {} };
+    tiles.set(key, cached);
     if (tiles.size > MAX_CACHED) tiles.delete(tiles.keys().next().value!);
   }
-  return { ...base, body, notModified: false };
+  return { ...base, body: cached.body, encoded: cached.encoded, notModified: false };
+}
+
+/** The tile's bytes in `enc`, compressed on the first ask and kept with the cached tile (same data version). */
+export function encodedTile(t: TileAnswer, enc: Encoding): Buffer {
+  if (enc === 'identity') return t.body;
+  return (t.encoded[enc] ??= encodeBody(t.body, enc));
 }
 
 /** Extent of the stored outlines (lon/lat) and a centre point inside it. */
