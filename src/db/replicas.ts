@@ -69,7 +69,8 @@ class Replica {
   }
 
   markDown(e: unknown) {
-    if (this.isUp) bump(replicaCounts.down, this.label);
+    if (!this.isUp) return; // other reads in flight when it went away: one outage, one backoff step
+    bump(replicaCounts.down, this.label);
     this.downUntil = Date.now() + this.backoff;
     this.backoff = Math.min(this.backoff * 2, BACKOFF_MAX_MS);
     this.version = -1; this.lsn = -1; // a replica that comes back may have been rebuilt from an older backup
