@@ -2,7 +2,8 @@
 import 'reflect-metadata';
 import { buildSchema } from 'type-graphql';
 import type { GraphQLSchema } from 'graphql';
-import { openDb, type Db, type DbConfig } from './db/db.js';
+import { openDb, openReplicaDb, type Db, type DbConfig } from './db/db.js';
+import { routeReads } from './db/replicas.js';
 import { migrate } from './db/migrate.js';
 import { ensureDemoData } from './db/seed.js';
 import { fillMissingOutlines } from './db/queries/outlines.js';
@@ -33,5 +34,16 @@ export async function openStore(cfg: DbConfig & { demoSeed?: number; loadDemo?: 
     await db.close().catch(() => undefined); // and so the embedded folder's lock
     throw e;
   }
+  // replicas only after migrating and seeding on the primary: a lagging standby must not answer the migrator
+  if (cfg.databaseUrl && cfg.replicaUrls?.length) {
+    const replicas = cfg.replicaUrls.map((url) => ({ label: replicaLabel(url), db: openReplicaDb(url, cfg) }));
+    cfg.log?.(`read replicas: ${replicas.map((r) => r.label).join(', ')}`);
+    return routeReads(db, replicas);
+  }
   return db;
+}
+
+/** host:port/db of a replica URL (no credentials) for logs and metric labels. */
+function replicaLabel(url: string): string {
+  try { const u = new URL(url); return `${u.hostname}:${u.port || 5432}${u.pathname}`; } catch { return 'replica'; }
 }

@@ -12,6 +12,8 @@ export interface Config {
   loadDemo: boolean;
   /** PostgreSQL statement_timeout of every pooled connection, ms (AGGLOMERA_STATEMENT_TIMEOUT_MS; 0 = none). */
   statementTimeoutMs: number;
+  /** Streaming replicas for reads (DATABASE_REPLICA_URLS, comma-separated; PostgreSQL only). */
+  replicaUrls: string[];
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -25,6 +27,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port,
     statementTimeoutMs,
     databaseUrl: env.DATABASE_URL || undefined,
+    replicaUrls: (env.DATABASE_REPLICA_URLS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     dataDir: path.resolve(env.AGGLOMERA_DATA_DIR ?? '.data/pglite'),
     demoSeed,
     loadDemo: (env.AGGLOMERA_LOAD_DEMO ?? 'true') !== 'false',

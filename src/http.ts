@@ -2,6 +2,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Db } from './db/db.js';
+import { MIN_VERSION_HEADER, minVersionHeader, withMinVersion } from './db/replicas.js';
 import { graphqlRoute } from './http/graphql-route.js';
 import { graphiqlRoute } from './http/graphiql-route.js';
 import { ogcRoute } from './http/ogc-route.js';
@@ -51,7 +52,9 @@ export async function startHttp(db: Db, port: number): Promise<RunningServer> {
       if (cors(req, res, settings) || await capBody(req, res, url, settings)) return;
       const principal = await authenticate(req, res, url, keys, settings);
       if (!principal) return; // answered 401 / 403
-      for (const m of modules) if (await m.route(req, res, { db, url, origin, principal })) return;
+      // read-your-writes across processes: the caller's last written data version bounds where its reads may go
+      const reqDb = withMinVersion(db, minVersionHeader(req.headers[MIN_VERSION_HEADER]));
+      for (const m of modules) if (await m.route(req, res, { db: reqDb, url, origin, principal })) return;
       send(res, 404, 'text/plain', 'not found; GraphQL is at /graphql\n');
     } catch (e) {
       logger.error({ err: e, path: req.url }, 'request failed');

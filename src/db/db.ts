@@ -172,6 +172,18 @@ export interface DbConfig {
   poolSize?: number;
   /** PostgreSQL only: statements running longer are cancelled by the server (statement_timeout); absent or 0 → none. */
   statementTimeoutMs?: number;
+  /** PostgreSQL only: streaming replicas that answer plain reads (DATABASE_REPLICA_URLS; src/db/replicas.ts). */
+  replicaUrls?: string[];
+}
+
+/** A replica's pool (src/db/replicas.ts): connects lazily (a standby that is down at start is retried later) and
+ *  gives up connecting after a few seconds so a dead host turns into a fallback to the primary, not a hang. */
+export function openReplicaDb(url: string, cfg: Pick<DbConfig, 'poolSize' | 'statementTimeoutMs'>): Db {
+  const pool = new pg.Pool({ connectionString: url, max: cfg.poolSize ?? 10, connectionTimeoutMillis: 3000,
+    ...(cfg.statementTimeoutMs ? { statement_timeout: cfg.statementTimeoutMs } : {}),
+    ...(process.env.PGOPTIONS ? {} : { options: '-c jit=off' }) });
+  pool.on('error', (e) => { lastPoolError = e.message; });
+  return new PgDb(pool);
 }
 
 export async function openDb(cfg: DbConfig): Promise<Db> {

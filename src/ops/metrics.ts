@@ -1,6 +1,7 @@
 // Prometheus metrics (prom-client) on one registry: HTTP requests by route and status, latency histogram, estimate
 // jobs by state (from the store: every process's jobs) and this process's pool, plus Node's process metrics.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { replicaCounts } from '../db/replicas.js';
 
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry, prefix: 'agglomera_' });
@@ -60,3 +61,25 @@ export function routeLabel(pathname: string, status: number): string {
   const seg = /^\/([a-z][a-z0-9_-]{0,30})/i.exec(pathname)?.[1];
   return seg ? `/${seg.toLowerCase()}` : '/';
 }
+
+// Read routing (src/db/replicas.ts): counts kept there, read at scrape time.
+new Counter({
+  name: 'agglomera_db_reads_total', help: 'Plain reads of request handles, by the server that answered (primary or a replica)',
+  labelNames: ['target'] as const, registers: [registry],
+  collect() { this.reset(); for (const [k, v] of replicaCounts.reads) this.inc({ target: k }, v); },
+});
+new Counter({
+  name: 'agglomera_db_replica_fallbacks_total', help: 'Reads that went to the primary although replicas are configured: lag (no replica had the required data version / WAL yet) or error (a replica failed; retried on the primary)',
+  labelNames: ['reason'] as const, registers: [registry],
+  collect() { this.reset(); this.inc({ reason: 'lag' }, replicaCounts.fallbacks.lag); this.inc({ reason: 'error' }, replicaCounts.fallbacks.error); },
+});
+new Counter({
+  name: 'agglomera_db_replica_down_total', help: 'Times a replica was marked down after a connection error (re-probed after a backoff)',
+  labelNames: ['replica'] as const, registers: [registry],
+  collect() { this.reset(); for (const [k, v] of replicaCounts.down) this.inc({ replica: k }, v); },
+});
+new Gauge({
+  name: 'agglomera_db_replica_up', help: 'Replica state: 1 used for reads, 0 marked down',
+  labelNames: ['replica'] as const, registers: [registry],
+  collect() { for (const [k, v] of replicaCounts.up) this.set({ replica: k }, v); },
+});
