@@ -1,5 +1,6 @@
 // `npm start`: GraphQL on PORT (default 4000) over the embedded database, or DATABASE_URL when set; estimate jobs in
-// this process's worker threads, or through the BullMQ queue shared by every process when REDIS_URL is set.
+// this process's worker threads, or through the BullMQ queue shared by every process when REDIS_URL is set. With
+// AGGLOMERA_RUN_JOBS=false it runs no job at all (it stores and queues them): `agglomera worker` processes do.
 // SIGTERM / SIGINT: stop accepting, drain in-flight requests (AGGLOMERA_DRAIN_SECONDS), stop the job workers, close
 // the database, exit 0.
 import { openStore } from './app.js';
@@ -36,13 +37,17 @@ if (!cfg.databaseUrl) {
   log(`admin channel: ${channel.socket} (CLI commands on this store run in this server)`);
 }
 const jobs = jobManager(db);
-if (process.env.AGGLOMERA_RUN_JOBS !== 'false') await jobs.start();
+await jobs.start(); // with AGGLOMERA_RUN_JOBS=false: only the queue to add to (Redis), no worker, sweep or polling
+if (!jobs.runsJobs) {
+  if (cfg.databaseUrl) log(`estimate jobs: none run here (AGGLOMERA_RUN_JOBS=false); submitted ones wait for an 'agglomera worker' (${jobs.mode === 'redis' ? 'BullMQ queue' : 'table polling'})`);
+  else logger.warn('estimate jobs: none run here (AGGLOMERA_RUN_JOBS=false), and on the embedded database no other process can run them: submitted jobs stay QUEUED until a start without that setting');
+}
 setJobSource(async () => ({ store: await jobCounts(db), local: jobs.load }));
 const server = await startHttp(db, cfg.port);
 await heldLock(cfg.dataDir)?.update({ port: Number(new URL(server.url).port) });
 log(accessLine());
 const banner = startupBanner(cfg, server.origin, limits());
-logger.info({ url: server.url, ...banner.fields, jobs: jobs.mode, worker: jobs.worker }, banner.message);
+logger.info({ url: server.url, ...banner.fields, jobs: jobs.mode, runJobs: jobs.runsJobs, worker: jobs.worker }, banner.message);
 // the IDE's bundle (cached per install) is made ready in the background, so the first browser visit is quick
 graphiqlAssets().then(() => log(`GraphQL IDE ready at ${server.url} (open it in a browser)`), (e) => log(`GraphQL IDE unavailable: ${(e as Error).message}`));
 

@@ -20,6 +20,7 @@ commands:
   keys       API keys: create --name N --role reader|analyst|admin, list, revoke <id|prefix>
   import     import boundaries, city-years, firms or firm-years from a file (see 'agglomera import --help')
   composite  define a composite index of stored variables (entropy / equal weights); composite list; composite drop NAME
+  worker     run estimate jobs from the queue without serving HTTP (PostgreSQL; see 'agglomera worker --help')
 
 Run 'agglomera <command> --help' for the options of a command.
 Commands that use the embedded store run inside the server when one is running on it (see README, "One writer").
@@ -61,6 +62,8 @@ export async function dispatch(argv: string[]): Promise<number> {
       return (await import('./study.js')).runStudyCli(rest);
     case 'composite':
       return (await import('./composite.js')).runComposite(rest);
+    case 'worker':
+      return (await import('./worker.js')).runWorker(rest);
     default:
       throw new UsageError(`unknown command '${cmd}'\n${await usage()}`);
   }

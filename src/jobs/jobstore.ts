@@ -99,6 +99,20 @@ export async function claimJob(db: Db, id: string, worker: string): Promise<JobR
   return r ? fromRow(r) : null;
 }
 
+/**
+ * The oldest QUEUED job nobody holds → RUNNING for this worker, in one statement: `FOR UPDATE SKIP LOCKED` lets two
+ * pollers pass each other instead of waiting, and the outer `status = 'QUEUED'` re-check means a job cancelled
+ * meanwhile is not taken. null when there is none.
+ */
+export async function claimNext(db: Db, worker: string): Promise<JobRow | null> {
+  const [r] = await db.query(sql`
+    UPDATE estimate_job SET status = 'RUNNING', attempts = attempts + 1, worker = ${worker}, started_at = now(), heartbeat_at = now()
+    WHERE id = (SELECT id FROM estimate_job WHERE status = 'QUEUED' AND worker IS NULL ORDER BY submitted_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
+      AND status = 'QUEUED' AND worker IS NULL
+    RETURNING ${COLS}`);
+  return r ? fromRow(r) : null;
+}
+
 export async function setProgress(db: Db, id: string, worker: string, progress: number): Promise<void> {
   await db.query(sql`UPDATE estimate_job SET progress = ${progress}, heartbeat_at = now() WHERE id = ${id} AND status = 'RUNNING' AND worker = ${worker}`);
 }

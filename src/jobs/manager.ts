@@ -1,15 +1,18 @@
 // Durable background estimates: submit → a row in estimate_job (QUEUED) → a worker claims it (RUNNING) → DONE /
-// FAILED / CANCELLED with the result or error in the row. Without REDIS_URL this process runs its own jobs through
-// the worker-thread pool; with it, jobs go through a BullMQ queue that every process serves (queue.ts). Results are
-// cached in estimate_result by the hash of the request and the data version. Each process heartbeats the jobs it
-// holds; a sweep re-queues (or, past AGGLOMERA_JOB_MAX_ATTEMPTS, fails) the jobs of a process that stopped.
+// FAILED / CANCELLED with the result or error in the row. With REDIS_URL, jobs go through a BullMQ queue that every
+// job-running process serves (queue.ts). Without it, a process that runs jobs keeps the ones submitted to it (its
+// worker-thread pool) and polls the table for QUEUED jobs nobody holds (those of a process started with
+// AGGLOMERA_RUN_JOBS=false, of `agglomera worker`'s peers that stopped): one conditional claim per job, so two
+// processes never run one. A process with runJobs false only writes jobs (and, with Redis, queues their ids).
+// Results are cached in estimate_result by the hash of the request and the data version. Each process heartbeats the
+// jobs it holds; a sweep re-queues (or, past AGGLOMERA_JOB_MAX_ATTEMPTS, fails) the jobs of a process that stopped.
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import type { Db } from '../db/db.js';
 import { EstimationInputError } from '../estimation/result.js';
 import { AnalysisInputError, cacheKey, checkRequest, prepareEstimate, requestPath, type AnalysisRequest, type AnalysisResult } from './analysis.js';
 import {
-  cachedResult, cancelJob, claimJob, finishJob, getJob, heartbeat, insertJob, isStudyRequest, jsonText, listJobs, recoverStale, releaseHeld, setProgress, statusOf, storeResult,
+  cachedResult, cancelJob, claimJob, claimNext, finishJob, getJob, heartbeat, insertJob, isStudyRequest, jsonText, listJobs, recoverStale, releaseHeld, setProgress, statusOf, storeResult,
   type Job, type StudyRequest, type JobError, type JobRow, type JobStatus,
 } from './jobstore.js';
 import { checkSize, LimitError, LIMIT_SETTINGS, readLimits, timeLimitMessage, type EstimateLimits } from './limits.js';
@@ -36,6 +39,11 @@ export interface JobManagerOptions {
   pollMs?: number;
   /** estimate bounds; absent → read from the environment at each job */
   limits?: EstimateLimits;
+  /** false: this process never runs a job (no BullMQ worker, no table polling, no sweep); it only submits
+   *  (AGGLOMERA_RUN_JOBS, default true) */
+  runJobs?: boolean;
+  /** a job was claimed here / reached its end here (the worker command logs them) */
+  onJob?: (e: { event: 'claimed' | 'finished'; id: string; status?: JobStatus; attempt: number }) => void;
 }
 
 export function jobOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): JobManagerOptions {
@@ -46,11 +54,15 @@ export function jobOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): JobMana
     if (!Number.isFinite(v) || v <= 0) throw new Error(`${name} must be a positive number, got "${raw}"`);
     return v;
   };
+  const run = (env.AGGLOMERA_RUN_JOBS ?? 'true').trim().toLowerCase();
+  if (run !== 'true' && run !== 'false') throw new Error(`AGGLOMERA_RUN_JOBS must be true or false, got "${env.AGGLOMERA_RUN_JOBS}"`);
   return {
     redisUrl: env.REDIS_URL || undefined,
     queuePrefix: env.AGGLOMERA_QUEUE_PREFIX || undefined,
     maxAttempts: num('AGGLOMERA_JOB_MAX_ATTEMPTS', 2),
     staleSeconds: num('AGGLOMERA_JOB_STALE_SECONDS', 30),
+    pollMs: num('AGGLOMERA_JOB_POLL_MS', 1000),
+    runJobs: run === 'true',
   };
 }
 
@@ -69,6 +81,10 @@ export class JobManager {
   private timers: NodeJS.Timeout[] = [];
   private started?: Promise<void>;
   private closed = false;
+  /** stopping: take no new job, let the ones in hand finish (drain) */
+  private draining = false;
+  private polling?: Promise<void>;
+  private pollAgain = false;
   readonly maxAttempts: number;
   readonly staleSeconds: number;
 
@@ -82,6 +98,11 @@ export class JobManager {
   }
 
   get mode(): 'local' | 'redis' { return this.opts.redisUrl ? 'redis' : 'local'; }
+  /** whether this process runs jobs at all (AGGLOMERA_RUN_JOBS) */
+  get runsJobs(): boolean { return this.opts.runJobs ?? true; }
+  /** the holder written on a new job: this process when it runs its own (no Redis), else nobody */
+  private get newHolder(): string | null { return this.queue || !this.runsJobs ? null : this.worker; }
+  private get poolSize(): number { return this.pool.size; }
   private limits(): EstimateLimits { return this.opts.limits ?? readLimits(); }
 
   /** Starts the queue worker, the heartbeat and the sweep; recovers interrupted jobs. Idempotent. */
@@ -89,23 +110,53 @@ export class JobManager {
     this.started ??= (async () => {
       if (this.opts.redisUrl) {
         const { JobQueue } = await import('./queue.js');
-        this.queue = new JobQueue(this.opts.redisUrl, this.pool.size, (id) => this.execute(id), this.opts.queuePrefix);
+        // a submit-only process opens the queue without a BullMQ worker: it never takes a job off it
+        this.queue = new JobQueue(this.opts.redisUrl, this.runsJobs ? this.pool.size : 0, (id) => this.execute(id), this.opts.queuePrefix);
         await this.queue.ready();
       }
+      if (!this.runsJobs) return; // no heartbeat (it holds nothing), no sweep, no polling
       // the embedded database has one process by construction: what nobody heartbeated for a few seconds is an orphan
       await this.sweep(this.db.kind === 'embedded' ? Math.min(5, this.staleSeconds) : this.staleSeconds);
       const poll = this.opts.pollMs ?? 1000;
       this.timers.push(setInterval(() => void this.tick().catch(() => undefined), poll).unref());
       this.timers.push(setInterval(() => void this.sweep(this.staleSeconds).catch(() => undefined), Math.max(1000, this.staleSeconds * 500)).unref());
+      if (!this.queue) {
+        this.timers.push(setInterval(() => this.pollTable(), poll).unref());
+        this.pollTable();
+      }
     })();
     return this.started;
   }
 
   /** Re-queues or fails the jobs of processes that stopped heartbeating. */
   async sweep(staleSeconds: number): Promise<{ requeued: string[]; failed: string[] }> {
-    const r = await recoverStale(this.db, { staleSeconds, maxAttempts: this.maxAttempts, worker: this.queue ? null : this.worker, except: this.worker });
-    for (const id of r.requeued) await this.dispatch(id, (await getJob(this.db, id))?.attempts ?? 0);
+    // re-queued jobs are held by nobody: the shared queue or the table poll of any job-running process takes them
+    const r = await recoverStale(this.db, { staleSeconds, maxAttempts: this.maxAttempts, worker: null, except: this.worker });
+    if (this.queue) for (const id of r.requeued) await this.queue.add(id, (await getJob(this.db, id))?.attempts ?? 0);
+    else if (r.requeued.length && this.runsJobs) this.pollTable();
     return r;
+  }
+
+  /**
+   * Without Redis: claims QUEUED jobs nobody holds (oldest first, `FOR UPDATE SKIP LOCKED`) while this process has a
+   * free slot. One poll at a time; a call during a poll makes it look once more.
+   */
+  private pollTable(): void {
+    if (this.queue || !this.runsJobs || this.closed || this.draining) return;
+    if (this.polling) { this.pollAgain = true; return; }
+    this.polling = (async () => {
+      do {
+        this.pollAgain = false;
+        while (!this.closed && !this.draining && this.localBusy < this.poolSize) {
+          const row = await claimNext(this.db, this.worker).catch(() => null);
+          if (!row) break;
+          this.localBusy++;
+          const p = this.runClaimed(row);
+          this.executing.add(p);
+          void p.finally(() => { this.executing.delete(p); this.localBusy--; this.pumpLocal(); this.pollTable(); });
+        }
+      } while (this.pollAgain && !this.closed && !this.draining);
+    })().finally(() => { this.polling = undefined; });
   }
 
   /** Heartbeat of the jobs held here; jobs cancelled elsewhere (another process's cancelJob) stop here. */
@@ -120,16 +171,18 @@ export class JobManager {
     }
   }
 
+  /** A new job: onto the shared queue, or this process's own line when it holds it; a submit-only process without
+   *  Redis leaves it in the table for the job-running processes' polls. */
   private async dispatch(id: string, attempts: number) {
     if (this.queue) await this.queue.add(id, attempts);
-    else {
+    else if (this.runsJobs) {
       this.localQueue.push(id);
       this.pumpLocal();
     }
   }
 
   private pumpLocal() {
-    while (!this.closed && this.localBusy < this.pool.size && this.localQueue.length) {
+    while (!this.closed && !this.draining && this.localBusy < this.pool.size && this.localQueue.length) {
       const id = this.localQueue.shift()!;
       this.localBusy++;
       void this.execute(id).finally(() => { this.localBusy--; this.pumpLocal(); });
@@ -141,7 +194,7 @@ export class JobManager {
     checkRequest(req);
     await this.start();
     const { key, dataVersion } = await cacheKey(this.db, req);
-    const row = await insertJob(this.db, { id: randomUUID(), request: req, cacheKey: key, dataVersion, ownerKeyId, worker: this.queue ? null : this.worker });
+    const row = await insertJob(this.db, { id: randomUUID(), request: req, cacheKey: key, dataVersion, ownerKeyId, worker: this.newHolder });
     await this.dispatch(row.id, 0);
     return view(row);
   }
@@ -151,7 +204,7 @@ export class JobManager {
     parseStudy(study);
     await this.start();
     const { key, dataVersion } = await studyCacheKey(this.db, study);
-    const row = await insertJob(this.db, { id: randomUUID(), request: { kind: 'study', study }, cacheKey: key, dataVersion, ownerKeyId, worker: this.queue ? null : this.worker });
+    const row = await insertJob(this.db, { id: randomUUID(), request: { kind: 'study', study }, cacheKey: key, dataVersion, ownerKeyId, worker: this.newHolder });
     await this.dispatch(row.id, 0);
     return view(row);
   }
@@ -184,9 +237,21 @@ export class JobManager {
   }
 
   private async claimAndRun(id: string): Promise<void> {
-    if (this.closed) return;
+    if (this.closed || !this.runsJobs) return;
+    if (this.draining) {
+      // BullMQ handed over a job while this process stops taking any: put its id back for another process
+      if (this.queue) { const j = await getJob(this.db, id).catch(() => null); if (j?.status === 'QUEUED') await this.queue.add(id, j.attempts, `-d${Date.now()}`).catch(() => undefined); }
+      return;
+    }
     const row = await claimJob(this.db, id, this.worker).catch(() => null);
     if (!row) return;
+    return this.runClaimed(row);
+  }
+
+  /** Runs a job this process has claimed (RUNNING, held here) to its end. Never throws. */
+  private async runClaimed(row: JobRow): Promise<void> {
+    const id = row.id;
+    this.opts.onJob?.({ event: 'claimed', id, attempt: row.attempts });
     let resolveSettled!: () => void;
     this.settled.set(id, new Promise<void>((r) => { resolveSettled = r; }));
     const run: Running = {};
@@ -213,6 +278,10 @@ export class JobManager {
       this.running.delete(id);
       this.settled.delete(id);
       resolveSettled();
+      if (this.opts.onJob) {
+        const end = await getJob(this.db, id).catch(() => null);
+        this.opts.onJob({ event: 'finished', id, status: end?.status, attempt: row.attempts });
+      }
     }
   }
 
@@ -304,6 +373,21 @@ export class JobManager {
   }
 
   /**
+   * Stops taking jobs and waits up to `ms` for the ones running here to end; then close() stops and hands back what
+   * is left. The `agglomera worker` command's SIGTERM.
+   */
+  async drain(ms: number): Promise<{ finished: boolean }> {
+    this.draining = true;
+    const closingWorker = this.queue?.closeWorker(); // BullMQ: no new job; resolves when its processors end
+    const all = Promise.all([...this.executing, closingWorker]).then(() => true);
+    let timer: NodeJS.Timeout | undefined;
+    const finished = await Promise.race([all, new Promise<boolean>((r) => { timer = setTimeout(() => r(false), ms); })]);
+    clearTimeout(timer);
+    await this.close();
+    return { finished };
+  }
+
+  /**
    * Stops taking jobs. Jobs held here (queued locally or running) are stopped and handed back: QUEUED, the attempt
    * not counted, free for the next process (at once with the shared queue; at the next start or sweep otherwise).
    */
@@ -318,6 +402,8 @@ export class JobManager {
     // BullMQ's worker waits for its processors, which end at once now (closed): then nothing here is claiming
     await this.queue?.closeWorker();
     await Promise.all([...this.executing]);
+    await this.polling;
+    await Promise.all([...this.executing]); // a claim the poll had in flight
     const released = await releaseHeld(this.db, this.worker);
     if (this.queue) {
       for (const j of released) await this.queue.add(j.id, j.attempts, `-r${Date.now()}`).catch(() => undefined);
