@@ -3,8 +3,8 @@
 // over HTTP, alternating run by run (median of PEERS_RUNS, default 20, after one warm-up each); statements per request
 // counted inside each server process (bench/peers-count.mjs). Then two load tests against each (autocannon, loopback):
 // all cities × 20 years at 50 connections and the one-city query at 200 connections, PEERS_LOAD_SECONDS each.
-// Sides: PostGraphile; Agglomera on PostgreSQL as shipped (response cache on); the same with AGGLOMERA_RESPONSE_CACHE=false
-// (every answer computed); Agglomera on its embedded PGlite store (same demo seed). The goals of issues 20 and 21 are
+// Sides: PostGraphile; Agglomera on PostgreSQL with its response cache on (AGGLOMERA_RESPONSE_CACHE=true); the same
+// as shipped, cache off (every answer computed); Agglomera on its embedded PGlite store, cache on (same demo seed). The goals of issues 20 and 21 are
 // printed at the end as `goal …: met | NOT MET (measured)`. Queries and method follow ../shared/peers/graphql/compare.mjs.
 //
 // Usage: BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/<db loaded by Agglomera> npm run bench -- peers
@@ -32,7 +32,7 @@ const RUNS = Number(process.env.PEERS_RUNS ?? 20);
 const LOAD_SECONDS = Number(process.env.PEERS_LOAD_SECONDS ?? 20);
 const CONNECTIONS = Number(process.env.PEERS_CONNECTIONS ?? 200);
 const HEAVY_CONNECTIONS = Number(process.env.PEERS_HEAVY_CONNECTIONS ?? 50);
-// a fourth server over the same PostgreSQL database with AGGLOMERA_RESPONSE_CACHE=false: the answers computed every time
+// a fourth server over the same PostgreSQL database as shipped (AGGLOMERA_RESPONSE_CACHE=false): every answer computed
 const UNCACHED = process.env.PEERS_UNCACHED !== 'false';
 const EMBEDDED = process.env.PEERS_EMBEDDED !== 'false';
 const [AGG_PORT, EMB_PORT, PGL_PORT, UNC_PORT = PGL_PORT + 1] = (process.env.PEERS_PORTS ?? '4630,4631,4639,4632').split(',').map(Number);
@@ -130,9 +130,10 @@ interface Side { label: string; srv: ServerProc; peer: boolean; key: 'pg' | 'unc
 // Default limits: the nested firms query costs 27,380 on the demo store (costs follow the data, src/limits/cost.ts).
 const quiet = { AGGLOMERA_LOG_LEVEL: 'warn', AGGLOMERA_RUN_JOBS: 'false' };
 const preload = ['./bench/peers-count.mjs'];
+const cached = { ...quiet, AGGLOMERA_RESPONSE_CACHE: 'true' };
 console.log(`peers: starting Agglomera (PostgreSQL :${AGG_PORT}${UNCACHED ? `, PostgreSQL without the response cache :${UNC_PORT}` : ''}${EMBEDDED ? `, embedded :${EMB_PORT}` : ''}) and PostGraphile (:${PGL_PORT})`);
 // Agglomera first: on an empty database it migrates and loads the demo, which PostGraphile then introspects.
-const agg = await startServer({ port: AGG_PORT, databaseUrl: pgUrl, env: quiet, preload, ipc: true });
+const agg = await startServer({ port: AGG_PORT, databaseUrl: pgUrl, env: cached, preload, ipc: true });
 // Fresh planner statistics for both (a store loaded before Agglomera analysed after loading, on a server without
 // autovacuum, has none: its estimates then pick poor plans and pass jit_above_cost for every nested query).
 {
@@ -146,14 +147,14 @@ const stops: ServerProc[] = [agg];
 try {
   const pgl = await startServer({ port: PGL_PORT, databaseUrl: pgUrl, script: 'bench/peers-postgraphile.ts', preload, ipc: true, probe: '{ __typename }' });
   stops.push(pgl);
-  sides.push({ label: 'PostGraphile', srv: pgl, peer: true, key: 'pg' }, { label: 'Agglomera', srv: agg, peer: false, key: 'pg' });
+  sides.push({ label: 'PostGraphile', srv: pgl, peer: true, key: 'pg' }, { label: 'Agglomera, cache on', srv: agg, peer: false, key: 'pg' });
   if (UNCACHED) {
     const unc = await startServer({ port: UNC_PORT, databaseUrl: pgUrl, env: { ...quiet, AGGLOMERA_RESPONSE_CACHE: 'false' }, preload, ipc: true });
     stops.push(unc);
     sides.push({ label: 'Agglomera, cache off', srv: unc, peer: false, key: 'uncached' });
   }
   if (EMBEDDED) {
-    const emb = await startServer({ port: EMB_PORT, dataDir: DATA_DIR, env: quiet, preload, ipc: true });
+    const emb = await startServer({ port: EMB_PORT, dataDir: DATA_DIR, env: cached, preload, ipc: true });
     stops.push(emb);
     sides.push({ label: 'Agglomera embedded', srv: emb, peer: false, key: 'embedded' });
   }

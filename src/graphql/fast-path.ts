@@ -8,7 +8,10 @@
 // (test/graphql-fast-path.test.ts).
 import type http from 'node:http';
 import type { GraphQLSchema } from 'graphql';
-import { hasRole } from '../auth/roles.js';
+import { effectiveRole, hasRole } from '../auth/roles.js';
+import { ResponseCache, etagOf, type CachedAnswer } from '../cache/response-cache.js';
+import { isCacheable } from '../cache/cacheable.js';
+import { versionBarrier } from '../cache/version-barrier.js';
 import { byteSizeOver, cachedCost, endBudget, responseSizeRefusal, serialiseResult, startBudget, timeoutError } from '../limits/graphql.js';
 import type { LimitSettings } from '../limits/settings.js';
 import { storeStatsOrNull } from '../limits/stats.js';
@@ -37,12 +40,15 @@ export const isJsonContentType = (ct: string | undefined) => !!ct && /^\s*applic
 
 export class FastPath {
   readonly cache: DocumentCache;
+  /** whole answers by data version (AGGLOMERA_RESPONSE_CACHE); null when off */
+  readonly responses: ResponseCache | null;
   /** Requests answered here (the rest went to Apollo): for tests and benchmarks. */
   answered = 0;
 
   constructor(private readonly schema: GraphQLSchema, private readonly settings: () => LimitSettings) {
     const s = settings();
     this.cache = new DocumentCache(schema, s.graphqlDocumentCache, s.graphqlJit);
+    this.responses = s.responseCache ? new ResponseCache(s.responseCacheBytes) : null;
   }
 
   /** Answers the request and returns true, or returns false (nothing sent) for Apollo to answer it. */
@@ -55,6 +61,19 @@ export class FastPath {
     const op = this.cache.operation(doc, body.operationName ?? undefined);
     if (!op) return false;
     const variables = body.variables ?? undefined;
+    const t0 = performance.now();
+    let key: string | null = null;
+    let version = 0;
+    if (this.responses && isCacheable(op)) {
+      version = await versionBarrier(db).read();
+      key = ResponseCache.key({ query: body.query, operationName: body.operationName, variables, role: effectiveRole(principal), version });
+      const hit = this.responses.get(key);
+      if (hit) {
+        this.sendCached(req, res, hit, principal.role === null, 'hit', t0);
+        this.answered++;
+        return true;
+      }
+    }
     const stats = await storeStatsOrNull(db);
     let cost: number;
     try { cost = cachedCost(this.schema, doc.document!, variables, op.name, stats); } catch { return false; }
@@ -95,8 +114,37 @@ export class FastPath {
     head.headers.set('cache-control', 'no-store');
     if (!head.headers.has('content-type')) head.headers.set('content-type', contentType);
     const ct = head.headers.get('content-type');
-    sendBody(req, res, legacyJsonStatus(status, ct, out), Object.fromEntries(head.headers), out);
+    const finalStatus = legacyJsonStatus(status, ct, out);
+    if (key && finalStatus === 200 && !errors?.length) {
+      const bodyBytes = Buffer.from(out);
+      const entry: CachedAnswer = { body: bodyBytes, headers: Object.fromEntries(head.headers), etag: etagOf(bodyBytes), version };
+      this.responses!.set(key, entry);
+      this.sendCached(req, res, entry, principal.role === null, 'miss', t0);
+      this.answered++;
+      return true;
+    }
+    sendBody(req, res, finalStatus, Object.fromEntries(head.headers), out);
     this.answered++;
     return true;
+  }
+
+  /** A kept answer (or one just computed and kept): validators, shared-cache rules, 304 when the client has it. */
+  private sendCached(req: http.IncomingMessage, res: http.ServerResponse, e: CachedAnswer, anonymous: boolean, how: 'hit' | 'miss', t0: number) {
+    const headers: Record<string, string> = {
+      ...e.headers,
+      etag: e.etag,
+      // revalidate every time (no stale answer from a shared cache); keyed callers' answers are theirs alone
+      'cache-control': anonymous ? 'public, no-cache' : 'private, no-cache',
+      'server-timing': `cache;desc=${how}, app;dur=${(performance.now() - t0).toFixed(2)}`,
+      'x-agglomera-data-version': String(e.version),
+    };
+    const inm = req.headers['if-none-match'];
+    if (inm && inm.split(',').some((t) => t.trim().replace(/^W\//, '') === e.etag)) {
+      delete headers['content-type'];
+      res.writeHead(304, headers);
+      res.end();
+      return;
+    }
+    sendBody(req, res, 200, headers, e.body);
   }
 }

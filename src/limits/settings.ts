@@ -42,6 +42,10 @@ export interface LimitSettings {
   graphqlJit: boolean;
   /** gzip / brotli by Accept-Encoding for GraphQL, OGC, tiles and web assets (src/http/compress.ts); false: identity. */
   compression: boolean;
+  /** Whole GraphQL answers kept per (query, variables, role, data version) (src/cache/); false: computed every time. */
+  responseCache: boolean;
+  /** Bytes the response cache may hold (least recently used answers go first). */
+  responseCacheBytes: number;
 }
 
 const MB = 1024 * 1024;
@@ -95,6 +99,8 @@ export function readLimits(env: NodeJS.ProcessEnv = process.env): LimitSettings 
     graphqlFastPath: bool(env, 'AGGLOMERA_GRAPHQL_FAST_PATH', true),
     graphqlJit: bool(env, 'AGGLOMERA_GRAPHQL_JIT', true),
     compression: bool(env, 'AGGLOMERA_COMPRESSION', true),
+    responseCache: bool(env, 'AGGLOMERA_RESPONSE_CACHE', false),
+    responseCacheBytes: num(env, 'AGGLOMERA_RESPONSE_CACHE_MB', 64, { integer: false, scale: MB }),
   };
 }
 

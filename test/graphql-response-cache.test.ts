@@ -1,0 +1,112 @@
+// The GraphQL response cache (AGGLOMERA_RESPONSE_CACHE, src/cache/): a repeated query is served from the cache with
+// the same bytes, ETag / If-None-Match → 304, and a write between two identical queries — by this process or by
+// another connection to the store — gives the new data, never the kept answer. Both databases.
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from '../src/db/sql.js';
+import { startHttp, type RunningServer } from '../src/http.js';
+import { readLimits, setLimits } from '../src/limits/settings.js';
+import { dbKind, getStore } from './helpers/store.js';
+
+const defaults = readLimits({});
+let server: RunningServer;
+let city = '';
+let gdp0 = 0;
+
+const Q = (code: string) => `{ city(code: "${code}") { code metrics(years: [2019]) { gdp } } }`;
+
+beforeAll(async () => {
+  const { db } = await getStore();
+  setLimits({ ...defaults, responseCache: true });
+  server = await startHttp(db, 0);
+  setLimits(defaults);
+  const [r] = await db.query<{ code: string; gdp: number }>(sql`SELECT city_code::text AS code, gdp FROM city_year WHERE year = 2019 AND gdp IS NOT NULL ORDER BY city_code LIMIT 1`);
+  city = r.code;
+  gdp0 = Number(r.gdp);
+}, 120_000);
+
+afterAll(async () => {
+  const { db } = await getStore();
+  await db.query(sql`UPDATE city_year SET gdp = ${gdp0} WHERE city_code = ${city} AND year = 2019`);
+  await server?.stop();
+});
+
+async function post(query: string, headers: Record<string, string> = {}) {
+  const r = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query }) });
+  return { status: r.status, etag: r.headers.get('etag'), timing: r.headers.get('server-timing') ?? '', cacheControl: r.headers.get('cache-control'), text: await r.text() };
+}
+
+async function setGdp(v: number, viaOtherConnection: boolean) {
+  if (viaOtherConnection && process.env.DATABASE_URL) {
+    const c = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await c.connect();
+    try { await c.query('UPDATE city_year SET gdp = $1 WHERE city_code = $2 AND year = 2019', [v, city]); } finally { await c.end(); }
+  } else {
+    const { db } = await getStore();
+    await db.query(sql`UPDATE city_year SET gdp = ${v} WHERE city_code = ${city} AND year = 2019`);
+  }
+}
+
+describe(`response cache (${dbKind})`, () => {
+  it('the metric query exists and answers the stored value', async () => {
+    const r = await post(Q(city));
+    expect(r.status).toBe(200);
+    expect(JSON.parse(r.text).data.city.metrics[0].gdp).toBeCloseTo(gdp0, 6);
+  });
+
+  it('a repeated query is a hit with the same bytes and ETag; If-None-Match gives 304 without a body', async () => {
+    const q = `{ cities(first: 5) { nodes { code name } } }`;
+    const a = await post(q);
+    const b = await post(q);
+    expect(b.timing).toMatch(/cache;desc=hit/);
+    expect(b.text).toBe(a.text);
+    expect(b.etag).toBe(a.etag);
+    expect(b.etag).toMatch(/^"[\w-]+"$/);
+    expect(b.cacheControl).toMatch(/no-cache/);
+    const c = await post(q, { 'if-none-match': b.etag! });
+    expect(c.status).toBe(304);
+    expect(c.text).toBe('');
+    const d = await post(q, { 'if-none-match': '"something-else"' });
+    expect(d.status).toBe(200);
+    expect(d.text).toBe(a.text);
+  });
+
+  for (const other of [false, true]) {
+    it(`a write ${other ? 'through another connection' : 'by this process'} between two identical queries: the second has the new value`, async () => {
+      const q = Q(city);
+      await post(q); // kept
+      const kept = await post(q);
+      expect(kept.timing).toMatch(/cache;desc=hit/);
+      const before = JSON.parse(kept.text).data.city.metrics[0].gdp as number;
+      const next = before + 1.5;
+      await setGdp(next, other);
+      const after = await post(q);
+      expect(after.timing).toMatch(/cache;desc=miss/);
+      expect(JSON.parse(after.text).data.city.metrics[0].gdp).toBeCloseTo(next, 6);
+      expect(after.etag).not.toBe(kept.etag);
+      // the old validator no longer matches: a 200 with the new body, not a 304
+      const revalidate = await post(q, { 'if-none-match': kept.etag! });
+      expect(revalidate.status).toBe(200);
+      expect(JSON.parse(revalidate.text).data.city.metrics[0].gdp).toBeCloseTo(next, 6);
+    });
+  }
+
+  it('answers that change without a data version move are not kept (jobs); errors are not kept', async () => {
+    const jobs = await post(`{ jobs(first: 1) { id } }`);
+    const again = await post(`{ jobs(first: 1) { id } }`);
+    expect(again.timing).not.toMatch(/cache;desc=hit/);
+    expect(jobs.etag ?? again.etag).toBeNull();
+    await post(`{ city(code: "999999") { code } }`);
+    const missing = await post(`{ cities(filter: { values: [{ variable: "no_such_variable", year: 2019, gt: 1 }] }, first: 1) { nodes { code } } }`);
+    expect(JSON.parse(missing.text).errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(missing.etag).toBeNull();
+  });
+
+  it('/metrics counts hits and misses and the bytes held', async () => {
+    const text = await (await fetch(`${server.origin}/metrics`)).text();
+    const val = (name: string) => Number(new RegExp(`^${name} (\\d+(?:\\.\\d+)?)`, 'm').exec(text)?.[1] ?? NaN);
+    expect(val('agglomera_response_cache_hits_total')).toBeGreaterThanOrEqual(3);
+    expect(val('agglomera_response_cache_misses_total')).toBeGreaterThanOrEqual(3);
+    expect(val('agglomera_response_cache_bytes')).toBeGreaterThan(0);
+  });
+});
