@@ -13,36 +13,16 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { JsonLogProcess, type LogLine } from './helpers/json-log.js';
 
 const DATABASE_URL = process.env.DATABASE_URL;
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const ROOT = path.resolve(import.meta.dirname, '..');
 
-interface LogLine { msg?: string; reqId?: string; [k: string]: unknown }
-
-class Server {
-  readonly lines: LogLine[] = [];
-  private waiters: { test: (l: LogLine) => boolean; resolve: (l: LogLine) => void }[] = [];
-  readonly exited: Promise<number | null>;
+class Server extends JsonLogProcess {
   origin = '';
   worker = '';
-  private constructor(readonly proc: ChildProcess) {
-    let buf = '';
-    proc.stdout!.on('data', (d: Buffer) => {
-      buf += d.toString('utf8');
-      let i;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        const text = buf.slice(0, i);
-        buf = buf.slice(i + 1);
-        let l: LogLine;
-        try { l = JSON.parse(text); } catch { continue; }
-        this.lines.push(l);
-        this.waiters = this.waiters.filter((w) => (w.test(l) ? (w.resolve(l), false) : true));
-      }
-    });
-    proc.stderr!.on('data', () => undefined);
-    this.exited = new Promise((r) => proc.once('exit', (code) => r(code)));
-  }
+  private constructor(proc: ChildProcess) { super(proc); }
 
   static async start(env: Record<string, string | undefined>): Promise<Server> {
     // Jobs need the analyst role; these processes grant it to callers without a key (roles are tested in test/auth-roles.test.ts).
@@ -57,12 +37,6 @@ class Server {
     s.origin = new URL(String(ready.url)).origin.replace('localhost', '127.0.0.1');
     s.worker = String(ready.worker);
     return s;
-  }
-
-  waitFor(test: (l: LogLine) => boolean): Promise<LogLine> {
-    const seen = this.lines.find(test);
-    if (seen) return Promise.resolve(seen);
-    return new Promise((resolve) => this.waiters.push({ test, resolve }));
   }
 
   async gql(query: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}) {

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { JsonLogProcess, type LogLine } from './helpers/json-log.js';
 import { sql } from '../src/db/sql.js';
 import type { AnalysisRequest } from '../src/jobs/analysis.js';
 import { prepareEstimate, runPrepared } from '../src/jobs/analysis.js';
@@ -41,35 +42,11 @@ const slowSpec = (bootstrap: number) => ({
   mediation: { treatment: 'RTA', mediator: 'DFU', outcome: 'NQP', bootstrap, seed: Math.floor(Math.random() * 1e6) },
 });
 
-interface LogLine { msg?: string; [k: string]: unknown }
-
-/** A child process logging JSON lines (the server or `agglomera worker`). */
-class Proc {
-  readonly lines: LogLine[] = [];
-  private waiters: { test: (l: LogLine) => boolean; resolve: (l: LogLine) => void }[] = [];
-  readonly exited: Promise<number | null>;
-  constructor(readonly proc: ChildProcess) {
-    let buf = '';
-    proc.stdout!.on('data', (d: Buffer) => {
-      buf += d.toString('utf8');
-      let i;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        const text = buf.slice(0, i);
-        buf = buf.slice(i + 1);
-        let l: LogLine;
-        try { l = JSON.parse(text); } catch { continue; }
-        this.lines.push(l);
-        this.waiters = this.waiters.filter((w) => (w.test(l) ? (w.resolve(l), false) : true));
-      }
-    });
-    proc.stderr!.on('data', () => undefined);
-    this.exited = new Promise((r) => proc.once('exit', (code) => r(code)));
-  }
-  waitFor(test: (l: LogLine) => boolean, what: string): Promise<LogLine> {
-    const seen = this.lines.find(test);
-    if (seen) return Promise.resolve(seen);
+/** A child process logging JSON lines (the server or `agglomera worker`); a wait fails when it exits first. */
+class Proc extends JsonLogProcess {
+  waitFor(test: (l: LogLine) => boolean, what = 'the line'): Promise<LogLine> {
     return Promise.race([
-      new Promise<LogLine>((resolve) => this.waiters.push({ test, resolve })),
+      super.waitFor(test),
       this.exited.then((c) => { throw new Error(`process exited with ${c} before ${what}`); }),
     ]);
   }
