@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { Counter, Gauge } from 'prom-client';
 import { registry } from '../ops/metrics.js';
+import type { Encoding } from '../http/compress.js';
 
 export interface CachedAnswer {
   body: Buffer;
@@ -12,6 +13,8 @@ export interface CachedAnswer {
   /** strong validator: hash of the body */
   etag: string;
   version: number;
+  /** compressed variants, made on first ask by sendBody (src/http/compress.ts) and kept with the answer */
+  encoded: Partial<Record<Encoding, Buffer>>;
 }
 
 const hits = new Counter({ name: 'agglomera_response_cache_hits_total', help: 'GraphQL answers served from the response cache', registers: [registry] });

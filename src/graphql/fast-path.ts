@@ -117,7 +117,7 @@ export class FastPath {
     const finalStatus = legacyJsonStatus(status, ct, out);
     if (key && finalStatus === 200 && !errors?.length) {
       const bodyBytes = Buffer.from(out);
-      const entry: CachedAnswer = { body: bodyBytes, headers: Object.fromEntries(head.headers), etag: etagOf(bodyBytes), version };
+      const entry: CachedAnswer = { body: bodyBytes, headers: Object.fromEntries(head.headers), etag: etagOf(bodyBytes), version, encoded: {} };
       this.responses!.set(key, entry);
       this.sendCached(req, res, entry, principal.role === null, 'miss', t0);
       this.answered++;
@@ -145,6 +145,6 @@ export class FastPath {
       res.end();
       return;
     }
-    sendBody(req, res, 200, headers, e.body);
+    sendBody(req, res, 200, headers, e.body, e.encoded);
   }
 }

@@ -1,6 +1,6 @@
 // Response compression by Accept-Encoding (brotli, gzip) for GraphQL, OGC API, tiles and web assets. Bodies are
-// compressed synchronously at moderate settings (cheap on the fly); callers that cache an answer (tiles) pass their
-// precompressed variants in `pre` so a cached body is never compressed twice. AGGLOMERA_COMPRESSION=false: identity.
+// compressed synchronously at moderate settings (cheap on the fly); callers that keep an answer (tiles, web assets,
+// the response cache) pass its variants object in `kept`, which sendBody fills, so a kept body is never compressed twice. AGGLOMERA_COMPRESSION=false: identity.
 import type http from 'node:http';
 import zlib from 'node:zlib';
 import Negotiator from 'negotiator';
@@ -44,13 +44,13 @@ function withVary(vary: string | undefined): string {
 }
 
 /**
- * Writes a whole response: the encoding picked from the request's Accept-Encoding, a precompressed variant from `pre`
- * when given, Content-Encoding / Vary / Content-Length set; no compression under MIN_COMPRESS_BYTES, for 204 / 304,
+ * Writes a whole response: the encoding picked from the request's Accept-Encoding, the variant from `kept` when it is
+ * there (one made here is stored in `kept`), Content-Encoding / Vary / Content-Length set; no compression under MIN_COMPRESS_BYTES, for 204 / 304,
  * or when AGGLOMERA_COMPRESSION=false. HEAD gets the headers of the GET answer and no body.
  */
 export function sendBody(
   req: http.IncomingMessage, res: http.ServerResponse, status: number, headers: Record<string, string>,
-  body: Buffer | string, pre?: Partial<Record<Encoding, Buffer>>,
+  body: Buffer | string, kept?: Partial<Record<Encoding, Buffer>>,
 ): void {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(headers)) out[k.toLowerCase()] = v;
@@ -68,7 +68,7 @@ export function sendBody(
     out.vary = withVary(out.vary ?? (typeof setVary === 'string' ? setVary : undefined));
     const enc = raw.length >= MIN_COMPRESS_BYTES && !out['content-encoding'] ? negotiateEncoding(req.headers['accept-encoding']) : 'identity';
     if (enc !== 'identity') {
-      bytes = pre?.[enc] ?? encodeBody(raw, enc);
+      bytes = kept ? (kept[enc] ??= encodeBody(raw, enc)) : encodeBody(raw, enc);
       out['content-encoding'] = enc;
     }
   }

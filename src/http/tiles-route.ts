@@ -2,11 +2,10 @@
 // Any origin may read them (web maps); 304 on If-None-Match, 204 for a tile without features; gzip / brotli by
 // Accept-Encoding, a cached tile's compressed bytes kept with it (src/tiles/service.ts).
 import { LAYERS, isLayer } from '../tiles/layers.js';
-import { encodedTile, getTile, parseTile, resolveYear, storeExtent, TileError, yearParam } from '../tiles/service.js';
+import { getTile, parseTile, resolveYear, storeExtent, TileError, yearParam } from '../tiles/service.js';
 import { MVT_TYPE, tileJson, tileListing } from '../tiles/tilejson.js';
 import { send, type Route } from './route.js';
-import { MIN_COMPRESS_BYTES, negotiateEncoding, sendBody } from './compress.js';
-import { limits } from '../limits/settings.js';
+import { sendBody } from './compress.js';
 
 const TILE_PATH = /^\/tiles\/([^/]+)\/([^/]+)\/([^/]+)\/([^/]+)\.(?:mvt|pbf)$/;
 const JSON_PATH = /^\/tiles\/([^/]+)\.json$/;
@@ -45,8 +44,7 @@ export const tilesRoute: Route = async (req, res, { db, url, origin }) => {
     const t = await getTile(db, { layer, tile, year: yearParam(url.searchParams) }, { ifNoneMatch: req.headers['if-none-match'] });
     const headers = { ...CORS, etag: t.etag, 'cache-control': CACHE_CONTROL, 'x-tile-year': String(t.year) };
     if (t.notModified || !t.body.length) { sendBody(req, res, t.notModified ? 304 : 204, headers, ''); return true; }
-    const enc = limits().compression && t.body.length >= MIN_COMPRESS_BYTES ? negotiateEncoding(req.headers['accept-encoding']) : 'identity';
-    sendBody(req, res, 200, { ...headers, 'content-type': MVT_TYPE }, t.body, { [enc]: encodedTile(t, enc) });
+    sendBody(req, res, 200, { ...headers, 'content-type': MVT_TYPE }, t.body, t.encoded);
     return true;
   } catch (e) {
     if (!(e instanceof TileError)) throw e;

@@ -8,8 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import type http from 'node:http';
 import type { Route } from './route.js';
-import { MIN_COMPRESS_BYTES, encodeBody, negotiateEncoding, sendBody } from './compress.js';
-import { limits } from '../limits/settings.js';
+import { sendBody, type Encoding } from './compress.js';
 
 const WEB_DIR = fileURLToPath(new URL('../../web/', import.meta.url));
 const MAPLIBRE_DIR = join(dirname(createRequire(import.meta.url).resolve('maplibre-gl/package.json')), 'dist');
@@ -32,7 +31,7 @@ const CSP = [
   "style-src 'self' 'unsafe-inline'", "connect-src 'self'", "font-src 'self'", "object-src 'none'", "base-uri 'none'",
 ].join('; ');
 
-interface Asset { type: string; body: Buffer; gzip: Buffer; br?: Buffer; cache: string }
+interface Asset { type: string; body: Buffer; encoded: Partial<Record<Encoding, Buffer>>; cache: string }
 
 function load(dir: string, accept: RegExp, cache: string): Map<string, Asset> {
   const out = new Map<string, Asset>();
@@ -44,7 +43,7 @@ function load(dir: string, accept: RegExp, cache: string): Map<string, Asset> {
   for (const name of names) {
     if (!accept.test(name)) continue;
     const body = readFileSync(join(dir, name));
-    out.set(name, { type: TYPES[name.slice(name.lastIndexOf('.') + 1)], body, gzip: gzipSync(body), cache });
+    out.set(name, { type: TYPES[name.slice(name.lastIndexOf('.') + 1)], body, encoded: { gzip: gzipSync(body) }, cache });
   }
   return out;
 }
@@ -62,14 +61,12 @@ function getAssets() {
 }
 
 function serve(req: http.IncomingMessage, res: http.ServerResponse, a: Asset) {
-  // brotli made on the first ask and kept with the file (gzip is made when the file is read)
-  if (limits().compression && a.body.length >= MIN_COMPRESS_BYTES && negotiateEncoding(req.headers['accept-encoding']) === 'br') a.br ??= encodeBody(a.body, 'br');
   sendBody(req, res, 200, {
     'content-type': a.type ?? 'application/octet-stream',
     'cache-control': a.cache,
     'content-security-policy': CSP,
     'x-content-type-options': 'nosniff',
-  }, a.body, { gzip: a.gzip, br: a.br });
+  }, a.body, a.encoded); // gzip made when the file is read, brotli on the first ask, both kept with the file
 }
 
 export const webRoute: Route = async (req, res, { url }) => {

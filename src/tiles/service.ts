@@ -4,7 +4,7 @@
 // data version.
 import { createHash } from 'node:crypto';
 import type { Db } from '../db/db.js';
-import { encodeBody, type Encoding } from '../http/compress.js';
+import type { Encoding } from '../http/compress.js';
 import { sql } from '../db/sql.js';
 import { fillMissingOutlines, mapVersions } from '../db/queries/outlines.js';
 import { encodeTile, type Encoder } from './encode.js';
@@ -19,7 +19,7 @@ export class TileError extends Error {
 export interface TileAnswer {
   /** empty when the tile has no feature (answered 204) */
   body: Buffer;
-  /** compressed variants of `body` kept with the cached tile (see `encodedTile`) */
+  /** compressed variants of `body` kept with the cached tile (filled by sendBody, src/http/compress.ts) */
   encoded: Partial<Record<Encoding, Buffer>>;
   etag: string;
   year: number;
@@ -110,11 +110,6 @@ export async function getTile(
 }
 
 /** The tile's bytes in `enc`, compressed on the first ask and kept with the cached tile (same data version). */
-export function encodedTile(t: TileAnswer, enc: Encoding): Buffer {
-  if (enc === 'identity') return t.body;
-  return (t.encoded[enc] ??= encodeBody(t.body, enc));
-}
-
 /** Extent of the stored outlines (lon/lat) and a centre point inside it. */
 export async function storeExtent(db: Db): Promise<[number, number, number, number] | null> {
   const [r] = await db.query<{ x1: number | null; y1: number; x2: number; y2: number }>(sql`
