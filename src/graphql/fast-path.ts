@@ -69,7 +69,7 @@ export class FastPath {
       key = ResponseCache.key({ query: body.query, operationName: body.operationName, variables, role: effectiveRole(principal), version });
       const hit = this.responses.get(key);
       if (hit) {
-        this.sendCached(req, res, hit, principal.role === null, 'hit', t0);
+        this.sendCached(req, res, hit, contentType, principal.role === null, 'hit', t0);
         this.answered++;
         return true;
       }
@@ -119,7 +119,7 @@ export class FastPath {
       const bodyBytes = Buffer.from(out);
       const entry: CachedAnswer = { body: bodyBytes, headers: Object.fromEntries(head.headers), etag: etagOf(bodyBytes), version, encoded: {} };
       this.responses!.set(key, entry);
-      this.sendCached(req, res, entry, principal.role === null, 'miss', t0);
+      this.sendCached(req, res, entry, ct ?? contentType, principal.role === null, 'miss', t0);
       this.answered++;
       return true;
     }
@@ -129,9 +129,13 @@ export class FastPath {
   }
 
   /** A kept answer (or one just computed and kept): validators, shared-cache rules, 304 when the client has it. */
-  private sendCached(req: http.IncomingMessage, res: http.ServerResponse, e: CachedAnswer, anonymous: boolean, how: 'hit' | 'miss', t0: number) {
+  private sendCached(req: http.IncomingMessage, res: http.ServerResponse, e: CachedAnswer, contentType: string, anonymous: boolean, how: 'hit' | 'miss', t0: number) {
     const headers: Record<string, string> = {
       ...e.headers,
+      // the kept bytes answer every Accept alike; the media type is the one this request negotiated
+      'content-type': contentType,
+      // a shared cache must key on what chose the media type and the role (a key travels in Authorization)
+      vary: 'Accept, Authorization, X-API-Key',
       etag: e.etag,
       // revalidate every time (no stale answer from a shared cache); keyed callers' answers are theirs alone
       'cache-control': anonymous ? 'public, no-cache' : 'private, no-cache',
