@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../src/db/db.js';
 import { sql } from '../src/db/sql.js';
 import { ensureClassified } from '../src/domain/index.js';
+import { bulkInsert } from '../src/import/bulk.js';
 import { reclassifyFirms } from '../src/import/classify.js';
 import { currentDataVersion, runImport } from '../src/import/core.js';
 import { firmsImporter } from '../src/import/firms.js';
@@ -115,5 +116,24 @@ describe('firm-year fast path', () => {
     expect(Number(r.before.split(':')[0])).toBeGreaterThan(0);
     expect(r.after).toBe(r.before);
     expect(r.line).toMatch(/^classification: \d+ firm-years of \d+ firms recomputed \(firm-kinds-v1\), \d+ classified$/);
+  });
+
+  it('a bulk insert puts the foreign keys back as they were, and they still refuse a row without its firm', async () => {
+    const keys = (tx: Db) => tx.query<{ name: string; def: string }>(sql`
+      SELECT conname AS name, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = 'firm_year'::regclass AND contype = 'f'`);
+    const r = await rolledBack(db, async (tx) => {
+      const before = await keys(tx);
+      await importCsv(tx, firmsImporter, firms());
+      // minRows 0: the drop / re-add path whatever the size
+      await bulkInsert(tx, 'firm_year', 1, () => tx.query(sql`
+        INSERT INTO firm_year (firm_id, year, revenue, employees, assets, leverage, rnd, patents) VALUES (${A}, 2016, 1, 1, 1, 0.1, 1, 1)`), 0);
+      return { before, after: await keys(tx), rows: await storedYears(tx) };
+    });
+    expect(r.before).toEqual([{ name: 'firm_year_firm_id_fkey', def: 'FOREIGN KEY (firm_id) REFERENCES firm(id) ON DELETE CASCADE' }]);
+    expect(r.after).toEqual(r.before);
+    expect(r.rows.map((x) => [x.firm_id, x.year])).toEqual([[A, 2016]]);
+    await expect(rolledBack(db, (tx) => bulkInsert(tx, 'firm_year', 1, () => tx.query(sql`
+      INSERT INTO firm_year (firm_id, year, revenue, employees, assets, leverage, rnd, patents) VALUES (999999999, 2016, 1, 1, 1, 0.1, 1, 1)`), 0)))
+      .rejects.toThrow(/firm_year_firm_id_fkey/);
   });
 });

@@ -3,6 +3,7 @@
 // annual classification of the affected firms is recomputed. `replace`: the file's firms keep only the file's years.
 import type { Db } from '../db/db.js';
 import { sql } from '../db/sql.js';
+import { bulkInsert } from './bulk.js';
 import { classificationFresh, reclassifyFirms } from './classify.js';
 import type { FieldSpec } from './csv.js';
 import { duplicateCheck, hasDuplicates, roomForSetQueries, stageCsv } from './wide.js';
@@ -73,9 +74,9 @@ async function run(tx: Db, input: ImportInput, opts: ImportOptions, progress?: P
       WHERE y.firm_id = s.firm_id AND y.year = s.year AND (${stored('y')}) IS DISTINCT FROM (${stored('s')})`);
   }
   if (c.inserted) {
-    await tx.query(sql`
+    await bulkInsert(tx, 'firm_year', c.inserted, () => tx.query(sql`
       INSERT INTO firm_year (firm_id, year, ${sql([VALUES.join(', ')])}) SELECT firm_id, year, ${sql([VALUES.join(', ')])} FROM ${S} s
-      WHERE NOT EXISTS (SELECT 1 FROM firm_year y WHERE y.firm_id = s.firm_id AND y.year = s.year)`);
+      WHERE NOT EXISTS (SELECT 1 FROM firm_year y WHERE y.firm_id = s.firm_id AND y.year = s.year)`));
   }
   // only the firms with a new or changed row can change kinds (deleted rows take theirs along by cascade)
   report.derived.push(await reclassifyFirms(tx, sql`SELECT firm_id FROM import_firm_year_changed`, fresh));
