@@ -24,5 +24,8 @@ export async function bulkInsert<T>(tx: Db, table: string, rows: number, insert:
   const r = await insert();
   // the same definitions as before (read from the catalogue, not restated here); adding one checks every row
   for (const k of keys) await tx.query(sql([`ALTER TABLE ${table} ADD CONSTRAINT ${quoted(k.name)} ${k.def}`]));
+  // the table grew by a tenth or more: the statements after the insert (reclassification) are planned on its new
+  // size, not on statistics that still show the old one (a sample, cheap against the insert)
+  await tx.query(sql([`ANALYZE ${table}`]));
   return r;
 }

@@ -21,7 +21,12 @@ export async function classificationFresh(db: Db): Promise<boolean> {
 export async function reclassifyFirms(tx: Db, ids: SqlFragment, fresh: boolean): Promise<string> {
   const rules = parseRuleSet(DEFAULT_RULE_SET);
   if (!fresh) return `classification: stale before the import; recomputed in full at the next query that needs firm kinds (${rules.version})`;
-  const firms = sql`SELECT DISTINCT id FROM (${ids}) i(id)`;
+  // the firms once, in a table the planner has statistics of: as a subquery its size is a guess (200 rows), which
+  // turns the joins below into one index probe per firm, with a heap fetch per firm-year
+  await tx.query(sql`DROP TABLE IF EXISTS import_reclassify_firm`);
+  await tx.query(sql`CREATE TEMP TABLE import_reclassify_firm ON COMMIT DROP AS SELECT DISTINCT id FROM (${ids}) i(id)`);
+  await tx.query(sql`ANALYZE import_reclassify_firm`);
+  const firms = sql`SELECT id FROM import_reclassify_firm`;
   const [n] = await tx.query<{ firms: number; firm_years: number }>(sql`
     SELECT (SELECT count(*) FROM (${firms}) d)::int AS firms,
            (SELECT count(*) FROM firm_year WHERE firm_id IN (${firms}))::int AS firm_years`);
