@@ -58,7 +58,8 @@ export async function stageCsv(tx: Db, input: ImportInput, opts: ImportOptions, 
     copy = CopyText.for(tx, table, ['line', ...order.map((j) => fields[j].name)]);
     // a raw line goes in as it stands when each file column is a field in `order` and each cell is plain
     const rawOk = !rowCheck && order.length === header.length;
-    const plain = header.map((_, i) => plainCell(fields[at.indexOf(i)] ?? fields[0]));
+    // per file column, the check of its field (only used when every column is a field)
+    const plain = rawOk ? header.map((_, i) => plainCell(fields[at.indexOf(i)])) : [];
     const width = header.length;
     let reported = 0;
     const precise = async (rec: CsvRecord) => {
@@ -69,7 +70,7 @@ export async function stageCsv(tx: Db, input: ImportInput, opts: ImportOptions, 
       const v = readFields(rec, header, fields, at, problems);
       if (v && (!rowCheck || rowCheck(v, rec.line, problems))) copy!.add(`${rec.line},${order.map((j) => csvField(v[j])).join(',')}`);
     };
-    const bytes = header.map((_, i) => plainBytes(fields[at.indexOf(i)] ?? fields[0]));
+    const bytes = rawOk ? header.map((_, i) => plainBytes(fields[at.indexOf(i)])) : [];
     const raw = async (rec: RawLine) => {
       let ok = rawOk;
       if (ok) {
