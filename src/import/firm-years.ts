@@ -34,15 +34,6 @@ async function run(tx: Db, input: ImportInput, opts: ImportOptions, progress?: P
   const s = await stageCsv(tx, input, opts, 'import_firm_year_stage', fields, progress);
   const S = s.stage.ref;
   const firmColumn = s.header.find((h) => fields[0].headers.includes(h))!;
-  await s.check((max) => sql`
-    SELECT line, firm_id::text AS value, NULL AS extra, count(*) OVER ()::int AS total FROM ${S} s
-    WHERE NOT EXISTS (SELECT 1 FROM firm f WHERE f.id = s.firm_id) ORDER BY line LIMIT ${max}::int`,
-  (r) => ({ line: r.line, column: firmColumn, value: r.value, reason: `unknown firm ${r.value} (import it with the firms first)` }));
-  if (await hasDuplicates(tx, S, ['firm_id', 'year'])) {
-    await s.check(duplicateCheck(S, ['firm_id', 'year'], `firm_id || ', ' || year`), (r) => ({ line: r.line, column: firmColumn, value: r.value, reason: `duplicate firm-year (${r.value}): also on line ${r.extra}` }));
-  }
-  if (s.problems.count) s.reject();
-
   // the one comparison of the file with the store: per firm, its new and its changed rows (unchanged rows: neither)
   const stored = (p: string) => sql([VALUES.map((v) => `${p}.${v}`).join(', ')]);
   await tx.query(sql`DROP TABLE IF EXISTS import_firm_year_changed`);
@@ -52,6 +43,21 @@ async function run(tx: Db, input: ImportInput, opts: ImportOptions, progress?: P
     FROM ${S} s LEFT JOIN firm_year y ON y.firm_id = s.firm_id AND y.year = s.year
     WHERE y.firm_id IS NULL OR (${stored('y')}) IS DISTINCT FROM (${stored('s')})
     GROUP BY s.firm_id`);
+  // a firm that is not stored has no stored rows, so all its lines are new and it is among the firms above: the
+  // file's lines are searched for unknown firms only when one of those is unknown
+  const [u] = await tx.query<{ unknown: boolean }>(sql`
+    SELECT EXISTS (SELECT 1 FROM import_firm_year_changed c WHERE NOT EXISTS (SELECT 1 FROM firm f WHERE f.id = c.firm_id)) AS unknown`);
+  if (u.unknown) {
+    await s.check((max) => sql`
+      SELECT line, firm_id::text AS value, NULL AS extra, count(*) OVER ()::int AS total FROM ${S} s
+      WHERE NOT EXISTS (SELECT 1 FROM firm f WHERE f.id = s.firm_id) ORDER BY line LIMIT ${max}::int`,
+    (r) => ({ line: r.line, column: firmColumn, value: r.value, reason: `unknown firm ${r.value} (import it with the firms first)` }));
+  }
+  if (await hasDuplicates(tx, S, ['firm_id', 'year'])) {
+    await s.check(duplicateCheck(S, ['firm_id', 'year'], `firm_id || ', ' || year`), (r) => ({ line: r.line, column: firmColumn, value: r.value, reason: `duplicate firm-year (${r.value}): also on line ${r.extra}` }));
+  }
+  if (s.problems.count) s.reject();
+
   const replace = opts.replace === true;
   const [c] = await tx.query<{ inserted: number; updated: number; deleted: number }>(sql`
     SELECT coalesce(sum(inserted), 0)::int AS inserted, coalesce(sum(updated), 0)::int AS updated,
@@ -74,9 +80,11 @@ async function run(tx: Db, input: ImportInput, opts: ImportOptions, progress?: P
       WHERE y.firm_id = s.firm_id AND y.year = s.year AND (${stored('y')}) IS DISTINCT FROM (${stored('s')})`);
   }
   if (c.inserted) {
+    // every staged row new (a first import): no row of the stage is stored, so no second join to find them
+    const allNew = c.inserted === s.rowsStaged;
     await bulkInsert(tx, 'firm_year', c.inserted, () => tx.query(sql`
       INSERT INTO firm_year (firm_id, year, ${sql([VALUES.join(', ')])}) SELECT firm_id, year, ${sql([VALUES.join(', ')])} FROM ${S} s
-      WHERE NOT EXISTS (SELECT 1 FROM firm_year y WHERE y.firm_id = s.firm_id AND y.year = s.year)`));
+      ${allNew ? sql`` : sql`WHERE NOT EXISTS (SELECT 1 FROM firm_year y WHERE y.firm_id = s.firm_id AND y.year = s.year)`}`));
   }
   // only the firms with a new or changed row can change kinds (deleted rows take theirs along by cascade)
   report.derived.push(await reclassifyFirms(tx, sql`SELECT firm_id FROM import_firm_year_changed`, fresh));
