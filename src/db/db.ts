@@ -19,8 +19,9 @@ export interface Db {
   /** The same connection(s) with a counter of its own, for background work (job polling) that must not show up in
    *  a request's statement count; closing it closes nothing. */
   background(): Db;
-  /** PostgreSQL only, inside a transaction: `COPY ... FROM STDIN` fed with text-format lines (bulk imports). */
-  copyFrom?(statement: string, lines: Iterable<string> | AsyncIterable<string>): Promise<void>;
+  /** Inside a transaction: `COPY ... FROM STDIN` fed with the chunks of its input (bulk imports). PostgreSQL streams
+   *  them; the embedded database reads them as one blob, so callers bound the chunks of one call. */
+  copyFrom?(statement: string, lines: Iterable<string | Buffer> | AsyncIterable<string | Buffer>): Promise<void>;
 }
 
 // Return numeric/bigint as JS numbers: counts and aggregates here fit in a double.
@@ -86,7 +87,7 @@ class PgDb implements Db {
       c.release();
     }
   }
-  async copyFrom(statement: string, lines: Iterable<string> | AsyncIterable<string>): Promise<void> {
+  async copyFrom(statement: string, lines: Iterable<string | Buffer> | AsyncIterable<string | Buffer>): Promise<void> {
     if (!this.inTx) throw new Error('copyFrom runs inside a transaction');
     this.counter.n++;
     const { from } = await import('pg-copy-streams');
@@ -98,7 +99,7 @@ class PgDb implements Db {
 }
 
 type PGliteLike = {
-  query<T>(text: string, params?: unknown[]): Promise<{ rows: T[] }>;
+  query<T>(text: string, params?: unknown[], options?: { blob?: Blob }): Promise<{ rows: T[] }>;
   exec(script: string): Promise<unknown>;
   close(): Promise<void>;
 };
@@ -140,6 +141,14 @@ class EmbeddedDb implements Db {
   execScript(script: string) {
     this.counter.n++;
     return this.guarded(async () => { await this.pgl.exec(script); });
+  }
+  async copyFrom(statement: string, lines: Iterable<string | Buffer> | AsyncIterable<string | Buffer>): Promise<void> {
+    if (!this.inTx) throw new Error('copyFrom runs inside a transaction');
+    const parts: (string | Buffer)[] = [];
+    for await (const l of lines) parts.push(l);
+    this.counter.n++;
+    // PGlite has no COPY protocol: its virtual file /dev/blob is the STDIN of the statement
+    await this.pgl.query(statement.replace(/FROM STDIN/i, "FROM '/dev/blob'"), [], { blob: new Blob(parts as BlobPart[]) });
   }
   transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
     if (this.inTx) return fn(this);

@@ -7,6 +7,7 @@ import { getMeta, setMeta } from '../db/queries/load.js';
 import { sql, type SqlFragment } from '../db/sql.js';
 import { classifyFirmYear } from '../domain/classify.js';
 import { classifiedVersionKey } from '../domain/kinds.js';
+import { mayQualifySql } from '../db/queries/kind-filter.js';
 import { DEFAULT_RULE_SET, parseRuleSet } from '../domain/rules.js';
 
 /** Whether firm_kind holds the default rule set's classification of the current data (call before writing). */
@@ -20,10 +21,19 @@ export async function classificationFresh(db: Db): Promise<boolean> {
 export async function reclassifyFirms(tx: Db, ids: SqlFragment, fresh: boolean): Promise<string> {
   const rules = parseRuleSet(DEFAULT_RULE_SET);
   if (!fresh) return `classification: stale before the import; recomputed in full at the next query that needs firm kinds (${rules.version})`;
-  const firmIds = (await tx.query<{ id: number }>(sql`SELECT DISTINCT id FROM (${ids}) i(id) ORDER BY 1`)).map((r) => r.id);
-  const facts = await firmYearFacts(tx, { firmIds });
+  // the firms once, in a table the planner has statistics of: as a subquery its size is a guess (200 rows), which
+  // turns the joins below into one index probe per firm, with a heap fetch per firm-year
+  await tx.query(sql`DROP TABLE IF EXISTS import_reclassify_firm`);
+  await tx.query(sql`CREATE TEMP TABLE import_reclassify_firm ON COMMIT DROP AS SELECT DISTINCT id FROM (${ids}) i(id)`);
+  await tx.query(sql`ANALYZE import_reclassify_firm`);
+  const firms = sql`SELECT id FROM import_reclassify_firm`;
+  const [n] = await tx.query<{ firms: number; firm_years: number }>(sql`
+    SELECT (SELECT count(*) FROM (${firms}) d)::int AS firms,
+           (SELECT count(*) FROM firm_year WHERE firm_id IN (${firms}))::int AS firm_years`);
+  // only the firm-years that may meet a kind are fetched and classified; the others get no firm_kind row anyway
+  const facts = await firmYearFacts(tx, { firmsIn: firms, where: mayQualifySql(rules) });
   const rows = facts.map((f) => classifyFirmYear(f, rules)).filter((c) => c.kind);
-  await tx.query(sql`DELETE FROM firm_kind WHERE rule_version = ${rules.version} AND firm_id = ANY(${firmIds}::int[])`);
+  await tx.query(sql`DELETE FROM firm_kind WHERE rule_version = ${rules.version} AND firm_id IN (${firms})`);
   for (let i = 0; i < rows.length; i += 20_000) {
     const p = rows.slice(i, i + 20_000);
     await tx.query(sql`
@@ -35,5 +45,5 @@ export async function reclassifyFirms(tx: Db, ids: SqlFragment, fresh: boolean):
   }
   // current again: the kinds of every other firm did not depend on this import
   await setMeta(tx, { [classifiedVersionKey(rules.version)]: String(await dataVersion(tx)) });
-  return `classification: ${facts.length} firm-years of ${firmIds.length} firms recomputed (${rules.version}), ${rows.length} classified`;
+  return `classification: ${n.firm_years} firm-years of ${n.firms} firms recomputed (${rules.version}), ${rows.length} classified`;
 }

@@ -54,7 +54,7 @@ export async function openCsv(input: ImportInput, opts: Pick<ImportOptions, 'enc
 }
 
 /** The header with `rename` applied; a rename of a column the file lacks, or onto a name already there, is an error. */
-function renamed(header: string[], rename: Record<string, string> | undefined): string[] {
+export function renamed(header: string[], rename: Record<string, string> | undefined): string[] {
   if (!rename || !Object.keys(rename).length) return header;
   for (const [from, to] of Object.entries(rename)) {
     if (!header.includes(from)) throw new CsvSyntaxError(`--rename ${from}=${to}: no column '${from}' (columns: ${header.join(', ')})`, 1);
@@ -65,44 +65,48 @@ function renamed(header: string[], rename: Record<string, string> | undefined): 
 
 /** Parses decoded CSV text: reads the header row, then yields records lazily (back-pressure through the async iterator). */
 async function openText(text: AsyncIterable<string>): Promise<CsvStream> {
+  const it = csvRecords(text, 1)[Symbol.asyncIterator]();
+  const first = await it.next();
+  if (first.done) return { header: [], records: (async function* () {})() };
+  return { header: first.value.values, records: { [Symbol.asyncIterator]: () => it } };
+}
+
+/** The csv-parse options every CSV reader here uses (one place, so a record reads the same whichever path read it). */
+export const CSV_OPTIONS = { bom: true, relax_column_count: true, skip_empty_lines: true, trim: true } as const;
+
+/**
+ * Every record of decoded CSV text (the header too) with the 1-based file line it starts on; `firstLine` is the file
+ * line of the text's first line (the fast scanner hands the rest of a file over from a line with quotes).
+ */
+export async function* csvRecords(text: AsyncIterable<string>, firstLine: number): AsyncGenerator<CsvRecord> {
   const src = Readable.from(text);
-  const parser = src.pipe(parse({
-    bom: true, info: true, relax_column_count: true, skip_empty_lines: true, trim: true,
-  }));
+  const parser = src.pipe(parse({ ...CSV_OPTIONS, info: true }));
   // pipe() does not pass a source error on (e.g. bytes that are not valid UTF-8): the parser must end with it
   src.on('error', (e) => parser.destroy(e));
   const it = parser[Symbol.asyncIterator]() as AsyncIterator<{ record: string[]; info: { lines: number; records: number } }>;
+  const offset = firstLine - 1;
   let lastLine = 1;
-  const next = async () => {
+  let crlfInQuotes = 0;
+  for (;;) {
+    let r: IteratorResult<{ record: string[]; info: { lines: number; records: number } }>;
     try {
-      return await it.next();
+      r = await it.next();
     } catch (e) {
       const err = e as Error & { lines?: number };
-      throw new CsvSyntaxError(`CSV does not parse: ${err.message}`, err.lines ?? lastLine);
+      throw new CsvSyntaxError(`CSV does not parse: ${err.message}`, (err.lines ?? lastLine) + offset);
     }
-  };
-  const first = await next();
-  if (first.done) return { header: [], records: (async function* () {})() };
-  const header = first.value.record;
-  lastLine = first.value.info.lines;
-  let crlfInQuotes = 0;
-  async function* records(): AsyncGenerator<CsvRecord> {
-    for (;;) {
-      const r = await next();
-      if (r.done) return;
-      // info.lines is the line the record ends on, except that csv-parse counts a CRLF inside quotes as two lines;
-      // a record with quoted newlines starts earlier than it ends
-      let newlines = 0;
-      for (const v of r.value.record) {
-        if (!/[\r\n]/.test(v)) continue;
-        crlfInQuotes += v.match(/\r\n/g)?.length ?? 0;
-        newlines += v.match(/\r\n|\r|\n/g)?.length ?? 0;
-      }
-      lastLine = r.value.info.lines - crlfInQuotes;
-      yield { line: lastLine - newlines, values: r.value.record };
+    if (r.done) return;
+    // info.lines is the line the record ends on, except that csv-parse counts a CRLF inside quotes as two lines;
+    // a record with quoted newlines starts earlier than it ends
+    let newlines = 0;
+    for (const v of r.value.record) {
+      if (!/[\r\n]/.test(v)) continue;
+      crlfInQuotes += v.match(/\r\n/g)?.length ?? 0;
+      newlines += v.match(/\r\n|\r|\n/g)?.length ?? 0;
     }
+    lastLine = r.value.info.lines - crlfInQuotes;
+    yield { line: lastLine - newlines + offset, values: r.value.record };
   }
-  return { header, records: records() };
 }
 
 const MISSING = new Set(['', 'na', 'nan', '.', 'null', 'n/a']);

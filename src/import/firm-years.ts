@@ -3,9 +3,10 @@
 // annual classification of the affected firms is recomputed. `replace`: the file's firms keep only the file's years.
 import type { Db } from '../db/db.js';
 import { sql } from '../db/sql.js';
+import { bulkInsert } from './bulk.js';
 import { classificationFresh, reclassifyFirms } from './classify.js';
 import type { FieldSpec } from './csv.js';
-import { duplicateCheck, stageCsv } from './wide.js';
+import { duplicateCheck, hasDuplicates, roomForSetQueries, stageCsv } from './wide.js';
 import type { Importer, ImportInput, ImportOptions, Progress } from './types.js';
 
 export function firmYearFields(yearField: string): FieldSpec[] {
@@ -29,47 +30,63 @@ async function run(tx: Db, input: ImportInput, opts: ImportOptions, progress?: P
   const fresh = await classificationFresh(tx);
   const yearField = opts.yearField ?? 'year';
   const fields = firmYearFields(yearField);
+  await roomForSetQueries(tx);
   const s = await stageCsv(tx, input, opts, 'import_firm_year_stage', fields, progress);
   const S = s.stage.ref;
-  await tx.query(sql`CREATE INDEX ON ${S} (firm_id, year)`);
-  await tx.query(sql`ANALYZE ${S}`);
   const firmColumn = s.header.find((h) => fields[0].headers.includes(h))!;
-  await s.check((max) => sql`
-    SELECT line, firm_id::text AS value, NULL AS extra, count(*) OVER ()::int AS total FROM ${S} s
-    WHERE NOT EXISTS (SELECT 1 FROM firm f WHERE f.id = s.firm_id) ORDER BY line LIMIT ${max}::int`,
-  (r) => ({ line: r.line, column: firmColumn, value: r.value, reason: `unknown firm ${r.value} (import it with the firms first)` }));
-  await s.check(duplicateCheck(S, ['firm_id', 'year'], `firm_id || ', ' || year`), (r) => ({ line: r.line, column: firmColumn, value: r.value, reason: `duplicate firm-year (${r.value}): also on line ${r.extra}` }));
+  // the one comparison of the file with the store: per firm, its new and its changed rows (unchanged rows: neither)
+  const stored = (p: string) => sql([VALUES.map((v) => `${p}.${v}`).join(', ')]);
+  await tx.query(sql`DROP TABLE IF EXISTS import_firm_year_changed`);
+  await tx.query(sql`
+    CREATE TEMP TABLE import_firm_year_changed ON COMMIT DROP AS
+    SELECT s.firm_id, count(*) FILTER (WHERE y.firm_id IS NULL)::int AS inserted, count(y.firm_id)::int AS updated
+    FROM ${S} s LEFT JOIN firm_year y ON y.firm_id = s.firm_id AND y.year = s.year
+    WHERE y.firm_id IS NULL OR (${stored('y')}) IS DISTINCT FROM (${stored('s')})
+    GROUP BY s.firm_id`);
+  // a firm that is not stored has no stored rows, so all its lines are new and it is among the firms above: the
+  // file's lines are searched for unknown firms only when one of those is unknown
+  const [u] = await tx.query<{ unknown: boolean }>(sql`
+    SELECT EXISTS (SELECT 1 FROM import_firm_year_changed c WHERE NOT EXISTS (SELECT 1 FROM firm f WHERE f.id = c.firm_id)) AS unknown`);
+  if (u.unknown) {
+    await s.check((max) => sql`
+      SELECT line, firm_id::text AS value, NULL AS extra, count(*) OVER ()::int AS total FROM ${S} s
+      WHERE NOT EXISTS (SELECT 1 FROM firm f WHERE f.id = s.firm_id) ORDER BY line LIMIT ${max}::int`,
+    (r) => ({ line: r.line, column: firmColumn, value: r.value, reason: `unknown firm ${r.value} (import it with the firms first)` }));
+  }
+  if (await hasDuplicates(tx, S, ['firm_id', 'year'])) {
+    await s.check(duplicateCheck(S, ['firm_id', 'year'], `firm_id || ', ' || year`), (r) => ({ line: r.line, column: firmColumn, value: r.value, reason: `duplicate firm-year (${r.value}): also on line ${r.extra}` }));
+  }
   if (s.problems.count) s.reject();
 
-  const cols = VALUES.join(', ');
   const replace = opts.replace === true;
-  const [c] = await tx.query<{ inserted: number; updated: number; unchanged: number; deleted: number }>(sql`
-    WITH k AS (SELECT y.firm_id IS NULL AS new,
-                 (${sql([VALUES.map((v) => `y.${v}`).join(', ')])}) IS DISTINCT FROM (${sql([VALUES.map((v) => `s.${v}`).join(', ')])}) AS changed
-               FROM ${S} s LEFT JOIN firm_year y ON y.firm_id = s.firm_id AND y.year = s.year)
-    SELECT count(*) FILTER (WHERE new)::int AS inserted, count(*) FILTER (WHERE NOT new AND changed)::int AS updated,
-           count(*) FILTER (WHERE NOT new AND NOT changed)::int AS unchanged,
+  const [c] = await tx.query<{ inserted: number; updated: number; deleted: number }>(sql`
+    SELECT coalesce(sum(inserted), 0)::int AS inserted, coalesce(sum(updated), 0)::int AS updated,
            (SELECT count(*) FROM firm_year y WHERE ${replace}::bool AND y.firm_id IN (SELECT firm_id FROM ${S})
               AND NOT EXISTS (SELECT 1 FROM ${S} s WHERE s.firm_id = y.firm_id AND s.year = y.year))::int AS deleted
-    FROM k`);
-  const counts = { inserted: c.inserted, updated: c.updated, unchanged: c.unchanged, deleted: c.deleted };
+    FROM import_firm_year_changed`);
+  const counts = { inserted: c.inserted, updated: c.updated, unchanged: s.rowsStaged - c.inserted - c.updated, deleted: c.deleted };
   const report = { rowsRead: s.rowsRead, counts, problems: [], problemCount: 0, warnings: [] as string[], derived: [] as string[] };
   if (opts.dryRun || c.inserted + c.updated + c.deleted === 0) return report;
 
-  // the firms with a new or changed row: the only ones whose kinds can move (deleted rows take theirs along by cascade)
-  const changed = sql`SELECT DISTINCT s.firm_id FROM ${S} s LEFT JOIN firm_year y ON y.firm_id = s.firm_id AND y.year = s.year
-    WHERE y.firm_id IS NULL OR (${sql([VALUES.map((v) => `y.${v}`).join(', ')])}) IS DISTINCT FROM (${sql([VALUES.map((v) => `s.${v}`).join(', ')])})`;
-  await tx.query(sql`DROP TABLE IF EXISTS import_firm_year_changed`);
-  await tx.query(sql`CREATE TEMP TABLE import_firm_year_changed ON COMMIT DROP AS ${changed}`);
   if (replace && c.deleted) {
     await tx.query(sql`DELETE FROM firm_year y WHERE y.firm_id IN (SELECT firm_id FROM ${S})
       AND NOT EXISTS (SELECT 1 FROM ${S} s WHERE s.firm_id = y.firm_id AND s.year = y.year)`);
   }
-  await tx.query(sql`
-    INSERT INTO firm_year (firm_id, year, ${sql([cols])}) SELECT firm_id, year, ${sql([cols])} FROM ${S}
-    ON CONFLICT (firm_id, year) DO UPDATE SET ${sql([VALUES.map((v) => `${v} = EXCLUDED.${v}`).join(', ')])}
-    WHERE (${sql([VALUES.map((v) => `firm_year.${v}`).join(', ')])}) IS DISTINCT FROM (${sql([VALUES.map((v) => `EXCLUDED.${v}`).join(', ')])})`);
-  // unchanged rows are neither rewritten (the WHERE above) nor reclassified
+  // changed rows first, then the new ones: so the update never meets the rows just inserted; unchanged rows are
+  // not rewritten, and a statement runs only when it has rows to write
+  if (c.updated) {
+    await tx.query(sql`
+      UPDATE firm_year y SET ${sql([VALUES.map((v) => `${v} = s.${v}`).join(', ')])} FROM ${S} s
+      WHERE y.firm_id = s.firm_id AND y.year = s.year AND (${stored('y')}) IS DISTINCT FROM (${stored('s')})`);
+  }
+  if (c.inserted) {
+    // every staged row new (a first import): no row of the stage is stored, so no second join to find them
+    const allNew = c.inserted === s.rowsStaged;
+    await bulkInsert(tx, 'firm_year', c.inserted, () => tx.query(sql`
+      INSERT INTO firm_year (firm_id, year, ${sql([VALUES.join(', ')])}) SELECT firm_id, year, ${sql([VALUES.join(', ')])} FROM ${S} s
+      ${allNew ? sql`` : sql`WHERE NOT EXISTS (SELECT 1 FROM firm_year y WHERE y.firm_id = s.firm_id AND y.year = s.year)`}`));
+  }
+  // only the firms with a new or changed row can change kinds (deleted rows take theirs along by cascade)
   report.derived.push(await reclassifyFirms(tx, sql`SELECT firm_id FROM import_firm_year_changed`, fresh));
   return report;
 }

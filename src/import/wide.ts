@@ -1,19 +1,28 @@
 // Fixed-layout CSV files (firms, firm-years): stream the records, check each cell against its FieldSpec, stage the
 // good rows (with their file line) in a temporary table; the importer then runs its set-based checks and upserts.
+// Large files take the fast path: a plain line whose cells already read as their values (src/import/copy-text.ts) is
+// staged as it stands through COPY; every other line gets the precise per-cell check, so problems read the same.
 import type { Db } from '../db/db.js';
 import { sql, type SqlFragment } from '../db/sql.js';
-import { BATCH_ROWS, CsvSyntaxError, DEFAULT_MAX_PROBLEMS, headerIndex, locateFields, openCsv, Problems, readFields, type FieldSpec } from './csv.js';
-import { Stage, type StageType } from './stage.js';
+import { BATCH_ROWS, CsvSyntaxError, DEFAULT_MAX_PROBLEMS, headerIndex, locateFields, Problems, readFields, type CsvRecord, type FieldSpec } from './csv.js';
+import { blockLines, isBlock } from './csv-bytes.js';
+import { cellsOf, isRaw, scanCsv, type RawLine } from './csv-scan.js';
+import { CopyText, csvField, plainBytes, plainCell, stageBlock } from './copy-text.js';
 import { ImportRejected, type ImportInput, type ImportOptions, type Progress, type RowProblem } from './types.js';
 
-// rows per staging batch: fewer round trips (COPY on PostgreSQL, unnest INSERT embedded) at bounded memory
-const STAGE_ROWS = 20_000;
+const STAGE_TYPE: Record<FieldSpec['type'], string> = { int: 'int', float: 'float8', text: 'text', bool: 'bool', date: 'date' };
 
-const STAGE_TYPE: Record<FieldSpec['type'], StageType> = { int: 'int', float: 'float8', text: 'text', bool: 'bool', date: 'date' };
+const ident = (name: string) => {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`bad staging identifier ${name}`);
+  return name;
+};
 
 export interface Staged {
-  stage: Stage;
+  /** the staging table (a temp table: line + one column per field), dropped at commit or rollback */
+  stage: { table: string; ref: SqlFragment };
   rowsRead: number;
+  /** rows in the staging table (rows read less those with a problem) */
+  rowsStaged: number;
   problems: Problems;
   header: string[];
   /** fields whose column is in the file */
@@ -28,38 +37,78 @@ export async function stageCsv(tx: Db, input: ImportInput, opts: ImportOptions, 
   const problems = new Problems(opts.maxProblems ?? DEFAULT_MAX_PROBLEMS);
   let rowsRead = 0;
   const reject = (): never => { throw new ImportRejected(problems.sorted(), problems.count, rowsRead); };
-  const stage = new Stage(tx, table, [{ name: 'line', type: 'int' }, ...fields.map((f) => ({ name: f.name, type: STAGE_TYPE[f.type] }))], STAGE_ROWS);
+  ident(table);
+  fields.forEach((f) => ident(f.name));
   let header: string[] = [];
+  let copy: CopyText | undefined;
   try {
-    const csv = await openCsv(input, opts);
+    const csv = await scanCsv(input, opts);
     header = csv.header;
     if (!header.length) { problems.add({ line: 1, reason: 'empty file: expected a header row' }); reject(); }
     headerIndex(header, problems);
     const at = locateFields(header, fields, problems);
     if (problems.count) reject();
-    await stage.create();
-    for await (const rec of csv.records) {
-      rowsRead++;
-      if (rec.values.length !== header.length) {
-        problems.add({ line: rec.line, reason: `${rec.values.length} fields where the header has ${header.length}` });
-        continue;
+    // staged columns: line, the fields in the file's column order, then absent fields with a default
+    const order = [
+      ...header.map((_, i) => at.indexOf(i)).filter((j) => j >= 0),
+      ...fields.map((f, j) => j).filter((j) => at[j] === null && fields[j].default !== undefined),
+    ];
+    await tx.query(sql([`DROP TABLE IF EXISTS ${table}`]));
+    await tx.query(sql([`CREATE TEMP TABLE ${table} (line int, ${fields.map((f) => `${f.name} ${STAGE_TYPE[f.type]}`).join(', ')}) ON COMMIT DROP`]));
+    copy = CopyText.for(tx, table, ['line', ...order.map((j) => fields[j].name)]);
+    // a raw line goes in as it stands when each file column is a field in `order` and each cell is plain
+    const rawOk = !rowCheck && order.length === header.length;
+    // per file column, the check of its field (only used when every column is a field)
+    const plain = rawOk ? header.map((_, i) => plainCell(fields[at.indexOf(i)])) : [];
+    const width = header.length;
+    let reported = 0;
+    const precise = async (rec: CsvRecord) => {
+      if (rec.values.length !== width) {
+        problems.add({ line: rec.line, reason: `${rec.values.length} fields where the header has ${width}` });
+        return;
       }
       const v = readFields(rec, header, fields, at, problems);
-      if (v && (!rowCheck || rowCheck(v, rec.line, problems))) await stage.add([rec.line, ...v]);
-      if (rowsRead % BATCH_ROWS === 0) progress?.(rowsRead);
+      if (v && (!rowCheck || rowCheck(v, rec.line, problems))) copy!.add(`${rec.line},${order.map((j) => csvField(v[j])).join(',')}`);
+    };
+    const bytes = rawOk ? header.map((_, i) => plainBytes(fields[at.indexOf(i)])) : [];
+    const raw = async (rec: RawLine) => {
+      let ok = rawOk;
+      if (ok) {
+        const cells = rec.text.split(',');
+        ok = cells.length === width;
+        for (let i = 0; ok && i < width; i++) ok = plain[i](cells[i]);
+      }
+      if (ok) { rowsRead++; copy!.add(`${rec.line},${rec.text}`); return; }
+      const r = cellsOf(rec);
+      if (!r) return; // a line csv-parse skips (blank once trimmed)
+      rowsRead++;
+      await precise(r);
+    };
+    for await (const rec of csv.records) {
+      if (isBlock(rec)) {
+        const others: RawLine[] = [];
+        rowsRead += rawOk ? stageBlock(rec.bytes, rec.firstLine, bytes, copy, others) : 0;
+        if (!rawOk) others.push(...blockLines(rec));
+        for (const o of others) await raw(o);
+      } else if (isRaw(rec)) await raw(rec);
+      else { rowsRead++; await precise(rec); }
+      if (copy.full) await copy.flush();
+      if (rowsRead - reported >= BATCH_ROWS) { reported = rowsRead; progress?.(rowsRead); }
     }
-    await stage.flush();
+    await copy.end();
     progress?.(rowsRead);
     if (!rowsRead) { problems.add({ line: 2, reason: 'no data rows' }); reject(); }
     const present = new Set(fields.filter((_, j) => at[j] !== null).map((f) => f.name));
     return {
-      stage, rowsRead, problems, header, present, reject,
+      stage: { table, ref: sql([table]) }, rowsRead, rowsStaged: copy.rows, problems, header, present, reject,
       async check(q, problem) {
         const rows = await tx.query<{ line: number; value: string; extra: string | null; total: number }>(q(problems.max));
         problems.addFound(rows.map(problem), rows[0]?.total ?? 0);
       },
     };
   } catch (e) {
+    // a batch still being written must be done before the transaction rolls back
+    await copy?.end().catch(() => undefined);
     if (e instanceof CsvSyntaxError) { problems.add({ line: e.line, reason: e.message }); reject(); }
     throw e;
   }
@@ -72,4 +121,21 @@ export function duplicateCheck(S: SqlFragment, key: string[], valueExpr: string)
     SELECT line, value, first::text AS extra, count(*) OVER ()::int AS total FROM (
       SELECT line, ${sql([valueExpr])}::text AS value, min(line) OVER (PARTITION BY ${sql([k])}) AS first FROM ${S}) d
     WHERE line > first ORDER BY line LIMIT ${max}::int`;
+}
+
+/** Whether any `key` repeats in the staged rows: one hash aggregate, so that the line-by-line report (a sort of the
+ *  whole stage, duplicateCheck) runs only for a file that has repeats. */
+export async function hasDuplicates(tx: Db, S: SqlFragment, key: string[]): Promise<boolean> {
+  const [r] = await tx.query<{ dup: boolean }>(sql`
+    SELECT EXISTS (SELECT 1 FROM ${S} GROUP BY ${sql([key.join(', ')])} HAVING count(*) > 1) AS dup`);
+  return r.dup;
+}
+
+/**
+ * Memory for the import's set queries (hash joins and aggregates over the whole file) for this transaction only:
+ * with the default 4 MB a join of a million staged rows with the stored ones spills to disk batch by batch. The
+ * embedded database keeps its default (it runs inside this process, whose memory the import bounds).
+ */
+export async function roomForSetQueries(tx: Db): Promise<void> {
+  if (tx.kind === 'postgres') await tx.query(sql`SET LOCAL work_mem = '256MB'`);
 }

@@ -1,7 +1,7 @@
 // SQL of the domain layer: firm-year facts for classification, the firm_kind table, the data version, city-year
 // counts of the three kinds (one statement), the agglomeration cache, and the raw rows behind the panels.
 import type { Db } from '../db.js';
-import { sql } from '../sql.js';
+import { sql, type SqlFragment } from '../sql.js';
 
 const CHUNK = 20_000;
 
@@ -11,8 +11,9 @@ export interface FirmYearFactsRow {
   valuationUsd: number | null; revenueGrowth: number | null; intendedKind: string | null;
 }
 
-/** Every firm-year with its firm's attributes (optionally of some firms / one year), ordered by firm and year. */
-export async function firmYearFacts(db: Db, f: { firmIds?: readonly number[]; year?: number } = {}): Promise<FirmYearFactsRow[]> {
+/** Every firm-year with its firm's attributes (optionally of some firms / one year / the firms of a query of firm ids /
+ *  meeting a condition on y and f), ordered by firm and year. */
+export async function firmYearFacts(db: Db, f: { firmIds?: readonly number[]; year?: number; firmsIn?: SqlFragment; where?: SqlFragment } = {}): Promise<FirmYearFactsRow[]> {
   return db.query(sql`
     SELECT y.firm_id AS "firmId", y.year, to_char(f.founded, 'YYYY-MM-DD') AS founded, to_char(f.listed_on, 'YYYY-MM-DD') AS "listedOn",
            f.strategic_emerging AS "strategicEmerging", f.tech_intensive AS "techIntensive", f.st_flag AS "stFlag", f.financial, y.revenue, y.employees, y.assets,
@@ -21,6 +22,8 @@ export async function firmYearFacts(db: Db, f: { firmIds?: readonly number[]; ye
     FROM firm_year y JOIN firm f ON f.id = y.firm_id
     WHERE TRUE ${f.firmIds ? sql`AND y.firm_id = ANY(${[...f.firmIds]}::int[])` : sql``}
           ${f.year !== undefined ? sql`AND y.year = ${f.year}::int` : sql``}
+          ${f.firmsIn ? sql`AND y.firm_id IN (${f.firmsIn})` : sql``}
+          ${f.where ? sql`AND ${f.where}` : sql``}
     ORDER BY y.firm_id, y.year`);
 }
 
