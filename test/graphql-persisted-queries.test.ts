@@ -143,3 +143,29 @@ describe(`automatic persisted queries (${dbKind})`, () => {
     expect(JSON.parse(g.text).data.cities.nodes).toHaveLength(2);
   });
 });
+
+describe(`Redis unreachable (${dbKind})`, () => {
+  let c: RunningServer;
+  beforeAll(async () => {
+    const { db } = await getStore();
+    // nothing listens on port 1: every Redis command fails at once
+    setLimits({ ...defaults, responseCache: true, redisUrl: 'redis://127.0.0.1:1', cachePrefix: PREFIX });
+    c = await startHttp(db, 0);
+    setLimits(defaults);
+  });
+  afterAll(async () => { await c?.stop(); });
+
+  it('requests are answered in process: persisted queries register and answer, repeated answers are hits', async () => {
+    const query = uniqueQuery('NoRedis');
+    const hash = sha256Hex(query);
+    const reg = await post(c, { query, variables: { n: 2 }, extensions: ext(hash) });
+    expect(reg.status).toBe(200);
+    expect(JSON.parse(reg.text).data.cities.nodes).toHaveLength(2);
+    const g = await get(c, { extensions: ext(hash), variables: { n: 2 } });
+    expect(g.status).toBe(200);
+    expect(g.text).toBe(reg.text);
+    expect(g.headers.get('server-timing')).toMatch(/cache;desc=hit/);
+    const metrics = await (await fetch(`${c.origin}/metrics`)).text();
+    expect(Number(/^agglomera_cache_redis_errors_total (\d+)/m.exec(metrics)?.[1])).toBeGreaterThan(0);
+  });
+});
