@@ -97,6 +97,7 @@ describe(`automatic persisted queries (${dbKind})`, () => {
     const etag = g.headers.get('etag');
     expect(etag).toMatch(/^"[\w-]+"$/);
     expect(g.headers.get('cache-control')).toBe('public, no-cache');
+    expect(g.headers.get('vary')).toBe('Accept, Authorization, X-API-Key, Accept-Encoding');
     expect(g.headers.get('server-timing')).toMatch(/cache;desc=hit/);
     const again = await get(a, { extensions: ext(hash), variables: { n: 4 } }, { ...GET_HEADERS, 'if-none-match': etag! });
     expect(again.status).toBe(304);

@@ -152,6 +152,10 @@ export class FastPath {
       'server-timing': `cache;desc=${how}, app;dur=${(performance.now() - t0).toFixed(2)}`,
       'x-agglomera-data-version': String(e.version),
     };
+    // the answer depends on Accept (its content type) and on the key sent (the role): a shared cache (a CDN in front
+    // of GET by persisted hash) must key on them; a Vary set before (CORS: Origin) is kept
+    const prior = res.getHeader('vary');
+    headers.vary = [typeof prior === 'string' ? prior : '', 'Accept, Authorization, X-API-Key'].filter(Boolean).join(', ');
     const inm = req.headers['if-none-match'];
     if (inm && inm.split(',').some((t) => t.trim().replace(/^W\//, '') === e.etag)) {
       delete headers['content-type'];
