@@ -39,15 +39,6 @@ export class RedisLevel {
     logger.warn({ err: e.message }, 'response cache: Redis unavailable; answers and persisted queries are kept in this process only until it is back');
   }
 
-  /** Resolves once connected (tests; the server does not wait: requests before it simply miss the shared level). */
-  ready(): Promise<void> {
-    if (this.redis.status === 'ready') return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      this.redis.once('ready', () => resolve());
-      this.redis.once('end', () => reject(new Error('Redis connection ended')));
-    });
-  }
-
   async get(key: string): Promise<Buffer | null> {
     try { return await this.redis.getBuffer(this.prefix + key); } catch (e) { this.fault(e as Error); return null; }
   }

@@ -50,18 +50,21 @@ async function namespaceOf(db: Db): Promise<string> {
 }
 
 export class SharedAnswers {
-  private ns: Promise<string> | null = null;
+  private ns: Promise<string | null> | null = null;
 
   constructor(private readonly level: RedisLevel, private readonly ttlSeconds: number, private readonly maxBytes: number) {}
 
-  private async key(db: Db, key: string): Promise<string> {
+  /** null: the database could not be named just now; the shared level is skipped, the request goes on */
+  private async key(db: Db, key: string): Promise<string | null> {
     // a failed read is not remembered: the next request asks again
-    this.ns ??= namespaceOf(db).catch((e: unknown) => { this.ns = null; throw e; });
-    return `answer:${await this.ns}:${key}`;
+    this.ns ??= namespaceOf(db).catch(() => { this.ns = null; return null; });
+    const ns = await this.ns;
+    return ns === null ? null : `answer:${ns}:${key}`;
   }
 
   async get(db: Db, key: string): Promise<CachedAnswer | undefined> {
-    const b = await this.level.get(await this.key(db, key));
+    const k = await this.key(db, key);
+    const b = k === null ? null : await this.level.get(k);
     const e = b ? decode(b) : undefined;
     if (e) sharedHits.inc();
     return e;
@@ -70,6 +73,7 @@ export class SharedAnswers {
   /** Waited for before the answer is sent: once a client has an answer, every process can serve it. */
   async set(db: Db, key: string, e: CachedAnswer): Promise<void> {
     if (e.body.length > this.maxBytes) return;
-    await this.level.set(await this.key(db, key), encode(e), this.ttlSeconds);
+    const k = await this.key(db, key);
+    if (k !== null) await this.level.set(k, encode(e), this.ttlSeconds);
   }
 }
