@@ -143,6 +143,13 @@ describe(`automatic persisted queries (${dbKind})`, () => {
     expect(g.status).toBe(200);
     expect(JSON.parse(g.text).data.cities.nodes).toHaveLength(2);
   });
+
+  it('/metrics counts hashes found, not found and texts registered', async () => {
+    const text = await (await fetch(`${a.origin}/metrics`)).text();
+    for (const result of ['hit', 'not_found', 'registered']) {
+      expect(Number(new RegExp(`^agglomera_persisted_queries_total\\{result="${result}"\\} (\\d+)`, 'm').exec(text)?.[1])).toBeGreaterThan(0);
+    }
+  });
 });
 
 describe(`Redis unreachable (${dbKind})`, () => {

@@ -7,7 +7,11 @@
 import { createHash } from 'node:crypto';
 import type { PersistedQueryOptions } from '@apollo/server';
 import { LRUCache } from 'lru-cache';
+import { Counter } from 'prom-client';
+import { registry } from '../ops/metrics.js';
 import type { RedisLevel } from '../cache/redis-level.js';
+
+const lookups = new Counter({ name: 'agglomera_persisted_queries_total', help: 'Persisted-query hashes looked up (hit: known here or in Redis; not_found) and texts registered', labelNames: ['result'], registers: [registry] });
 
 export const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -24,6 +28,12 @@ export class PersistedQueries {
   constructor(private readonly shared: RedisLevel | null) {}
 
   async lookup(hash: string): Promise<string | undefined> {
+    const text = await this.find(hash);
+    lookups.labels(text === undefined ? 'not_found' : 'hit').inc();
+    return text;
+  }
+
+  private async find(hash: string): Promise<string | undefined> {
     const known = this.local.get(hash);
     if (known !== undefined || !this.shared) return known;
     const b = await this.shared.get(`apq:${hash}`);
@@ -38,6 +48,7 @@ export class PersistedQueries {
   /** The caller checked sha256Hex(text) === hash. Waits for Redis, so the next request to any process finds it. */
   async register(hash: string, text: string): Promise<void> {
     if (this.local.get(hash) === text) return;
+    lookups.labels('registered').inc();
     this.local.set(hash, text);
     await this.shared?.set(`apq:${hash}`, text, SHARED_TTL_SECONDS);
   }
