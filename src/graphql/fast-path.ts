@@ -27,8 +27,6 @@ import { DocumentCache } from './document-cache.js';
 import type { FastRequest } from './fast-request.js';
 import { PersistedQueries, sha256Hex } from './persisted-queries.js';
 
-export { isJsonContentType } from './fast-request.js';
-
 export class FastPath {
   readonly cache: DocumentCache;
   /** whole answers by data version (AGGLOMERA_RESPONSE_CACHE); null when off */
