@@ -3,8 +3,8 @@
 // over HTTP, alternating run by run (median of PEERS_RUNS, default 20, after one warm-up each); statements per request
 // counted inside each server process (bench/peers-count.mjs). Then two load tests against each (autocannon, loopback):
 // all cities × 20 years at 50 connections and the one-city query at 200 connections, PEERS_LOAD_SECONDS each.
-// Sides: PostGraphile; Agglomera on PostgreSQL with its response cache on (AGGLOMERA_RESPONSE_CACHE=true); the same
-// as shipped, cache off (every answer computed); Agglomera on its embedded PGlite store, cache on (same demo seed). The goals of issues 20 and 21 are
+// Sides: PostGraphile; Agglomera on PostgreSQL as shipped (response cache on); the same
+// with AGGLOMERA_RESPONSE_CACHE=false (every answer computed); Agglomera on its embedded PGlite store, cache on (same demo seed). The goals of issues 20 and 21 are
 // printed at the end as `goal …: met | NOT MET (measured)`. Queries and method follow ../shared/peers/graphql/compare.mjs.
 //
 // Usage: BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/<db loaded by Agglomera> npm run bench -- peers
@@ -32,7 +32,7 @@ const RUNS = Number(process.env.PEERS_RUNS ?? 20);
 const LOAD_SECONDS = Number(process.env.PEERS_LOAD_SECONDS ?? 20);
 const CONNECTIONS = Number(process.env.PEERS_CONNECTIONS ?? 200);
 const HEAVY_CONNECTIONS = Number(process.env.PEERS_HEAVY_CONNECTIONS ?? 50);
-// a fourth server over the same PostgreSQL database as shipped (AGGLOMERA_RESPONSE_CACHE=false): every answer computed
+// a fourth server over the same PostgreSQL database with AGGLOMERA_RESPONSE_CACHE=false: every answer computed
 const UNCACHED = process.env.PEERS_UNCACHED !== 'false';
 const EMBEDDED = process.env.PEERS_EMBEDDED !== 'false';
 const [AGG_PORT, EMB_PORT, PGL_PORT, UNC_PORT = PGL_PORT + 1] = (process.env.PEERS_PORTS ?? '4630,4631,4639,4632').split(',').map(Number);
@@ -232,12 +232,12 @@ async function run() {
   for (const g of goals) console.log(g);
 }
 
-/** `app;dur=` of the Server-Timing header of a repeated request (the response cache's hit time), or null without it. */
+/** Median `app;dur=` of the Server-Timing header over 21 repeated requests (the response cache's hit time), or null without it. */
 async function serverTiming(url: string, query: string): Promise<number | null> {
   const ask = () => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
   await (await ask()).arrayBuffer();
   const durs: number[] = [];
-  for (let i = 0; i < 5; i++) {
+  for (let i = 0; i < 21; i++) {
     const r = await ask();
     await r.arrayBuffer();
     const m = /cache;desc=hit, app;dur=([\d.]+)/.exec(r.headers.get('server-timing') ?? '');

@@ -22,8 +22,11 @@ beforeAll(async () => {
   const { db } = await getStore();
   setLimits({ ...defaults, graphqlFastPath: false });
   canonical = await startHttp(db, 0);
-  setLimits({ ...defaults });
+  // the response cache off: this file compares every computed answer, headers included, with Apollo's
+  // (test/graphql-response-cache.test.ts covers kept answers)
+  setLimits({ ...defaults, responseCache: false });
   fast = await startHttp(db, 0);
+  setLimits({ ...defaults });
   const tag = `fast${Date.now()}`;
   for (const role of ['reader', 'analyst'] as const) keys[role] = (await createKey(db, `${tag} ${role}`, role)).key;
 }, 120_000);
@@ -243,7 +246,7 @@ describe('the document cache and who asks', () => {
     const { db } = await getStore();
     const one = q('{ city(code: "320100") { name } }');
     expect((await same(one)).tookFast).toBe(true); // cached by now
-    setLimits({ ...defaults, anonymousRole: null }); // read when a server starts
+    setLimits({ ...defaults, anonymousRole: null, responseCache: false }); // read when a server starts
     const closed = await startHttp(db, 0);
     try {
       const r = await send(closed, one, { 'x-forwarded-for': '203.0.113.9' }); // a network client (the loopback role would let a local one in)

@@ -33,7 +33,10 @@ afterAll(async () => {
 
 async function post(query: string, headers: Record<string, string> = {}) {
   const r = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query }) });
-  return { status: r.status, etag: r.headers.get('etag'), timing: r.headers.get('server-timing') ?? '', cacheControl: r.headers.get('cache-control'), text: await r.text() };
+  return {
+    status: r.status, etag: r.headers.get('etag'), timing: r.headers.get('server-timing') ?? '', cacheControl: r.headers.get('cache-control'),
+    contentType: r.headers.get('content-type'), vary: r.headers.get('vary') ?? '', text: await r.text(),
+  };
 }
 
 async function setGdp(v: number, viaOtherConnection: boolean) {
@@ -69,6 +72,19 @@ describe(`response cache (${dbKind})`, () => {
     const d = await post(q, { 'if-none-match': '"something-else"' });
     expect(d.status).toBe(200);
     expect(d.text).toBe(a.text);
+  });
+
+  it('a hit carries the media type its own request negotiated, and Vary names what chose it', async () => {
+    const q = `{ cities(first: 3) { nodes { code } } }`;
+    const a = await post(q, { accept: 'application/graphql-response+json' });
+    expect(a.contentType).toBe('application/graphql-response+json; charset=utf-8');
+    const b = await post(q, { accept: 'application/json' });
+    expect(b.timing).toMatch(/cache;desc=hit/);
+    expect(b.text).toBe(a.text);
+    expect(b.contentType).toBe('application/json; charset=utf-8');
+    const c = await post(q, {}); // no Accept: application/json (GraphQL over HTTP, legacy clients)
+    expect(c.contentType).toBe('application/json; charset=utf-8');
+    for (const h of ['Accept', 'Authorization', 'X-API-Key', 'Accept-Encoding']) expect(b.vary.split(/,\s*/)).toContain(h);
   });
 
   for (const other of [false, true]) {

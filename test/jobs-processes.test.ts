@@ -13,6 +13,8 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { openStore } from '../src/app.js';
+import { dropFreshDatabase, freshDatabaseUrl } from './helpers/fresh-store.js';
 import { JsonLogProcess, type LogLine } from './helpers/json-log.js';
 
 const DATABASE_URL = process.env.DATABASE_URL;
@@ -121,7 +123,11 @@ describe(`server process (${DATABASE_URL ? 'PostgreSQL' : 'embedded'})`, SLOW, (
 
 describe.skipIf(!DATABASE_URL)('two server processes on one PostgreSQL + Redis (BullMQ)', SLOW, () => {
   it('a job submitted to one is finished by either and readable from both; a stopping process hands its job over', async () => {
-    const env = { DATABASE_URL, REDIS_URL, AGGLOMERA_QUEUE_PREFIX: `agglomera-test-${randomUUID().slice(0, 8)}` };
+    // a database of its own (demo loaded here, once, before both start): job managers other files leave in this vitest
+    // process poll the shared store's table without Redis and would take the queued jobs meant for A and B
+    const own = (await freshDatabaseUrl('procs'))!;
+    await (await openStore({ databaseUrl: own, demoSeed: 20260101 })).close();
+    const env = { DATABASE_URL: own, REDIS_URL, AGGLOMERA_QUEUE_PREFIX: `agglomera-test-${randomUUID().slice(0, 8)}` };
     const a = await start(env);
     const b = await start(env);
     expect(a.worker).not.toBe(b.worker);
@@ -132,7 +138,7 @@ describe.skipIf(!DATABASE_URL)('two server processes on one PostgreSQL + Redis (
     const fromA = await Promise.all(ids.map(async (id) => (await a.gql(JOB, { id })).data!.job));
     expect(fromA).toEqual(fromB);
 
-    const client = new pg.Client({ connectionString: DATABASE_URL });
+    const client = new pg.Client({ connectionString: own });
     await client.connect();
     try {
       const workers = (await client.query(`SELECT worker FROM estimate_job WHERE id = ANY($1::text[])`, [ids])).rows.map((r) => r.worker as string);
@@ -148,6 +154,8 @@ describe.skipIf(!DATABASE_URL)('two server processes on one PostgreSQL + Redis (
       expect(w).toBe(b.worker);
     } finally {
       await client.end();
+      await Promise.all([a.stop(), b.stop()]);
+      await dropFreshDatabase('procs');
     }
   });
 });

@@ -79,7 +79,7 @@ export class FastPath {
         ResponseCache.countHit();
       }
       if (hit) {
-        this.sendCached(req, res, hit, principal.role === null, how, t0);
+        this.sendCached(req, res, hit, contentType, principal.role === null, how, t0);
         this.answered++;
         return true;
       }
@@ -131,7 +131,7 @@ export class FastPath {
       const entry: CachedAnswer = { body: bodyBytes, headers: Object.fromEntries(head.headers), etag: etagOf(bodyBytes), version, encoded: {} };
       this.responses!.set(key, entry);
       await shared?.set(db, key, entry);
-      this.sendCached(req, res, entry, principal.role === null, 'miss', t0);
+      this.sendCached(req, res, entry, ct ?? contentType, principal.role === null, 'miss', t0);
       this.answered++;
       return true;
     }
@@ -141,9 +141,11 @@ export class FastPath {
   }
 
   /** A kept answer (or one just computed and kept): validators, shared-cache rules, 304 when the client has it. */
-  private sendCached(req: http.IncomingMessage, res: http.ServerResponse, e: CachedAnswer, anonymous: boolean, how: 'hit' | 'hit-shared' | 'miss', t0: number) {
+  private sendCached(req: http.IncomingMessage, res: http.ServerResponse, e: CachedAnswer, contentType: string, anonymous: boolean, how: 'hit' | 'hit-shared' | 'miss', t0: number) {
     const headers: Record<string, string> = {
       ...e.headers,
+      // the kept bytes answer every Accept alike; the media type is the one this request negotiated
+      'content-type': contentType,
       etag: e.etag,
       // revalidate every time (no stale answer from a shared cache); keyed callers' answers are theirs alone
       'cache-control': anonymous ? 'public, no-cache' : 'private, no-cache',

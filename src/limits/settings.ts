@@ -111,7 +111,7 @@ export function readLimits(env: NodeJS.ProcessEnv = process.env): LimitSettings 
     graphqlFastPath: bool(env, 'AGGLOMERA_GRAPHQL_FAST_PATH', true),
     graphqlJit: bool(env, 'AGGLOMERA_GRAPHQL_JIT', true),
     compression: bool(env, 'AGGLOMERA_COMPRESSION', true),
-    responseCache: bool(env, 'AGGLOMERA_RESPONSE_CACHE', false),
+    responseCache: bool(env, 'AGGLOMERA_RESPONSE_CACHE', true),
     responseCacheBytes: num(env, 'AGGLOMERA_RESPONSE_CACHE_MB', 64, { integer: false, scale: MB }),
   };
 }
