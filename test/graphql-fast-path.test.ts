@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKey } from '../src/auth/keys.js';
 import { startHttp, type RunningServer } from '../src/http.js';
 import { FastPath } from '../src/graphql/fast-path.js';
+import { sha256Hex } from '../src/graphql/persisted-queries.js';
 import { RawJson } from '../src/graphql/raw-json.js';
 import { readLimits, setLimits, type LimitSettings } from '../src/limits/settings.js';
 import { dbKind, getStore } from './helpers/store.js';
@@ -193,6 +194,34 @@ describe(`fast path = Apollo, byte for byte, on ${dbKind}`, () => {
       expect(JSON.parse(slow.text)).toMatchObject({ data: null, errors: [{ extensions: { code: 'TIMEOUT', max: 1 } }] });
     } finally { setLimits({ requestTimeoutMs: defaults.requestTimeoutMs }); }
   }, 120_000);
+
+  it('GET by text and by persisted hash (Apollo APQ), and their refusals: the same answers as Apollo', async () => {
+    const get = async (server: RunningServer, params: Record<string, unknown>, headers: Record<string, string> = { 'apollo-require-preflight': 'true' }): Promise<Raw> => {
+      const search = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
+      const r = await fetch(`${server.url}?${search}`, { headers });
+      return { status: r.status, contentType: r.headers.get('content-type'), cacheControl: r.headers.get('cache-control'), text: await r.text() };
+    };
+    const ext = (query: string) => ({ persistedQuery: { version: 1, sha256Hash: sha256Hex(query) } });
+    const query = 'query Two($n: Int!) { cities(first: $n) { nodes { code name } } }';
+    // each server has its own registry (no Redis here): registered on both by POST
+    for (const server of [fast, canonical]) expect((await send(server, { query, variables: { n: 2 }, extensions: ext(query) })).status).toBe(200);
+    const cases: [Record<string, unknown>, boolean][] = [
+      [{ query, variables: { n: 2 } }, true],
+      [{ extensions: ext(query), variables: { n: 2 } }, true],
+      [{ extensions: ext(query), variables: { n: 'two' } }, false], // variables that do not coerce
+      [{ extensions: ext(`${query} # never registered`), variables: { n: 2 } }, false], // PersistedQueryNotFound
+      [{ query, extensions: ext('{ other }'), variables: { n: 2 } }, false], // hash mismatch
+      [{ query: 'mutation { cancelJob(id: "x") { id } }' }, false], // 405
+      [{ query, variables: '{not json' }, false],
+    ];
+    for (const [params, takesFast] of cases) {
+      const before = await fastAnswers();
+      const a = await get(fast, params);
+      expect(a, JSON.stringify(params)).toEqual(await get(canonical, params));
+      expect((await fastAnswers()) > before, JSON.stringify(params)).toBe(takesFast);
+    }
+    expect(JSON.parse((await get(fast, cases[1][0])).text).data.cities.nodes).toHaveLength(2);
+  });
 });
 
 describe('the document cache and who asks', () => {

@@ -102,7 +102,7 @@ describe(`compressed answers over HTTP on ${dbKind}`, () => {
     expect(JSON.parse(body.toString()).data.cities.nodes.length).toBeGreaterThan(300);
   });
 
-  it('GraphQL through Apollo (GET): same bytes in gzip and br', async () => {
+  it('GraphQL by GET (fast path): same bytes in gzip and br', async () => {
     const path = `/graphql?query=${encodeURIComponent('{ cities(first: 100) { nodes { code name province } } }')}`;
     const body = await sameInEvery((enc) => raw(base, path, { headers: { accept: 'application/json', 'apollo-require-preflight': 'true', ...(enc ? { 'accept-encoding': enc } : {}) } }));
     expect(JSON.parse(body.toString()).data.cities.nodes).toHaveLength(100);

@@ -38,7 +38,7 @@ export class ResponseCache {
 
   get(key: string): CachedAnswer | undefined {
     const e = this.map.get(key);
-    if (!e) { misses.inc(); return undefined; }
+    if (!e) return undefined; // a miss is counted by the caller once the shared level was asked too
     this.map.delete(key); // re-insert: most recently used last
     this.map.set(key, e);
     hits.inc();
@@ -62,4 +62,9 @@ export class ResponseCache {
   }
 
   get size() { return this.map.size; }
+
+  /** An answer found in the shared level (Redis): served from the cache all the same. */
+  static countHit() { hits.inc(); }
+  /** Not found in either level: computed. */
+  static countMiss() { misses.inc(); }
 }

@@ -1,16 +1,20 @@
-// The fast path of /graphql: a POST with a JSON body holding one query operation is answered here, without Apollo's
-// request pipeline, from the document cache (parse, validation and shape limits once per query text, cost once per
+// The fast path of /graphql: a POST with a JSON body, or a GET, holding one query operation is answered here, without
+// Apollo's request pipeline, from the document cache (parse, validation and shape limits once per query text, cost once per
 // text without variables and data version) with the query compiled by graphql-jit, serialised once (RawJson spliced), its size checked
-// on that text, and the time budget raced against the whole execution instead of each field.
-// Anything else — GET, batches, mutations, persisted queries, documents with errors, refusals, variables that do not
-// coerce, callers without the reader role, odd Accept headers — returns false and Apollo answers as before, so every
-// error body and status comes from one place. The answers are the same bytes either way
-// (test/graphql-fast-path.test.ts).
+// on that text, and the time budget raced against the whole execution instead of each field. Automatic persisted
+// queries (Apollo's APQ) are resolved here from the registry Apollo uses too (persisted-queries.ts), so a GET by hash
+// is a cacheable request (ETag, Cache-Control, 304) like a POST.
+// Anything else — batches, mutations, unknown persisted hashes, hash mismatches, documents with errors, refusals,
+// variables that do not coerce, callers without the reader role, odd Accept headers, requests Apollo reads
+// differently (fast-request.ts) — returns false and Apollo answers as before, so every error body and status comes
+// from one place. The answers are the same bytes either way (test/graphql-fast-path.test.ts).
 import type http from 'node:http';
 import type { GraphQLSchema } from 'graphql';
 import { effectiveRole, hasRole } from '../auth/roles.js';
 import { ResponseCache, etagOf, type CachedAnswer } from '../cache/response-cache.js';
 import { isCacheable } from '../cache/cacheable.js';
+import type { RedisLevel } from '../cache/redis-level.js';
+import { SharedAnswers } from '../cache/shared-answers.js';
 import { versionBarrier } from '../cache/version-barrier.js';
 import { byteSizeOver, cachedCost, endBudget, responseSizeRefusal, serialiseResult, startBudget, timeoutError } from '../limits/graphql.js';
 import type { LimitSettings } from '../limits/settings.js';
@@ -20,59 +24,66 @@ import type { RouteContext } from '../http/route.js';
 import { sendBody } from '../http/compress.js';
 import { formatError, legacyJsonStatus, responseContentType, type HttpHead } from './apollo-compat.js';
 import { DocumentCache } from './document-cache.js';
-
-const isRecord = (o: unknown): o is Record<string, unknown> => !!o && typeof o === 'object' && !Array.isArray(o);
-
-interface FastBody { query: string; variables?: Record<string, unknown> | null; operationName?: string | null; extensions?: null }
-
-/** The bodies the fast path takes: what Apollo would run as one operation, without extensions (persisted queries). */
-function fastBody(body: unknown): body is FastBody {
-  if (!isRecord(body)) return false;
-  const { query, variables, operationName, extensions } = body;
-  return typeof query === 'string' && query.length > 0
-    && (variables == null || isRecord(variables))
-    && (operationName == null || typeof operationName === 'string')
-    && extensions == null;
-}
-
-/** `Content-Type: application/json[; …]`: a non-simple request, which Apollo's CSRF prevention lets through. */
-export const isJsonContentType = (ct: string | undefined) => !!ct && /^\s*application\/json\s*(;|$)/i.test(ct);
+import type { FastRequest } from './fast-request.js';
+import { PersistedQueries, sha256Hex } from './persisted-queries.js';
 
 export class FastPath {
   readonly cache: DocumentCache;
   /** whole answers by data version (AGGLOMERA_RESPONSE_CACHE); null when off */
   readonly responses: ResponseCache | null;
+  /** the response cache's level in Redis (REDIS_URL, PostgreSQL only); null: in process only */
+  private readonly shared: SharedAnswers | null;
   /** Requests answered here (the rest went to Apollo): for tests and benchmarks. */
   answered = 0;
 
-  constructor(private readonly schema: GraphQLSchema, private readonly settings: () => LimitSettings) {
+  constructor(private readonly schema: GraphQLSchema, private readonly settings: () => LimitSettings,
+    readonly persisted: PersistedQueries = new PersistedQueries(null), redis: RedisLevel | null = null) {
     const s = settings();
     this.cache = new DocumentCache(schema, s.graphqlDocumentCache, s.graphqlJit);
     this.responses = s.responseCache ? new ResponseCache(s.responseCacheBytes) : null;
+    this.shared = this.responses && redis ? new SharedAnswers(redis, s.responseCacheTtlSeconds, s.responseCacheSharedMaxBytes) : null;
   }
 
   /** Answers the request and returns true, or returns false (nothing sent) for Apollo to answer it. */
-  async answer(body: unknown, req: http.IncomingMessage, res: http.ServerResponse, { db, principal }: RouteContext): Promise<boolean> {
-    if (!fastBody(body)) return false;
+  async answer(request: FastRequest, req: http.IncomingMessage, res: http.ServerResponse, { db, principal }: RouteContext): Promise<boolean> {
     const contentType = responseContentType(req.headers.accept);
     if (contentType === null || !hasRole(principal, 'reader')) return false;
+    const hash = request.persistedHash;
+    let query = request.query;
+    if (hash !== undefined) {
+      // an unknown hash (Apollo answers PersistedQueryNotFound from the same registry) or a text that is not the
+      // hash's (Apollo words the mismatch): not here
+      if (query === undefined) query = await this.persisted.lookup(hash);
+      else if (sha256Hex(query) !== hash) return false;
+      if (query === undefined) return false;
+    }
     const s = this.settings();
-    const doc = this.cache.document(body.query, s);
-    const op = this.cache.operation(doc, body.operationName ?? undefined);
+    const doc = this.cache.document(query!, s);
+    const op = this.cache.operation(doc, request.operationName);
     if (!op) return false;
-    const variables = body.variables ?? undefined;
+    // registered once it parsed and validated, as Apollo does
+    if (hash !== undefined && request.query !== undefined) await this.persisted.register(hash, query!);
+    const variables = request.variables;
     const t0 = performance.now();
     let key: string | null = null;
     let version = 0;
+    const shared = this.shared && db.kind === 'postgres' ? this.shared : null;
     if (this.responses && isCacheable(op)) {
       version = await versionBarrier(db).read();
-      key = ResponseCache.key({ query: body.query, operationName: body.operationName, variables, role: effectiveRole(principal), version });
-      const hit = this.responses.get(key);
+      key = ResponseCache.key({ query: query!, operationName: request.operationName, variables, role: effectiveRole(principal), version });
+      let hit = this.responses.get(key);
+      let how: 'hit' | 'hit-shared' = 'hit';
+      if (!hit && shared && (hit = await shared.get(db, key))) {
+        how = 'hit-shared';
+        this.responses.set(key, hit);
+        ResponseCache.countHit();
+      }
       if (hit) {
-        this.sendCached(req, res, hit, contentType, principal.role === null, 'hit', t0);
+        this.sendCached(req, res, hit, contentType, principal.role === null, how, t0);
         this.answered++;
         return true;
       }
+      ResponseCache.countMiss();
     }
     const stats = await storeStatsOrNull(db);
     let cost: number;
@@ -119,6 +130,7 @@ export class FastPath {
       const bodyBytes = Buffer.from(out);
       const entry: CachedAnswer = { body: bodyBytes, headers: Object.fromEntries(head.headers), etag: etagOf(bodyBytes), version, encoded: {} };
       this.responses!.set(key, entry);
+      await shared?.set(db, key, entry);
       this.sendCached(req, res, entry, ct ?? contentType, principal.role === null, 'miss', t0);
       this.answered++;
       return true;
@@ -129,19 +141,21 @@ export class FastPath {
   }
 
   /** A kept answer (or one just computed and kept): validators, shared-cache rules, 304 when the client has it. */
-  private sendCached(req: http.IncomingMessage, res: http.ServerResponse, e: CachedAnswer, contentType: string, anonymous: boolean, how: 'hit' | 'miss', t0: number) {
+  private sendCached(req: http.IncomingMessage, res: http.ServerResponse, e: CachedAnswer, contentType: string, anonymous: boolean, how: 'hit' | 'hit-shared' | 'miss', t0: number) {
     const headers: Record<string, string> = {
       ...e.headers,
       // the kept bytes answer every Accept alike; the media type is the one this request negotiated
       'content-type': contentType,
-      // a shared cache must key on what chose the media type and the role (a key travels in Authorization)
-      vary: 'Accept, Authorization, X-API-Key',
       etag: e.etag,
       // revalidate every time (no stale answer from a shared cache); keyed callers' answers are theirs alone
       'cache-control': anonymous ? 'public, no-cache' : 'private, no-cache',
       'server-timing': `cache;desc=${how}, app;dur=${(performance.now() - t0).toFixed(2)}`,
       'x-agglomera-data-version': String(e.version),
     };
+    // the answer depends on Accept (its content type) and on the key sent (the role): a shared cache (a CDN in front
+    // of GET by persisted hash) must key on them; a Vary set before (CORS: Origin) is kept
+    const prior = res.getHeader('vary');
+    headers.vary = [typeof prior === 'string' ? prior : '', 'Accept, Authorization, X-API-Key'].filter(Boolean).join(', ');
     const inm = req.headers['if-none-match'];
     if (inm && inm.split(',').some((t) => t.trim().replace(/^W\//, '') === e.etag)) {
       delete headers['content-type'];

@@ -1,7 +1,8 @@
 // GraphQL at /graphql, GraphQL over HTTP conformant (graphql-http's audits: test/graphql-http-audit.test.ts,
-// docs/graphql-http.md). Browsers' GET is answered before this by graphiql-route.ts. A POST of one JSON query takes
-// the fast path (src/graphql/fast-path.ts: cached documents, graphql-jit, one serialisation); everything else, and
-// whatever the fast path declines, goes to Apollo Server 5 — the same bytes either way.
+// docs/graphql-http.md). Browsers' GET is answered before this by graphiql-route.ts. A POST of one JSON query, or a
+// GET of one (by text or by persisted hash), takes the fast path (src/graphql/fast-path.ts: cached documents,
+// graphql-jit, one serialisation, the response cache); everything else, and whatever the fast path declines, goes to
+// Apollo Server 5 — the same bytes either way. Both use one registry of persisted queries (in Redis too with REDIS_URL).
 import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
@@ -9,7 +10,10 @@ import { buildGraphQLSchema } from '../app.js';
 import { makeContext, type Context } from '../resolvers/loaders.js';
 import { graphqlLimits, wrapResolvers } from '../limits/graphql.js';
 import { limits } from '../limits/settings.js';
-import { FastPath, isJsonContentType } from '../graphql/fast-path.js';
+import { FastPath } from '../graphql/fast-path.js';
+import { fromGet, fromPost } from '../graphql/fast-request.js';
+import { PersistedQueries } from '../graphql/persisted-queries.js';
+import { RedisLevel } from '../cache/redis-level.js';
 import { legacyJsonStatus } from '../graphql/apollo-compat.js';
 import { graphqlRequests } from '../ops/metrics.js';
 import { readBody, send, type RouteModule } from './route.js';
@@ -29,12 +33,17 @@ export async function graphqlRoute(): Promise<GraphqlRouteModule> {
   const schema = await buildGraphQLSchema();
   wrapResolvers(schema);
   const debug = process.env.AGGLOMERA_DEBUG === 'true';
+  const s = limits();
+  const redis = s.redisUrl ? new RedisLevel(s.redisUrl, s.cachePrefix) : null;
+  const persisted = new PersistedQueries(redis);
   const apollo = new ApolloServer<Context>({
     parseOptions: gl.parseOptions, allowBatchedHttpRequests: gl.allowBatchedHttpRequests,
     schema,
     introspection: true,
     includeStacktraceInErrorResponses: debug,
     stringifyResult: gl.stringifyResult,
+    // the fast path's registry: a hash registered on either path (or by another process, through Redis) is known to both
+    persistedQueries: { cache: persisted.forApollo() },
     plugins: [
       ...gl.plugins,
       ApolloServerPluginLandingPageDisabled(), // Apollo's landing page loads from a CDN; ours is offline
@@ -42,7 +51,7 @@ export async function graphqlRoute(): Promise<GraphqlRouteModule> {
     ],
   });
   await apollo.start();
-  const fast = limits().graphqlFastPath && !debug ? new FastPath(schema, limits) : null;
+  const fast = s.graphqlFastPath && !debug ? new FastPath(schema, limits, persisted, redis) : null;
   const answered = { fast: graphqlRequests.labels('fast'), apollo: graphqlRequests.labels('apollo') };
   return {
     fast,
@@ -56,7 +65,8 @@ export async function graphqlRoute(): Promise<GraphqlRouteModule> {
       if (raw && (contentType ?? '').includes('application/json')) {
         try { body = JSON.parse(raw); } catch { send(res, 400, 'text/plain', 'request body is not valid JSON\n'); return true; }
       }
-      if (fast && req.method === 'POST' && isJsonContentType(contentType) && await fast.answer(body, req, res, ctx)) {
+      const fastRequest = !fast ? null : req.method === 'POST' ? fromPost(req, body) : req.method === 'GET' ? fromGet(req, url) : null;
+      if (fastRequest && await fast!.answer(fastRequest, req, res, ctx)) {
         answered.fast.inc();
         return true;
       }
@@ -80,6 +90,9 @@ export async function graphqlRoute(): Promise<GraphqlRouteModule> {
       }
       return true;
     },
-    stop: () => apollo.stop(),
+    async stop() {
+      await apollo.stop();
+      await redis?.close();
+    },
   };
 }

@@ -34,6 +34,14 @@ export interface LimitSettings {
   corsOrigins: string[];
   /** How long a looked-up API key is trusted before it is read again (revocations by another process take this long). */
   keyCacheTtlMs: number;
+  /** REDIS_URL: the shared level of the response cache and of persisted queries (src/cache/redis-level.ts); null: in process only. */
+  redisUrl: string | null;
+  /** Start of every shared-cache key in Redis (AGGLOMERA_CACHE_PREFIX): processes sharing answers use the same. */
+  cachePrefix: string;
+  /** Seconds an answer stays in the shared level (Redis). */
+  responseCacheTtlSeconds: number;
+  /** Largest answer put in the shared level (bytes); bigger ones are kept in process only. */
+  responseCacheSharedMaxBytes: number;
   /** Parsed, validated and compiled GraphQL documents kept (LRU by query text) for the fast path (src/graphql/). */
   graphqlDocumentCache: number;
   /** POST JSON queries bypass Apollo (src/graphql/fast-path.ts); false: every request goes through Apollo. */
@@ -95,6 +103,10 @@ export function readLimits(env: NodeJS.ProcessEnv = process.env): LimitSettings 
     loopbackRole: parseLoopbackRole(env.AGGLOMERA_LOOPBACK_ROLE),
     corsOrigins: (env.AGGLOMERA_CORS_ORIGINS ?? '*').split(',').map((s) => s.trim()).filter(Boolean),
     keyCacheTtlMs: num(env, 'AGGLOMERA_KEY_CACHE_TTL_MS', 10_000),
+    redisUrl: env.REDIS_URL || null,
+    cachePrefix: env.AGGLOMERA_CACHE_PREFIX || 'agglomera:cache:',
+    responseCacheTtlSeconds: num(env, 'AGGLOMERA_RESPONSE_CACHE_TTL_SECONDS', 300),
+    responseCacheSharedMaxBytes: num(env, 'AGGLOMERA_RESPONSE_CACHE_SHARED_MAX_KB', 1024, { integer: false, scale: 1024 }),
     graphqlDocumentCache: num(env, 'AGGLOMERA_GRAPHQL_DOCUMENT_CACHE', 500),
     graphqlFastPath: bool(env, 'AGGLOMERA_GRAPHQL_FAST_PATH', true),
     graphqlJit: bool(env, 'AGGLOMERA_GRAPHQL_JIT', true),
