@@ -13,6 +13,7 @@ import { replicaCounts, readVersion, hasReplicas } from '../src/db/replicas.js';
 import { sql } from '../src/db/sql.js';
 import { startHttp, type RunningServer } from '../src/http.js';
 import { runImport } from '../src/import/core.js';
+import { limits, setLimits } from '../src/limits/settings.js';
 import { getStore, keepDatasetMeta } from './helpers/store.js';
 
 const CLUSTER = 'agglo_replica_test';
@@ -80,7 +81,10 @@ describe.skipIf(reason)(`read replicas on a hot standby${reason ? ` (skipped: ${
     [{ code }] = await db.query<{ code: string }>(sql`SELECT city_code AS code FROM city_year WHERE year = 2019 ORDER BY city_code LIMIT 1`);
     buildStandby();
     app = await openStore({ databaseUrl: process.env.DATABASE_URL, replicaUrls: [standbyUrl()], loadDemo: false });
-    server = await startHttp(app, 0);
+    // the response cache off: every probe must reach a database for the routing to show (a kept answer reaches none)
+    const before = limits();
+    setLimits({ ...before, responseCache: false });
+    try { server = await startHttp(app, 0); } finally { setLimits(before); }
   }, 120_000);
 
   afterAll(async () => {
