@@ -118,8 +118,9 @@ describe(`compressed answers over HTTP on ${dbKind}`, () => {
     // HEAD: the GET's headers, no body
     const h = await raw(base, '/ogc/collections/cities/items?limit=50', { method: 'HEAD', headers: { 'accept-encoding': 'br' } });
     expect(h.headers['content-encoding']).toBe('br');
-    // (its length may differ from the GET's by a byte: the timeStamp is compressed too)
-    expect(Math.abs(Number(h.headers['content-length']) - r.body.length)).toBeLessThan(8);
+    // its length is that of its own compressed body, whose timeStamp differs from the GET's: brotli's output moves by
+    // tens of bytes with it (27 seen), so within 5% of the GET's, not equal
+    expect(Math.abs(Number(h.headers['content-length']) - r.body.length)).toBeLessThan(0.05 * r.body.length);
     expect(h.body.length).toBe(0);
   });
 
