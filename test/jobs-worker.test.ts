@@ -212,3 +212,23 @@ describe.skipIf(!HAS_PG)('several worker processes on one PostgreSQL (table poll
     await submitOnly.close();
   });
 });
+
+describe.skipIf(!HAS_PG)('`npx agglomera worker` (bin/agglomera.mjs; needs DATABASE_URL)', SLOW, () => {
+  it('a SIGTERM to the bin process reaches the worker: it stops cleanly and both exit 0, none left running', async () => {
+    await getStore();
+    const p = new Proc(spawn(process.execPath, [path.join(ROOT, 'bin/agglomera.mjs'), 'worker', '--concurrency', '1'], {
+      cwd: ROOT, env: childEnv({ DATABASE_URL, REDIS_URL: undefined }), stdio: ['ignore', 'pipe', 'pipe'],
+    }));
+    procs.push(p);
+    const ready = await p.waitFor((l) => typeof l.msg === 'string' && l.msg.startsWith('worker ready'), 'worker ready');
+    const workerPid = Number(ready.pid);
+    expect(workerPid).not.toBe(p.proc.pid); // the worker is a child of the bin process (through tsx)
+    p.proc.kill('SIGTERM');
+    await p.waitFor((l) => l.msg === 'stopped', 'stopped');
+    expect(await p.exited).toBe(0);
+    expect(p.lines.find((l) => typeof l.msg === 'string' && l.msg.startsWith('stopping'))).toMatchObject({ signal: 'SIGTERM' });
+    // the worker process is gone (before, it ran on orphaned: the bin waited in spawnSync and died of the signal)
+    await new Promise((r) => setTimeout(r, 200));
+    expect(() => process.kill(workerPid, 0)).toThrow(/ESRCH/);
+  });
+});
