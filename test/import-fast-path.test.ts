@@ -3,10 +3,11 @@
 // problems name the same line / column / value / reason on either path; an unchanged re-import writes nothing and
 // leaves the data version; the classification's SQL pre-filter (src/db/queries/kind-filter.ts) drops no kind.
 // Everything runs in rolled-back transactions: the shared demo store is left as it was.
+import { Readable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../src/db/db.js';
 import { sql } from '../src/db/sql.js';
-import { ensureClassified } from '../src/domain/index.js';
+import { classifyPreview, ensureClassified } from '../src/domain/index.js';
 import { bulkInsert } from '../src/import/bulk.js';
 import { reclassifyFirms } from '../src/import/classify.js';
 import { currentDataVersion, runImport } from '../src/import/core.js';
@@ -35,6 +36,11 @@ async function storedYears(tx: Db) {
     SELECT firm_id, year, revenue, employees, assets, leverage, rnd, patents, valuation_usd, revenue_growth
     FROM firm_year WHERE firm_id IN (${A}, ${B}) ORDER BY firm_id, year`);
 }
+
+const kindsOf = (tx: Db) => tx.query<{ id: number; year: number; kind: string }>(sql`
+  SELECT firm_id AS id, year, kind FROM firm_kind WHERE firm_id IN (${A}, ${B}) AND rule_version = 'firm-kinds-v1' ORDER BY firm_id, year`);
+const previewOf = async (tx: Db) => (await classifyPreview(tx, undefined, { firmIds: [A, B] }))
+  .filter((c) => c.kind).map((c) => ({ id: c.firmId, year: c.year, kind: c.kind }));
 
 describe('firm-year fast path', () => {
   it('round trip: plain, rewritten and quoted lines (CRLF) are stored with the values the precise checks give', async () => {
@@ -85,26 +91,64 @@ describe('firm-year fast path', () => {
 
   it('an unchanged re-import counts every row unchanged, writes nothing and keeps the data version; an edit updates one', async () => {
     const file = [HEADER, ...[2015, 2016, 2017].map((y) => `${A},${y},100,40,80,0.3,10,6,,0.3`), `${B},2016,500,300,900,0.5,5,1,,0.02`].join('\n');
+    // a bare stream: no digest, so the file is read in and compared row by row
+    const streamed = (text: string) => ({ fileName: 'panel.csv', body: Readable.from([Buffer.from(text)]) });
     const r = await rolledBack(db, async (tx) => {
       await importCsv(tx, firmsImporter, firms());
       const first = await runImport(tx, 'firm-years', input(file));
       const [v1, years1, kinds1] = [await currentDataVersion(tx), await digest(tx, 'firm_year'), await digest(tx, 'firm_kind')];
-      const again = await runImport(tx, 'firm-years', input(file));
+      const again = await runImport(tx, 'firm-years', streamed(file));
+      const same = await runImport(tx, 'firm-years', input(file));
       const [v2, years2, kinds2] = [await currentDataVersion(tx), await digest(tx, 'firm_year'), await digest(tx, 'firm_kind')];
       const edit = await runImport(tx, 'firm-years', input(file.replace(`${A},2016,100`, `${A},2016,101`)));
-      return { first, again, edit, v1, v2, v3: await currentDataVersion(tx), same: years1 === years2 && kinds1 === kinds2, rows: await storedYears(tx) };
+      return { first, again, same, edit, v1, v2, v3: await currentDataVersion(tx), unchanged: years1 === years2 && kinds1 === kinds2, rows: await storedYears(tx) };
     });
     expect(r.first.status).toBe('ok');
     expect(r.first.counts).toEqual({ inserted: 4, updated: 0, unchanged: 0, deleted: 0 });
     expect(r.again.counts).toEqual({ inserted: 0, updated: 0, unchanged: 4, deleted: 0 });
     expect(r.again.derived).toEqual([]);
+    // the same bytes (digest known) with nothing written since: answered from the first import's record
+    expect(r.same.status).toBe('ok');
+    expect(r.same.rowsRead).toBe(4);
+    expect(r.same.counts).toEqual({ inserted: 0, updated: 0, unchanged: 4, deleted: 0 });
+    expect(r.same.derived).toEqual([expect.stringMatching(new RegExp(`^unchanged: the same file \\(sha256 [0-9a-f]{12}…\\) and options as import ${r.first.id}, and nothing written since`))]);
     expect(r.v2).toBe(r.v1);
-    expect(r.same).toBe(true);
+    expect(r.unchanged).toBe(true);
     expect(r.edit.counts).toEqual({ inserted: 0, updated: 1, unchanged: 3, deleted: 0 });
-    // A (founded 2015, R&D 10% of revenue, 6 patents, growth 30%) is a fledgling each year
-    expect(r.edit.derived).toContain('classification: 3 firm-years of 1 firms recomputed (firm-kinds-v1), 3 classified');
+    // only the edited firm-year is classified again; A (founded 2015, R&D 10% of revenue, 6 patents, growth 30%) is a fledgling
+    expect(r.edit.derived).toContain('classification: 1 firm-years of 1 firms recomputed (firm-kinds-v1), 1 classified');
     expect(r.v3).toBeGreaterThan(r.v2);
     expect(r.rows.map((x) => x.revenue)).toEqual([100, 101, 100, 500]);
+  });
+
+  it('the same file after any write since (a hand edit, other options) is compared in full: the edit is found and undone', async () => {
+    const file = [HEADER, `${A},2016,100,40,80,0.3,10,6,,0.3`, `${B},2016,500,300,900,0.5,5,1,,0.02`].join('\n');
+    const r = await rolledBack(db, async (tx) => {
+      await importCsv(tx, firmsImporter, firms());
+      const first = await runImport(tx, 'firm-years', input(file));
+      // a write that is no import at all: the statement trigger moves the data version
+      await tx.query(sql`UPDATE firm_year SET revenue = 999 WHERE firm_id = ${A} AND year = 2016`);
+      const afterEdit = await runImport(tx, 'firm-years', input(file));
+      const otherOptions = await runImport(tx, 'firm-years', input(file), { replace: true });
+      const same = await runImport(tx, 'firm-years', input(file), { replace: true });
+      await ensureClassified(tx); // current again after the hand edit: the next import keeps it current
+      const kindsBefore = await kindsOf(tx);
+      // R&D 0: A's 2016 is no fledgling any more; its stored kind goes, B's stays
+      const noRnd = await runImport(tx, 'firm-years', input(file.replace(`${A},2016,100,40,80,0.3,10`, `${A},2016,100,40,80,0.3,0`)));
+      return { first, afterEdit, otherOptions, same, noRnd, kindsBefore, kindsAfter: await kindsOf(tx), preview: await previewOf(tx), rows: await storedYears(tx) };
+    });
+    expect(r.first.counts).toEqual({ inserted: 2, updated: 0, unchanged: 0, deleted: 0 });
+    expect(r.afterEdit.counts).toEqual({ inserted: 0, updated: 1, unchanged: 1, deleted: 0 });
+    expect(r.afterEdit.derived).not.toEqual([expect.stringMatching(/^unchanged: the same file/)]);
+    expect(r.otherOptions.counts).toEqual({ inserted: 0, updated: 0, unchanged: 2, deleted: 0 });
+    expect(r.otherOptions.derived).toEqual([]);
+    expect(r.same.derived).toEqual([expect.stringMatching(/^unchanged: the same file/)]);
+    expect(r.noRnd.derived).toEqual(['classification: 1 firm-years of 1 firms recomputed (firm-kinds-v1), 0 classified']);
+    expect(r.kindsBefore.filter((k) => k.id === A)).toEqual([{ id: A, year: 2016, kind: 'fledgling' }]);
+    expect(r.kindsAfter.filter((k) => k.id === A)).toEqual([]);
+    expect(r.kindsAfter.filter((k) => k.id === B)).toEqual(r.kindsBefore.filter((k) => k.id === B));
+    expect(r.kindsAfter).toEqual(r.preview); // as a full classification would have it
+    expect(r.rows.map((x) => x.revenue)).toEqual([100, 500]);
   });
 
   it('the SQL pre-filter of the reclassification drops no kind: every stored firm reclassified gives the full classification', async () => {
@@ -135,5 +179,48 @@ describe('firm-year fast path', () => {
     await expect(rolledBack(db, (tx) => bulkInsert(tx, 'firm_year', 1, () => tx.query(sql`
       INSERT INTO firm_year (firm_id, year, revenue, employees, assets, leverage, rnd, patents) VALUES (999999999, 2016, 1, 1, 1, 0.1, 1, 1)`), 0)))
       .rejects.toThrow(/firm_year_firm_id_fkey/);
+  });
+  it('a bulk insert that at least doubles the table rebuilds its keys and indexes as they were, and they still hold', async () => {
+    // every key and index on firm_year, and the foreign keys of other tables that reference it
+    const shape = (tx: Db) => tx.query<{ owner: string; def: string }>(sql`
+      SELECT conrelid::regclass::text AS owner, conname || ' ' || pg_get_constraintdef(oid) AS def FROM pg_constraint
+      WHERE conrelid = 'firm_year'::regclass OR confrelid = 'firm_year'::regclass
+      UNION ALL SELECT 'index', pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = 'firm_year'::regclass
+      ORDER BY 1, 2`);
+    const insert = (tx: Db, firm: number) => () => tx.query(sql`
+      INSERT INTO firm_year (firm_id, year, revenue, employees, assets, leverage, rnd, patents) VALUES (${firm}, 2016, 1, 1, 1, 0.1, 1, 1)`);
+    // rows claimed far above the table's: the path of a first load of a million rows, whatever the size here
+    const HUGE = 1e9;
+    const r = await rolledBack(db, async (tx) => {
+      const before = await shape(tx);
+      await importCsv(tx, firmsImporter, firms());
+      await bulkInsert(tx, 'firm_year', HUGE, insert(tx, A), 0);
+      return { before, after: await shape(tx), rows: await storedYears(tx) };
+    });
+    expect(r.before.map((x) => x.def)).toEqual(expect.arrayContaining([
+      'firm_year_pkey PRIMARY KEY (firm_id, year)',
+      'firm_year_firm_id_fkey FOREIGN KEY (firm_id) REFERENCES firm(id) ON DELETE CASCADE',
+      'CREATE INDEX firm_year_year_idx ON public.firm_year USING btree (year)',
+    ]));
+    expect(r.before.filter((x) => x.owner === 'firm_kind')).toHaveLength(1);
+    expect(r.after).toEqual(r.before);
+    expect(r.rows.map((x) => [x.firm_id, x.year])).toEqual([[A, 2016]]);
+    // the rebuilt primary key refuses a repeat, the rebuilt foreign keys a row without its firm / firm-year
+    const [stored] = await db.query<{ firm_id: number }>(sql`SELECT firm_id FROM firm_year WHERE year = 2016 ORDER BY firm_id LIMIT 1`);
+    await expect(rolledBack(db, (tx) => bulkInsert(tx, 'firm_year', HUGE, insert(tx, stored.firm_id), 0))).rejects.toThrow(/firm_year_pkey/);
+    await expect(rolledBack(db, (tx) => bulkInsert(tx, 'firm_year', HUGE, insert(tx, 999999999), 0))).rejects.toThrow(/firm_year_firm_id_fkey/);
+  });
+
+  it('a first import (every row new) that repeats a firm-year is rejected at that line, nothing written', async () => {
+    const r = await rolledBack(db, async (tx) => {
+      await importCsv(tx, firmsImporter, firms());
+      const before = await digest(tx, 'firm_year');
+      const csv = `${HEADER}\n${A},2016,1,1,1,0.1,1,1,,\n${B},2016,2,2,2,0.2,2,2,,\n${A},2017,3,3,3,0.3,3,3,,\n${A},2016,4,4,4,0.4,4,4,,\n`;
+      const out = await importCsv(tx, firmYearsImporter, csv);
+      return { out, same: (await digest(tx, 'firm_year')) === before };
+    });
+    expect(r.out.rejected!.problemCount).toBe(1);
+    expect(r.out.rejected!.problems.map((p) => [p.line, p.column, p.value, p.reason])).toEqual([[5, 'firm_id', `${A}, 2016`, 'duplicate firm-year (' + A + ', 2016): also on line 2']]);
+    expect(r.same).toBe(true);
   });
 });

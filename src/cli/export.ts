@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { DataFrame } from '../estimation/frame.js';
 import { UsageError } from './errors.js';
-import { cliOut, cliPath } from './io.js';
+import { cliOut, cliPath, openCliStore } from './io.js';
 
 export const EXPORT_USAGE = `usage: agglomera export-panel [--level city|firm] [--out FILE]
 
@@ -39,9 +39,8 @@ export async function runExport(argv: string[], out: (s: string) => void): Promi
   }
   if (values.help) { out(EXPORT_USAGE); return 0; }
   if (values.level !== 'city' && values.level !== 'firm') throw new UsageError(`--level must be city or firm, got ${values.level}`);
-  const { openConfiguredStore } = await import('./replicate.js');
   const { buildPanel } = await import('../jobs/analysis.js');
-  const db = await openConfiguredStore();
+  const db = await openCliStore();
   try {
     const csv = frameToCsv(await buildPanel(db, values.level, {}));
     if (values.out) await writeFile(await cliPath(values.out), csv); else cliOut(csv);

@@ -6,7 +6,7 @@ import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from './errors.js';
-import { cliErr, cliErrIsTTY, cliPath } from './io.js';
+import { cliErr, cliErrIsTTY, cliPath, openCliStore } from './io.js';
 import { IMPORT_KINDS, type ImportKind, type ImportOptions, type ImportReport } from '../import/types.js';
 import { isImportKind } from '../import/registry.js';
 import { matchOptions } from '../units/options.js';
@@ -188,14 +188,14 @@ export async function runImportCli(argv: string[], out: (s: string) => void): Pr
     }
     report = parsed as ImportReport;
   } else {
-    const { openConfiguredStore } = await import('./replicate.js');
+    // the store and the import core only (not ./replicate.js, whose study runner takes seconds to load)
     const { runImport } = await import('../import/core.js');
-    const db = await openConfiguredStore((m) => cliErr(`${m}\n`));
+    const db = await openCliStore({ log: (m) => cliErr(`${m}\n`) });
     try {
       // CSV streams from disk (in 1 MB chunks: fewer, larger reads for the byte scanner); boundary files are read whole (exact contiguity needs every vertex at once)
       const body = /\.(csv|xlsx)$/i.test(file) ? createReadStream(file, { highWaterMark: 1 << 20 }) : await readFile(file);
       cliErr(`importing ${fileName} (${(size / 1e6).toFixed(1)} MB) as ${kind}\n`);
-      report = await runImport(db, kind as ImportKind, { fileName, body, sidecars: await readSidecars(file) }, opts, (d, t) => bar.tick(d, t), { via: 'cli' });
+      report = await runImport(db, kind as ImportKind, { fileName, body, sidecars: await readSidecars(file), path: file }, opts, (d, t) => bar.tick(d, t), { via: 'cli' });
     } finally {
       bar.finish();
       await db.close();

@@ -85,7 +85,7 @@ export async function openCliStore(opts: { loadDemo?: boolean; log?: (m: string)
       if (h) throw new StoreInUseError(cfg.dataDir, h); // another CLI process: refuse at once
     }
     try {
-      const { openStore } = await import('../app.js');
+      const { openStore } = await import('../db/store.js');
       const db = await openStore({ ...cfg, ...(opts.loadDemo === false ? { loadDemo: false } : {}), log: opts.log });
       c?.storeOpened?.();
       return db;

@@ -2,7 +2,6 @@
 // as the server), exactly as `agglomera study run studies/paper.json --out DIR` does.
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { Db } from '../db/db.js';
 import { UsageError } from './errors.js';
 import { cliErr, cliOut, cliPath, openCliStore } from './io.js';
 import { runStudyFile } from './study.js';
@@ -18,9 +17,6 @@ export const REPLICATE_USAGE = `usage: agglomera replicate [--out DIR]
   or DATABASE_URL, as the server.`;
 
 /** The store the server would open (config from the environment). */
-export async function openConfiguredStore(log?: (m: string) => void): Promise<Db> {
-  return openCliStore({ log });
-}
 
 export async function runReplicate(argv: string[], _out?: (s: string) => void): Promise<number> {
   let values;
@@ -32,7 +28,7 @@ export async function runReplicate(argv: string[], _out?: (s: string) => void): 
   if (values.help) { cliOut(`${REPLICATE_USAGE}\n`); return 0; }
   const t0 = Date.now();
   const dir = await cliPath(values.out);
-  const db = await openConfiguredStore((m) => cliErr(`${m}\n`));
+  const db = await openCliStore({ log: (m) => cliErr(`${m}\n`) });
   const opened = (Date.now() - t0) / 1000;
   try {
     const r = await runStudyFile(db, PAPER_STUDY, dir);

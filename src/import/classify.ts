@@ -2,10 +2,10 @@
 // the affected firms are recomputed (and the classification marked current again); otherwise the lazy full pass
 // (ensureClassified, at the next query that needs kinds) covers everything anyway.
 import type { Db } from '../db/db.js';
-import { dataVersion, firmYearFacts, ruleVersions } from '../db/queries/domain.js';
+import { dataVersion, firmYearFacts, insertFirmKinds, ruleVersions, stagedFirmYearFacts, stagedRowDiffers, type FirmKindRow } from '../db/queries/domain.js';
 import { getMeta, setMeta } from '../db/queries/load.js';
 import { sql, type SqlFragment } from '../db/sql.js';
-import { classifyFirmYear } from '../domain/classify.js';
+import { classifyFirmYear, type Classification } from '../domain/classify.js';
 import { classifiedVersionKey } from '../domain/kinds.js';
 import { mayQualifySql } from '../db/queries/kind-filter.js';
 import { DEFAULT_RULE_SET, parseRuleSet } from '../domain/rules.js';
@@ -17,10 +17,13 @@ export async function classificationFresh(db: Db): Promise<boolean> {
   return stored.some((s) => s.ruleVersion === version) && meta[classifiedVersionKey(version)] === String(v);
 }
 
+const kindRow = (c: Classification): FirmKindRow => ({ firmId: c.firmId, year: c.year, kind: c.kind!, qualified: c.qualified, reasons: c.reasons });
+const staleLine = (version: string) => `classification: stale before the import; recomputed in full at the next query that needs firm kinds (${version})`;
+
 /** Recomputes the kinds of the firms `ids` (a query of one column of firm ids); returns a line for the report. */
 export async function reclassifyFirms(tx: Db, ids: SqlFragment, fresh: boolean): Promise<string> {
   const rules = parseRuleSet(DEFAULT_RULE_SET);
-  if (!fresh) return `classification: stale before the import; recomputed in full at the next query that needs firm kinds (${rules.version})`;
+  if (!fresh) return staleLine(rules.version);
   // the firms once, in a table the planner has statistics of: as a subquery its size is a guess (200 rows), which
   // turns the joins below into one index probe per firm, with a heap fetch per firm-year
   await tx.query(sql`DROP TABLE IF EXISTS import_reclassify_firm`);
@@ -34,16 +37,47 @@ export async function reclassifyFirms(tx: Db, ids: SqlFragment, fresh: boolean):
   const facts = await firmYearFacts(tx, { firmsIn: firms, where: mayQualifySql(rules) });
   const rows = facts.map((f) => classifyFirmYear(f, rules)).filter((c) => c.kind);
   await tx.query(sql`DELETE FROM firm_kind WHERE rule_version = ${rules.version} AND firm_id IN (${firms})`);
-  for (let i = 0; i < rows.length; i += 20_000) {
-    const p = rows.slice(i, i + 20_000);
-    await tx.query(sql`
-      INSERT INTO firm_kind (rule_version, firm_id, year, kind, qualified, reasons)
-      SELECT ${rules.version}, t.firm_id, t.year, t.kind, ARRAY(SELECT jsonb_array_elements_text(t.qualified::jsonb)), t.reasons::jsonb
-      FROM unnest(${p.map((r) => r.firmId)}::int[], ${p.map((r) => r.year)}::int[], ${p.map((r) => r.kind)}::text[],
-                  ${p.map((r) => JSON.stringify(r.qualified))}::text[], ${p.map((r) => JSON.stringify(r.reasons))}::text[])
-           AS t(firm_id, year, kind, qualified, reasons)`);
-  }
+  await insertFirmKinds(tx, rules.version, rows.map(kindRow));
   // current again: the kinds of every other firm did not depend on this import
   await setMeta(tx, { [classifiedVersionKey(rules.version)]: String(await dataVersion(tx)) });
   return `classification: ${n.firm_years} firm-years of ${n.firms} firms recomputed (${rules.version}), ${rows.length} classified`;
 }
+
+/**
+ * Runs `write` (the upsert of a firm-year stage into firm_year) and keeps the kinds current: a firm-year's kind
+ * depends only on its own figures and its firm's attributes, so only the staged rows that are new or changed are
+ * classified. Their facts are read from the stage before the write, and classified here while the database writes
+ * (the classification yields between chunks so the write's statements go on); the kinds of changed rows are dropped
+ * first (the comparison needs the stored figures), the new kinds stored after. `n`: the new and changed rows and
+ * their firms, for the report line.
+ */
+export async function writeAndReclassify(tx: Db, stage: SqlFragment, values: readonly string[], fresh: boolean,
+  write: () => Promise<void>, n: { firmYears: number; firms: number; changed: boolean }): Promise<string> {
+  const rules = parseRuleSet(DEFAULT_RULE_SET);
+  if (!fresh) { await write(); return staleLine(rules.version); }
+  const facts = await stagedFirmYearFacts(tx, stage, values, mayQualifySql(rules));
+  if (n.changed) {
+    await tx.query(sql`
+      DELETE FROM firm_kind k USING ${stage} y, firm_year o
+      WHERE k.rule_version = ${rules.version} AND k.firm_id = y.firm_id AND k.year = y.year
+        AND o.firm_id = y.firm_id AND o.year = y.year AND ${stagedRowDiffers(values)}`);
+  }
+  const writing = write();
+  writing.catch(() => undefined); // awaited below, after the classification
+  const rows: FirmKindRow[] = [];
+  for (let i = 0; i < facts.length; i += CLASSIFY_CHUNK) {
+    for (let j = i; j < Math.min(facts.length, i + CLASSIFY_CHUNK); j++) {
+      const c = classifyFirmYear(facts[j], rules);
+      if (c.kind) rows.push(kindRow(c));
+    }
+    await new Promise((r) => setImmediate(r));
+  }
+  await writing;
+  await insertFirmKinds(tx, rules.version, rows);
+  // current again: the kinds of every other firm-year did not depend on this import
+  await setMeta(tx, { [classifiedVersionKey(rules.version)]: String(await dataVersion(tx)) });
+  return `classification: ${n.firmYears} firm-years of ${n.firms} firms recomputed (${rules.version}), ${rows.length} classified`;
+}
+
+/** Firm-years classified between two turns of the event loop (the write's statements are sent on those turns). */
+const CLASSIFY_CHUNK = 20_000;

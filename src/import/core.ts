@@ -10,6 +10,7 @@ import {
   type ImportActor, type ImportCounts, type ImporterResult, type ImportInput, type ImportKind, type ImportOptions, type ImportReport, type Progress, type RowProblem,
 } from './types.js';
 import { refreshDerived } from './derived.js';
+import { inputDigest, loggedOptions, sameFileResult } from './same-file.js';
 
 /** Thrown inside the transaction to roll a valid dry run back. */
 class DryRunRollback extends Error {
@@ -42,11 +43,15 @@ export async function runImport(
   const maxProblems = opts.maxProblems ?? DEFAULT_MAX_PROBLEMS;
   const base = { kind, fileName: input.fileName, startedAt: startedAt.toISOString() };
   let report: ImportReport;
+  let digest: string | null = null;
   try {
     const importer = await importerFor(kind);
+    digest = await inputDigest(input);
     const written = await db.transaction(async (tx) => {
       const before = await currentDataVersion(tx);
-      const r = await importer.run(tx, input, { ...opts, maxProblems }, progress);
+      const same = digest && importer.sameFileUnchanged ? await sameFileResult(tx, kind, digest, opts) : null;
+      if (same) progress?.(same.rowsRead);
+      const r = same ?? await importer.run(tx, input, { ...opts, maxProblems }, progress);
       if (opts.dryRun) throw new DryRunRollback(r);
       const changed = r.changed === true || r.counts.inserted + r.counts.updated + r.counts.deleted > 0;
       const derived = [...(r.derived ?? [])];
@@ -61,7 +66,7 @@ export async function runImport(
       const rep: ImportReport = { ...base, ...r, derived, status: 'ok', dataVersion, finishedAt: new Date().toISOString() };
       delete (rep as { touchedCodes?: unknown }).touchedCodes;
       delete (rep as { changed?: unknown }).changed;
-      rep.id = await logImport(tx, rep, opts, actor);
+      rep.id = await logImport(tx, rep, opts, actor, digest);
       return rep;
     });
     return written;
@@ -83,7 +88,7 @@ export async function runImport(
     }
   }
   report.dataVersion = await currentDataVersion(db).catch(() => undefined);
-  report.id = await logImport(db, report, opts, actor).catch(() => undefined);
+  report.id = await logImport(db, report, opts, actor, digest).catch(() => undefined);
   return report;
 }
 
@@ -109,19 +114,19 @@ async function describeUserData(tx: Db, kind: ImportKind, fileName: string): Pro
   });
 }
 
-async function logImport(db: Db, r: ImportReport, opts: ImportOptions, actor: ImportActor): Promise<string> {
-  const { maxProblems: _m, ...options } = opts;
+async function logImport(db: Db, r: ImportReport, opts: ImportOptions, actor: ImportActor, digest: string | null): Promise<string> {
+  const options = loggedOptions(opts);
   const message = r.status === 'failed' ? r.warnings[0] ?? null : null;
   const [row] = await db.query<{ id: string }>(sql`
     INSERT INTO import_log (kind, file_name, status, rows_read, inserted, updated, unchanged, deleted, problem_count, problems,
                             options, derived, warnings, message, started_at, finished_at, key_id, via, data_version,
-                            skipped, skipped_rows, matched)
+                            skipped, skipped_rows, matched, digest)
     VALUES (${r.kind}, ${r.fileName}, ${r.status}, ${r.rowsRead}::int, ${r.counts.inserted}::int, ${r.counts.updated}::int,
             ${r.counts.unchanged}::int, ${r.counts.deleted}::int, ${r.problemCount}::int, ${JSON.stringify(r.problems)}::jsonb,
             ${JSON.stringify(options)}::jsonb, ${JSON.stringify(r.derived ?? [])}::jsonb, ${JSON.stringify(r.warnings)}::jsonb,
             ${message}, ${r.startedAt}::timestamptz, ${r.finishedAt ?? new Date().toISOString()}::timestamptz,
             ${actor.keyId ?? null}, ${actor.via ?? null}, ${r.dataVersion ?? null}::bigint,
-            ${r.skipped ?? 0}::int, ${JSON.stringify(r.skippedRows ?? [])}::jsonb, ${JSON.stringify(r.matched ?? {})}::jsonb)
+            ${r.skipped ?? 0}::int, ${JSON.stringify(r.skippedRows ?? [])}::jsonb, ${JSON.stringify(r.matched ?? {})}::jsonb, ${digest})
     RETURNING id::text AS id`);
   return row.id;
 }

@@ -1,12 +1,12 @@
 // Firm-year figures from CSV: firm id, year, revenue, employees, assets, leverage, R&D, patents (required), valuation
 // and revenue growth (optional; missing = NULL), validated against the stored firms; upsert on (firm, year). The
-// annual classification of the affected firms is recomputed. `replace`: the file's firms keep only the file's years.
+// annual classification of the new and changed firm-years is recomputed. `replace`: the file's firms keep only the file's years.
 import type { Db } from '../db/db.js';
 import { sql } from '../db/sql.js';
 import { bulkInsert } from './bulk.js';
-import { classificationFresh, reclassifyFirms } from './classify.js';
+import { classificationFresh, writeAndReclassify } from './classify.js';
 import type { FieldSpec } from './csv.js';
-import { duplicateCheck, hasDuplicates, roomForSetQueries, stageCsv } from './wide.js';
+import { duplicateCheck, hasDuplicates, refusingRepeats, roomForSetQueries, stageCsv } from './wide.js';
 import type { Importer, ImportInput, ImportOptions, Progress } from './types.js';
 
 export function firmYearFields(yearField: string): FieldSpec[] {
@@ -53,17 +53,21 @@ async function run(tx: Db, input: ImportInput, opts: ImportOptions, progress?: P
       WHERE NOT EXISTS (SELECT 1 FROM firm f WHERE f.id = s.firm_id) ORDER BY line LIMIT ${max}::int`,
     (r) => ({ line: r.line, column: firmColumn, value: r.value, reason: `unknown firm ${r.value} (import it with the firms first)` }));
   }
-  if (await hasDuplicates(tx, S, ['firm_id', 'year'])) {
-    await s.check(duplicateCheck(S, ['firm_id', 'year'], `firm_id || ', ' || year`), (r) => ({ line: r.line, column: firmColumn, value: r.value, reason: `duplicate firm-year (${r.value}): also on line ${r.extra}` }));
-  }
-  if (s.problems.count) s.reject();
-
   const replace = opts.replace === true;
-  const [c] = await tx.query<{ inserted: number; updated: number; deleted: number }>(sql`
-    SELECT coalesce(sum(inserted), 0)::int AS inserted, coalesce(sum(updated), 0)::int AS updated,
+  const [c] = await tx.query<{ inserted: number; updated: number; deleted: number; firms: number }>(sql`
+    SELECT coalesce(sum(inserted), 0)::int AS inserted, coalesce(sum(updated), 0)::int AS updated, count(*)::int AS firms,
            (SELECT count(*) FROM firm_year y WHERE ${replace}::bool AND y.firm_id IN (SELECT firm_id FROM ${S})
               AND NOT EXISTS (SELECT 1 FROM ${S} s WHERE s.firm_id = y.firm_id AND s.year = y.year))::int AS deleted
     FROM import_firm_year_changed`);
+  // every staged row new (a first import): no row of the stage is stored. A firm-year such a file repeats cannot
+  // slip through, since the primary key refuses it at the insert (and the repeats are reported then), so the
+  // separate search for repeats (a hash aggregate over the whole file) is left to the other imports and dry runs
+  const allNew = c.inserted === s.rowsStaged;
+  const repeats = duplicateCheck(S, ['firm_id', 'year'], `firm_id || ', ' || year`);
+  const repeated = (r: { line: number; value: string; extra: string | null }) => ({ line: r.line, column: firmColumn, value: r.value, reason: `duplicate firm-year (${r.value}): also on line ${r.extra}` });
+  if ((!allNew || opts.dryRun || s.problems.count) && await hasDuplicates(tx, S, ['firm_id', 'year'])) await s.check(repeats, repeated);
+  if (s.problems.count) s.reject();
+
   const counts = { inserted: c.inserted, updated: c.updated, unchanged: s.rowsStaged - c.inserted - c.updated, deleted: c.deleted };
   const report = { rowsRead: s.rowsRead, counts, problems: [], problemCount: 0, warnings: [] as string[], derived: [] as string[] };
   if (opts.dryRun || c.inserted + c.updated + c.deleted === 0) return report;
@@ -74,24 +78,26 @@ async function run(tx: Db, input: ImportInput, opts: ImportOptions, progress?: P
   }
   // changed rows first, then the new ones: so the update never meets the rows just inserted; unchanged rows are
   // not rewritten, and a statement runs only when it has rows to write
-  if (c.updated) {
-    await tx.query(sql`
-      UPDATE firm_year y SET ${sql([VALUES.map((v) => `${v} = s.${v}`).join(', ')])} FROM ${S} s
-      WHERE y.firm_id = s.firm_id AND y.year = s.year AND (${stored('y')}) IS DISTINCT FROM (${stored('s')})`);
-  }
-  if (c.inserted) {
-    // every staged row new (a first import): no row of the stage is stored, so no second join to find them
-    const allNew = c.inserted === s.rowsStaged;
-    await bulkInsert(tx, 'firm_year', c.inserted, () => tx.query(sql`
-      INSERT INTO firm_year (firm_id, year, ${sql([VALUES.join(', ')])}) SELECT firm_id, year, ${sql([VALUES.join(', ')])} FROM ${S} s
-      ${allNew ? sql`` : sql`WHERE NOT EXISTS (SELECT 1 FROM firm_year y WHERE y.firm_id = s.firm_id AND y.year = s.year)`}`));
-  }
-  // only the firms with a new or changed row can change kinds (deleted rows take theirs along by cascade)
-  report.derived.push(await reclassifyFirms(tx, sql`SELECT firm_id FROM import_firm_year_changed`, fresh));
+  const write = async () => {
+    if (c.updated) {
+      await tx.query(sql`
+        UPDATE firm_year y SET ${sql([VALUES.map((v) => `${v} = s.${v}`).join(', ')])} FROM ${S} s
+        WHERE y.firm_id = s.firm_id AND y.year = s.year AND (${stored('y')}) IS DISTINCT FROM (${stored('s')})`);
+    }
+    if (c.inserted) {
+      // all new: no second join to find the new rows
+      await refusingRepeats(tx, s, () => bulkInsert(tx, 'firm_year', c.inserted, () => tx.query(sql`
+        INSERT INTO firm_year (firm_id, year, ${sql([VALUES.join(', ')])}) SELECT firm_id, year, ${sql([VALUES.join(', ')])} FROM ${S} s
+        ${allNew ? sql`` : sql`WHERE NOT EXISTS (SELECT 1 FROM firm_year y WHERE y.firm_id = s.firm_id AND y.year = s.year)`}`)),
+      repeats, repeated);
+    }
+  };
+  // only new and changed firm-years can change kinds (deleted rows take theirs along by cascade)
+  report.derived.push(await writeAndReclassify(tx, S, VALUES, fresh, write, { firmYears: c.inserted + c.updated, firms: c.firms, changed: c.updated > 0 }));
   return report;
 }
 
-export const firmYearsImporter: Importer = { kind: 'firm-years', run };
+export const firmYearsImporter: Importer = { kind: 'firm-years', run, sameFileUnchanged: true };
 
 /** Registered by the import core (src/import/registry.ts loads this module for its kind). */
 export const importer = firmYearsImporter;

@@ -71,6 +71,8 @@ export interface ImportInput {
   body: AsyncIterable<Buffer> | Buffer;
   /** companion files of a Shapefile given as .shp, by extension without the dot: dbf, prj, cpg */
   sidecars?: Record<string, Buffer>;
+  /** the file on disk that `body` streams from, when there is one: lets the core take its digest first */
+  path?: string;
 }
 
 export interface ImportCounts {
@@ -129,6 +131,9 @@ export interface Importer {
   kind: ImportKind;
   /** Runs inside the caller's transaction `tx`; throws ImportRejected when the input has problems. */
   run(tx: Db, input: ImportInput, opts: ImportOptions, progress?: Progress): Promise<ImporterResult>;
+  /** Its result depends only on the file, the options and tables whose every write moves the data version: the same
+   *  file again with nothing written since is known unchanged without reading it in (src/import/same-file.ts). */
+  sameFileUnchanged?: boolean;
 }
 
 /** Thrown by an importer when the input has bad rows: the transaction rolls back, the report lists them. */

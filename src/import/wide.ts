@@ -131,6 +131,24 @@ export async function hasDuplicates(tx: Db, S: SqlFragment, key: string[]): Prom
   return r.dup;
 }
 
+/** Runs `write` (an insert the stage's key repeats would break) in a savepoint: when a unique key refuses a row
+ *  (23505), the write is rolled back and the file's repeats are looked up and reported (the import is rejected). */
+export async function refusingRepeats<T>(tx: Db, staged: Staged, write: () => Promise<T>, repeats: (max: number) => SqlFragment,
+  problem: (r: { line: number; value: string; extra: string | null }) => RowProblem): Promise<T> {
+  await tx.query(sql`SAVEPOINT import_write`);
+  try {
+    const r = await write();
+    await tx.query(sql`RELEASE SAVEPOINT import_write`);
+    return r;
+  } catch (e) {
+    if ((e as { code?: string }).code !== '23505') throw e;
+    await tx.query(sql`ROLLBACK TO SAVEPOINT import_write`);
+    await staged.check(repeats, problem);
+    if (staged.problems.count) staged.reject();
+    throw e; // a key the stage does not repeat: not the file's doing
+  }
+}
+
 /**
  * Memory for the import's set queries (hash joins and aggregates over the whole file) for this transaction only:
  * with the default 4 MB a join of a million staged rows with the stored ones spills to disk batch by batch. The

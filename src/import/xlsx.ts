@@ -4,7 +4,6 @@
 // Cells become the text a CSV export would hold: numbers in full precision, dates as YYYY-MM-DD (or ISO time),
 // formulas as their cached result, rich text as its plain text, #N/A and empty cells as missing.
 import { Readable } from 'node:stream';
-import ExcelJS from 'exceljs';
 import type { CsvRecord, CsvStream } from './csv.js';
 import type { ImportInput } from './types.js';
 
@@ -44,6 +43,8 @@ function sheetIdentity(reader: WorkbookReaderInternals, ws: SheetReader): { inde
 /** Opens one sheet of a workbook as a CSV-like stream (header + records with their 1-based row numbers). */
 export async function openXlsx(body: ImportInput['body'], sheet?: string): Promise<CsvStream & { sheet: string }> {
   const stream = Buffer.isBuffer(body) ? Readable.from([body]) : Readable.from(body);
+  // loaded here, not at the top: exceljs takes half a second to load and CSV imports never need it
+  const { default: ExcelJS } = await import('exceljs');
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(stream, {
     sharedStrings: 'cache', styles: 'cache', hyperlinks: 'ignore', worksheets: 'emit', entries: 'ignore',
   });

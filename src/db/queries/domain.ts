@@ -11,14 +11,17 @@ export interface FirmYearFactsRow {
   valuationUsd: number | null; revenueGrowth: number | null; intendedKind: string | null;
 }
 
+/** The facts of a firm-year y with its firm f, as FirmYearFactsRow; `intended`: where the intended kind is read. */
+const factsColumns = (intended: string) => sql([`
+    y.firm_id AS "firmId", y.year, to_char(f.founded, 'YYYY-MM-DD') AS founded, to_char(f.listed_on, 'YYYY-MM-DD') AS "listedOn",
+    f.strategic_emerging AS "strategicEmerging", f.tech_intensive AS "techIntensive", f.st_flag AS "stFlag", f.financial, y.revenue, y.employees, y.assets,
+    y.leverage, y.rnd, y.patents, y.valuation_usd AS "valuationUsd", y.revenue_growth AS "revenueGrowth", ${intended} AS "intendedKind"`]);
+
 /** Every firm-year with its firm's attributes (optionally of some firms / one year / the firms of a query of firm ids /
  *  meeting a condition on y and f), ordered by firm and year. */
 export async function firmYearFacts(db: Db, f: { firmIds?: readonly number[]; year?: number; firmsIn?: SqlFragment; where?: SqlFragment } = {}): Promise<FirmYearFactsRow[]> {
   return db.query(sql`
-    SELECT y.firm_id AS "firmId", y.year, to_char(f.founded, 'YYYY-MM-DD') AS founded, to_char(f.listed_on, 'YYYY-MM-DD') AS "listedOn",
-           f.strategic_emerging AS "strategicEmerging", f.tech_intensive AS "techIntensive", f.st_flag AS "stFlag", f.financial, y.revenue, y.employees, y.assets,
-           y.leverage, y.rnd, y.patents, y.valuation_usd AS "valuationUsd", y.revenue_growth AS "revenueGrowth",
-           y.intended_kind AS "intendedKind"
+    SELECT ${factsColumns('y.intended_kind')}
     FROM firm_year y JOIN firm f ON f.id = y.firm_id
     WHERE TRUE ${f.firmIds ? sql`AND y.firm_id = ANY(${[...f.firmIds]}::int[])` : sql``}
           ${f.year !== undefined ? sql`AND y.year = ${f.year}::int` : sql``}
@@ -27,11 +30,26 @@ export async function firmYearFacts(db: Db, f: { firmIds?: readonly number[]; ye
     ORDER BY y.firm_id, y.year`);
 }
 
+/** `values` of the stored row o against the staged row s, true when they differ (or no row is stored). */
+export function stagedRowDiffers(values: readonly string[], o = 'o', s = 'y'): SqlFragment {
+  const cols = (p: string) => values.map((v) => `${p}.${v}`).join(', ');
+  return sql([`(${o}.firm_id IS NULL OR (${cols(o)}) IS DISTINCT FROM (${cols(s)}))`]);
+}
+
+/** The firm-years of a stage (firm_year's columns, before they are written) that are new or differ from the stored
+ *  row in `values`, as facts (the intended kind is the stored one: imports do not write it), meeting `where` on y
+ *  (the staged row) and f. Not ordered. */
+export async function stagedFirmYearFacts(db: Db, stage: SqlFragment, values: readonly string[], where?: SqlFragment): Promise<FirmYearFactsRow[]> {
+  return db.query(sql`
+    SELECT ${factsColumns('o.intended_kind')}
+    FROM ${stage} y JOIN firm f ON f.id = y.firm_id LEFT JOIN firm_year o ON o.firm_id = y.firm_id AND o.year = y.year
+    WHERE ${stagedRowDiffers(values)} ${where ? sql`AND ${where}` : sql``}`);
+}
+
 export interface FirmKindRow { firmId: number; year: number; kind: string; qualified: string[]; reasons: string[] }
 
-/** Replaces the classifications of one rule version (call inside a transaction). */
-export async function replaceFirmKinds(db: Db, ruleVersion: string, rows: readonly FirmKindRow[]): Promise<void> {
-  await db.query(sql`DELETE FROM firm_kind WHERE rule_version = ${ruleVersion}`);
+/** Stores classifications of one rule version (rows not yet stored; call inside a transaction). */
+export async function insertFirmKinds(db: Db, ruleVersion: string, rows: readonly FirmKindRow[]): Promise<void> {
   for (let i = 0; i < rows.length; i += CHUNK) {
     const p = rows.slice(i, i + CHUNK);
     // text[] of JSON texts: arrays of unequal length cannot travel as a 2-D array
@@ -43,6 +61,12 @@ export async function replaceFirmKinds(db: Db, ruleVersion: string, rows: readon
                   ${p.map((r) => JSON.stringify(r.qualified))}::text[], ${p.map((r) => JSON.stringify(r.reasons))}::text[])
            AS t(firm_id, year, kind, qualified, reasons)`);
   }
+}
+
+/** Replaces the classifications of one rule version (call inside a transaction). */
+export async function replaceFirmKinds(db: Db, ruleVersion: string, rows: readonly FirmKindRow[]): Promise<void> {
+  await db.query(sql`DELETE FROM firm_kind WHERE rule_version = ${ruleVersion}`);
+  await insertFirmKinds(db, ruleVersion, rows);
 }
 
 export interface StoredKindRow extends FirmKindRow { ruleVersion: string }
