@@ -53,6 +53,7 @@ async function child(kase: string, dir: string) {
     setup: [],
     firms: ['firms', '--file', file],
     'firm-years': ['firm-years', '--file', file],
+    'firm-years-compared': ['firm-years', '--file', path.join(dir, 'firm-years.csv')],
     'city-years': ['city-years', '--file', file, '--code', 'city', '--match', 'name', '--skip-unmatched'], // names of units that did not exist yet in a year are left out and counted
   };
   if (kase === 'setup') {
@@ -84,6 +85,14 @@ async function child(kase: string, dir: string) {
     }
     console.log(JSON.stringify({ cities: cities.length, units }));
     return;
+  }
+  if (kase === 'firm-years-compared') {
+    // another write since the last import (here only the data version moves, as any write moves it)
+    const { openCliStore } = await import('../src/cli/io.js');
+    const { bumpDataVersion } = await import('../src/import/core.js');
+    const db = await openCliStore();
+    await bumpDataVersion(db);
+    await db.close();
   }
   let text = '';
   const t0 = performance.now();
@@ -160,21 +169,24 @@ async function parent() {
     const t0 = performance.now();
     const s = run('setup', dir, env);
     console.log(`${label.padEnd(9)} setup: demo store with ${s.cities} cities${s.units ? ` + ${s.units} synthetic units (boundaries import)` : ''}, files generated in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
-    const cases = process.env.BENCH_IMPORT_CASES?.split(',') ?? ['firms', 'firm-years', 'firm-years again', 'city-years'];
+    const cases = process.env.BENCH_IMPORT_CASES?.split(',') ?? ['firms', 'firm-years', 'firm-years again', 'firm-years compared', 'city-years'];
     const results: Record<string, CaseResult> = {};
     for (const kase of cases) {
-      const r = run(kase.replace(/ again$/, ''), dir, env);
+      const r = run(kase.replace(/ again$/, '').replace(' compared', '-compared'), dir, env);
       if (r.status === 'skipped') { console.log(`${label.padEnd(9)} ${kase.padEnd(11)} ${r.note}`); continue; }
       results[kase] = r;
       console.log(`${label.padEnd(9)} ${kase.padEnd(11)} rows=${String(r.rows).padStart(8)}  ${r.seconds.toFixed(1).padStart(7)} s  ${Math.round(r.rows / r.seconds).toLocaleString('en').padStart(8)} rows/s  peak RSS ${r.maxRssMb.toFixed(0)} MB  ${JSON.stringify(r.counts)}${r.placed ? ` placed ${JSON.stringify(r.placed)}` : ''}`);
     }
-    const fy = results['firm-years'], again = results['firm-years again'];
+    const fy = results['firm-years'], again = results['firm-years again'], compared = results['firm-years compared'];
     const scale = FIRMS * YEARS === 1_000_000 ? '1 M' : `${(FIRMS * YEARS).toLocaleString('en')} (BENCH_FIRM_YEARS)`;
     if (env.DATABASE_URL && (fy || again)) {
       const copy = await copyBaseline(env.DATABASE_URL, path.join(dir, 'firm-years.csv'));
       console.log(`${label.padEnd(9)} COPY        rows=${String(FIRMS * YEARS).padStart(8)}  ${copy.toFixed(1).padStart(7)} s  ${Math.round((FIRMS * YEARS) / copy).toLocaleString('en').padStart(8)} rows/s  (same file into a plain UNLOGGED table)`);
       if (fy) goal(`${scale} firm-year rows into PostgreSQL <= 5x COPY`, fy.seconds <= 5 * copy, `${(fy.seconds / copy).toFixed(1)}x: ${fy.seconds.toFixed(1)} s vs COPY ${copy.toFixed(2)} s`);
+      if (fy) console.log(`  (${(fy.seconds / copy).toFixed(2)}x COPY: ${fy.seconds.toFixed(2)} s vs ${copy.toFixed(2)} s)`);
       if (again) goal(`the same file again (unchanged) <= 2x COPY`, again.seconds <= 2 * copy, `${(again.seconds / copy).toFixed(1)}x: ${again.seconds.toFixed(1)} s vs COPY ${copy.toFixed(2)} s`);
+      if (again) console.log(`  (${(again.seconds / copy).toFixed(2)}x COPY: ${again.seconds.toFixed(2)} s vs ${copy.toFixed(2)} s)`);
+      if (compared) console.log(`not a goal: the same file after another write, compared row by row: ${(compared.seconds / copy).toFixed(1)}x COPY (${compared.seconds.toFixed(1)} s)`);
     }
     if (!env.DATABASE_URL && fy) {
       goal(`embedded ${scale} firm-year rows <= 15 s`, fy.seconds <= 15, `${fy.seconds.toFixed(1)} s`);
