@@ -1,12 +1,14 @@
 // The GraphQL response cache (AGGLOMERA_RESPONSE_CACHE, src/cache/): a repeated query is served from the cache with
 // the same bytes, ETag / If-None-Match → 304, and a write between two identical queries — by this process or by
-// another connection to the store — gives the new data, never the kept answer. Both databases.
+// another connection to the store, or an import — gives the new data, never the kept answer. Both databases. On the
+// embedded store a hit sends no statement at all (this process owns the store: src/cache/version-barrier.ts).
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '../src/db/sql.js';
 import { startHttp, type RunningServer } from '../src/http.js';
+import { runImport } from '../src/import/core.js';
 import { readLimits, setLimits } from '../src/limits/settings.js';
-import { dbKind, getStore } from './helpers/store.js';
+import { dbKind, getStore, keepDatasetMeta } from './helpers/store.js';
 
 const defaults = readLimits({});
 let server: RunningServer;
@@ -15,7 +17,28 @@ let gdp0 = 0;
 
 const Q = (code: string) => `{ city(code: "${code}") { code metrics(years: [2019]) { gdp } } }`;
 
+// Statements that reach the engine from any handle (the version read goes through a background handle with a counter
+// of its own, so the Db's statementCount does not see it): PGlite's query / exec, or pg's Client.query.
+let engineStatements = 0;
+const unwrap: (() => void)[] = [];
+async function countEngineStatements() {
+  const wrap = (proto: Record<string, unknown>, name: string) => {
+    const original = proto[name] as (...a: unknown[]) => unknown;
+    proto[name] = function (this: unknown, ...a: unknown[]) { engineStatements++; return original.apply(this, a); };
+    unwrap.push(() => { proto[name] = original; });
+  };
+  if (dbKind === 'postgres') wrap(pg.Client.prototype as never, 'query');
+  else {
+    const { PGlite } = await import('@electric-sql/pglite');
+    wrap(PGlite.prototype as never, 'query');
+    wrap(PGlite.prototype as never, 'exec');
+  }
+}
+
+keepDatasetMeta(); // the import below describes the store as user data
+
 beforeAll(async () => {
+  await countEngineStatements();
   const { db } = await getStore();
   setLimits({ ...defaults, responseCache: true });
   server = await startHttp(db, 0);
@@ -26,6 +49,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  for (const u of unwrap) u();
   const { db } = await getStore();
   await db.query(sql`UPDATE city_year SET gdp = ${gdp0} WHERE city_code = ${city} AND year = 2019`);
   await server?.stop();
@@ -104,6 +128,48 @@ describe(`response cache (${dbKind})`, () => {
       const revalidate = await post(q, { 'if-none-match': kept.etag! });
       expect(revalidate.status).toBe(200);
       expect(JSON.parse(revalidate.text).data.city.metrics[0].gdp).toBeCloseTo(next, 6);
+    });
+  }
+
+  it(`a repeated query sends ${dbKind === 'embedded' ? 'no statement (the data version is known in process)' : 'the version reads only (other processes write)'}`, async () => {
+    const q = `{ city(code: "${city}") { code name metrics { year gdp population } } }`;
+    await post(q); // computed and kept
+    // the first hit reads the version once: the statements that computed the answer moved the epoch (any may write)
+    expect((await post(q)).timing).toMatch(/cache;desc=hit/);
+    const before = engineStatements;
+    for (let i = 0; i < 5; i++) expect((await post(q)).timing).toMatch(/cache;desc=hit/);
+    const burst = await Promise.all(Array.from({ length: 20 }, () => post(q)));
+    for (const r of burst) expect(r.timing).toMatch(/cache;desc=hit/);
+    const sent = engineStatements - before;
+    // PostgreSQL: each sequential hit reads the version (a burst shares reads)
+    if (dbKind === 'embedded') expect(sent).toBe(0);
+    else expect(sent).toBeGreaterThanOrEqual(5);
+  });
+
+  for (const how of ['an import through the import core', 'an UPDATE through the Db'] as const) {
+    it(`${how} between two identical queries: the second has the new value, and is kept again`, async () => {
+      const { db } = await getStore();
+      const q = Q(city);
+      await post(q);
+      const kept = await post(q);
+      expect(kept.timing).toMatch(/cache;desc=hit/);
+      const next = (JSON.parse(kept.text).data.city.metrics[0].gdp as number) + 2.25;
+      if (how === 'an UPDATE through the Db') await db.query(sql`UPDATE city_year SET gdp = ${next} WHERE city_code = ${city} AND year = 2019`);
+      else {
+        const r = await runImport(db, 'city-years', { fileName: 'rcache.csv', body: Buffer.from(`code,year,gdp\n${city},2019,${next}\n`) });
+        expect(r.status).toBe('ok');
+      }
+      const after = await post(q);
+      expect(after.timing).toMatch(/cache;desc=miss/);
+      expect(JSON.parse(after.text).data.city.metrics[0].gdp).toBeCloseTo(next, 6);
+      for (let i = 0; i < 2; i++) {
+        // the second of these sends nothing on the embedded store (the first reads the version once, as above)
+        const before = engineStatements;
+        const again = await post(q);
+        expect(again.timing).toMatch(/cache;desc=hit/);
+        expect(again.text).toBe(after.text);
+        if (i && dbKind === 'embedded') expect(engineStatements - before).toBe(0);
+      }
     });
   }
 

@@ -22,6 +22,9 @@ export interface Db {
   /** Inside a transaction: `COPY ... FROM STDIN` fed with the chunks of its input (bulk imports). PostgreSQL streams
    *  them; the embedded database reads them as one blob, so callers bound the chunks of one call. */
   copyFrom?(statement: string, lines: Iterable<string | Buffer> | AsyncIterable<string | Buffer>): Promise<void>;
+  /** Embedded only: moves with every statement sent to the store through any of its handles (each may write);
+   *  undefined on PostgreSQL, where other processes write too (src/cache/version-barrier.ts). */
+  readonly writeEpoch?: number;
 }
 
 // Return numeric/bigint as JS numbers: counts and aggregates here fit in a double.
@@ -107,6 +110,8 @@ type PGliteLike = {
 /** FIFO lock: PGlite is one session, so a transaction must hold it against every other statement. */
 class Lock {
   private tail: Promise<void> = Promise.resolve();
+  /** statements sent to the session by any handle, counted when sent (Db.writeEpoch) */
+  sent = 0;
   run<T>(fn: () => Promise<T>): Promise<T> {
     const result = this.tail.then(fn);
     this.tail = result.then(() => undefined, () => undefined);
@@ -127,6 +132,7 @@ class EmbeddedDb implements Db {
     private readonly storeLock?: StoreLock,
   ) {}
   get statementCount() { return this.counter.n; }
+  get writeEpoch() { return this.lock.sent; }
   background(): Db {
     return Object.assign(new EmbeddedDb(this.pgl, new Counter(), this.lock, this.inTx), { close: async () => undefined });
   }
@@ -136,10 +142,12 @@ class EmbeddedDb implements Db {
   query<T>(q: SqlFragment): Promise<T[]> {
     const { text, values } = render(q);
     this.counter.n++;
+    this.lock.sent++;
     return this.guarded(async () => (await this.pgl.query<T>(text, values as unknown[])).rows);
   }
   execScript(script: string) {
     this.counter.n++;
+    this.lock.sent++;
     return this.guarded(async () => { await this.pgl.exec(script); });
   }
   async copyFrom(statement: string, lines: Iterable<string | Buffer> | AsyncIterable<string | Buffer>): Promise<void> {
@@ -147,18 +155,22 @@ class EmbeddedDb implements Db {
     const parts: (string | Buffer)[] = [];
     for await (const l of lines) parts.push(l);
     this.counter.n++;
+    this.lock.sent++;
     // PGlite has no COPY protocol: its virtual file /dev/blob is the STDIN of the statement
     await this.pgl.query(statement.replace(/FROM STDIN/i, "FROM '/dev/blob'"), [], { blob: new Blob(parts as BlobPart[]) });
   }
   transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
     if (this.inTx) return fn(this);
+    this.lock.sent++;
     return this.lock.run(async () => {
       await this.pgl.exec('BEGIN');
       try {
         const r = await fn(new EmbeddedDb(this.pgl, this.counter, this.lock, true));
+        this.lock.sent++;
         await this.pgl.exec('COMMIT');
         return r;
       } catch (e) {
+        this.lock.sent++;
         await this.pgl.exec('ROLLBACK').catch(() => undefined);
         throw e;
       }
