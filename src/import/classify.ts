@@ -79,5 +79,6 @@ export async function writeAndReclassify(tx: Db, stage: SqlFragment, values: rea
   return `classification: ${n.firmYears} firm-years of ${n.firms} firms recomputed (${rules.version}), ${rows.length} classified`;
 }
 
-/** Firm-years classified between two turns of the event loop (the write's statements are sent on those turns). */
-const CLASSIFY_CHUNK = 20_000;
+/** Firm-years classified between two turns of the event loop: the write sends its next statement on those turns
+ *  (a few small ones before the long insert), so a turn must come often. */
+const CLASSIFY_CHUNK = 250;

@@ -48,8 +48,24 @@ export async function stagedFirmYearFacts(db: Db, stage: SqlFragment, values: re
 
 export interface FirmKindRow { firmId: number; year: number; kind: string; qualified: string[]; reasons: string[] }
 
-/** Stores classifications of one rule version (rows not yet stored; call inside a transaction). */
+/** One value as a field of COPY's csv format: text quoted (quotes doubled), numbers as they are. */
+const csvText = (v: string) => `"${v.replace(/"/g, '""')}"`;
+
+/** Stores classifications of one rule version (rows not yet stored; call inside a transaction): through COPY where the
+ *  store has it (no array parameters to build and unpack, no per-row JSON cast in SQL). */
 export async function insertFirmKinds(db: Db, ruleVersion: string, rows: readonly FirmKindRow[]): Promise<void> {
+  if (db.copyFrom) {
+    const version = csvText(ruleVersion);
+    for (let i = 0; i < rows.length; i += CHUNK) {
+      let text = '';
+      for (const r of rows.slice(i, i + CHUNK)) {
+        // qualified as an array literal of kind names (plain words), reasons as JSON text
+        text += `${version},${r.firmId},${r.year},${csvText(r.kind)},${csvText(`{${r.qualified.join(',')}}`)},${csvText(JSON.stringify(r.reasons))}\n`;
+      }
+      await db.copyFrom('COPY firm_kind (rule_version, firm_id, year, kind, qualified, reasons) FROM STDIN (FORMAT csv)', [text]);
+    }
+    return;
+  }
   for (let i = 0; i < rows.length; i += CHUNK) {
     const p = rows.slice(i, i + CHUNK);
     // text[] of JSON texts: arrays of unequal length cannot travel as a 2-D array
