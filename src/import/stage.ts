@@ -20,6 +20,15 @@ function copyField(v: unknown): string {
   return String(v).replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
 }
 
+/** Creates the temporary table `table` (dropped at commit or rollback) with `columns`, replacing one left from before
+ *  in this transaction. Identifiers are checked constants, never user text. */
+export async function createStageTable(db: Db, table: string, columns: readonly StageColumn[]): Promise<void> {
+  ident(table);
+  columns.forEach((c) => ident(c.name));
+  await db.query(sql([`DROP TABLE IF EXISTS ${table}`]));
+  await db.query(sql([`CREATE TEMP TABLE ${table} (${columns.map((c) => `${c.name} ${c.type}`).join(', ')}) ON COMMIT DROP`]));
+}
+
 export class Stage {
   private rows: unknown[][] = [];
   staged = 0;
@@ -32,9 +41,7 @@ export class Stage {
   get ref(): SqlFragment { return sql([this.table]); }
 
   async create(): Promise<void> {
-    const cols = this.columns.map((c) => `${c.name} ${c.type}`).join(', ');
-    await this.db.query(sql([`DROP TABLE IF EXISTS ${this.table}`]));
-    await this.db.query(sql([`CREATE TEMP TABLE ${this.table} (${cols}) ON COMMIT DROP`]));
+    await createStageTable(this.db, this.table, this.columns);
   }
 
   async add(row: unknown[]): Promise<void> {

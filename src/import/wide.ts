@@ -8,14 +8,10 @@ import { BATCH_ROWS, CsvSyntaxError, DEFAULT_MAX_PROBLEMS, headerIndex, locateFi
 import { blockLines, isBlock } from './csv-bytes.js';
 import { cellsOf, isRaw, scanCsv, type RawLine } from './csv-scan.js';
 import { CopyText, csvField, plainBytes, plainCell, stageBlock } from './copy-text.js';
+import { createStageTable, type StageType } from './stage.js';
 import { ImportRejected, type ImportInput, type ImportOptions, type Progress, type RowProblem } from './types.js';
 
-const STAGE_TYPE: Record<FieldSpec['type'], string> = { int: 'int', float: 'float8', text: 'text', bool: 'bool', date: 'date' };
-
-const ident = (name: string) => {
-  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`bad staging identifier ${name}`);
-  return name;
-};
+const STAGE_TYPE: Record<FieldSpec['type'], StageType> = { int: 'int', float: 'float8', text: 'text', bool: 'bool', date: 'date' };
 
 export interface Staged {
   /** the staging table (a temp table: line + one column per field), dropped at commit or rollback */
@@ -37,8 +33,6 @@ export async function stageCsv(tx: Db, input: ImportInput, opts: ImportOptions, 
   const problems = new Problems(opts.maxProblems ?? DEFAULT_MAX_PROBLEMS);
   let rowsRead = 0;
   const reject = (): never => { throw new ImportRejected(problems.sorted(), problems.count, rowsRead); };
-  ident(table);
-  fields.forEach((f) => ident(f.name));
   let header: string[] = [];
   let copy: CopyText | undefined;
   try {
@@ -53,8 +47,7 @@ export async function stageCsv(tx: Db, input: ImportInput, opts: ImportOptions, 
       ...header.map((_, i) => at.indexOf(i)).filter((j) => j >= 0),
       ...fields.map((f, j) => j).filter((j) => at[j] === null && fields[j].default !== undefined),
     ];
-    await tx.query(sql([`DROP TABLE IF EXISTS ${table}`]));
-    await tx.query(sql([`CREATE TEMP TABLE ${table} (line int, ${fields.map((f) => `${f.name} ${STAGE_TYPE[f.type]}`).join(', ')}) ON COMMIT DROP`]));
+    await createStageTable(tx, table, [{ name: 'line', type: 'int' }, ...fields.map((f) => ({ name: f.name, type: STAGE_TYPE[f.type] }))]);
     copy = CopyText.for(tx, table, ['line', ...order.map((j) => fields[j].name)]);
     // a raw line goes in as it stands when each file column is a field in `order` and each cell is plain
     const rawOk = !rowCheck && order.length === header.length;
