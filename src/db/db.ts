@@ -225,7 +225,8 @@ export async function openDb(cfg: DbConfig): Promise<Db> {
   try {
     if (cfg.dataDir) await mkdir(cfg.dataDir, { recursive: true });
     const { PGlite } = await import('@electric-sql/pglite');
-    const { postgis } = await import('@electric-sql/pglite-postgis');
+    const { postgisExtension } = await import('./postgis-bundle.js');
+    const postgis = await postgisExtension((m) => process.stderr.write(`agglomera: ${m}\n`));
     const pgl = await PGlite.create({ dataDir: cfg.dataDir, extensions: { postgis } });
     return new EmbeddedDb(pgl as unknown as PGliteLike, undefined, undefined, false, storeLock);
   } catch (e) {
