@@ -7,7 +7,7 @@
 // The store only ever runs `CREATE EXTENSION postgis` (prisma/migrations/…_init), so the bundle keeps postgis-3.so,
 // postgis.control, the install script of its default version and PROJ's data (ST_Transform); raster, topology and
 // the geocoder (never created here) and the upgrade / unpackaged / legacy scripts (never run) are left out.
-// The bundle is made once from the package's own tarball (its header blocks and data copied as they are) and kept in
+// The bundle is made once from the package's own tarball (entries copied by tar-stream) and kept in
 // the temp folder under a name that changes with that tarball; when it cannot be made the full tarball is used.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
@@ -17,46 +17,36 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import type { Extension } from '@electric-sql/pglite';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import tarStream from 'tar-stream';
 
 // raises when the choice of files below changes, so that an old bundle is not reused
 const LAYOUT = 1;
 
 const EXT = 'share/postgresql/extension/';
 
-/** Tar entries (header block + data blocks) of `tar` whose path `keep` accepts; a GNU long-name entry goes with the
- *  entry it names. Returns the new tarball (uncompressed, ending in two zero blocks). */
-export function filterTar(tar: Buffer, keep: (name: string, type: string) => boolean): Buffer {
-  const out: Buffer[] = [];
-  let pos = 0;
-  let longName: { name: string; blocks: Buffer } | undefined;
-  while (pos + 512 <= tar.length) {
-    const h = tar.subarray(pos, pos + 512);
-    if (h.every((b) => b === 0)) break;
-    const field = (s: number, n: number) => { const f = h.subarray(s, s + n); const z = f.indexOf(0); return f.toString('utf8', 0, z < 0 ? n : z); };
-    const size = parseInt(field(124, 12).trim() || '0', 8);
-    const type = field(156, 1) || '0';
-    const end = pos + 512 + Math.ceil(size / 512) * 512;
-    const entry = tar.subarray(pos, end);
-    if (type === 'L') {
-      longName = { name: tar.toString('utf8', pos + 512, pos + 512 + size).replace(/\0+$/, ''), blocks: entry };
-    } else {
-      const prefix = field(345, 155);
-      const name = longName?.name ?? (prefix ? `${prefix}/${field(0, 100)}` : field(0, 100));
-      if (keep(name.replace(/^\.\//, ''), type)) {
-        if (longName) out.push(longName.blocks);
-        out.push(entry);
-      }
-      longName = undefined;
-    }
-    pos = end;
-  }
-  out.push(Buffer.alloc(1024));
-  return Buffer.concat(out);
+/** The entries of the tarball `tar` whose path `keep` accepts (`type`: tar-stream's entry type, e.g. 'file',
+ *  'directory'), as a new tarball (uncompressed). Read and written by tar-stream (ustar, GNU and pax headers). */
+export async function filterTar(tar: Buffer, keep: (name: string, type: string) => boolean): Promise<Buffer> {
+  const extract = tarStream.extract();
+  const pack = tarStream.pack();
+  const chunks: Buffer[] = [];
+  pack.on('data', (c: Buffer) => chunks.push(c));
+  const packed = new Promise<void>((resolve, reject) => { pack.on('end', resolve); pack.on('error', reject); });
+  const read = new Promise<void>((resolve, reject) => { extract.on('finish', resolve); extract.on('error', reject); });
+  extract.on('entry', (header, stream, next) => {
+    if (keep(header.name.replace(/^\.\//, ''), header.type ?? 'file')) stream.pipe(pack.entry(header, next));
+    else { stream.on('end', next); stream.resume(); }
+  });
+  extract.end(tar);
+  await read;
+  pack.finalize();
+  await packed;
+  return Buffer.concat(chunks);
 }
 
 /** Whether the store needs this entry of the PostGIS tarball (`defaultVersion`: postgis.control's default_version). */
 export function neededFile(name: string, type: string, defaultVersion: string): boolean {
-  if (type === '5') return true; // folders (cheap; PGlite makes them as it meets them)
+  if (type === 'directory') return true; // folders (cheap; PGlite makes them as it meets them)
   if (name === 'lib/postgresql/postgis-3.so') return true;
   if (name === `${EXT}postgis.control` || name === `${EXT}postgis--${defaultVersion}.sql`) return true;
   return name.startsWith('share/proj/');
@@ -67,8 +57,20 @@ function fullBundle(): string {
   return path.join(path.dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite-postgis')), 'postgis.tar.gz');
 }
 
+/** The content of the file `name` in the tarball `tar` (empty when it is not there). */
+export async function fileOf(tar: Buffer, name: string): Promise<Buffer> {
+  const one = await filterTar(tar, (n) => n === name);
+  const out: Buffer[] = [];
+  const extract = tarStream.extract();
+  extract.on('entry', (_h, stream, next) => { stream.on('data', (c: Buffer) => out.push(c)); stream.on('end', next); });
+  const done = new Promise<void>((resolve, reject) => { extract.on('finish', resolve); extract.on('error', reject); });
+  extract.end(one);
+  await done;
+  return Buffer.concat(out);
+}
+
 /** Path of the reduced bundle (made on first use), or the package's full one when it cannot be made. */
-export function postgisBundle(log?: (m: string) => void): string {
+export async function postgisBundle(log?: (m: string) => void): Promise<string> {
   const full = fullBundle();
   try {
     const st = statSync(full);
@@ -76,11 +78,10 @@ export function postgisBundle(log?: (m: string) => void): string {
     const file = path.join(os.tmpdir(), `agglomera-postgis-${key}.tar.gz`);
     if (existsSync(file)) return file;
     const tar = gunzipSync(readFileSync(full));
-    const control = filterTar(tar, (name) => name === `${EXT}postgis.control`);
-    const text = control.toString('utf8', 512, control.length);
+    const text = (await fileOf(tar, `${EXT}postgis.control`)).toString('utf8');
     const defaultVersion = /default_version\s*=\s*'([^']+)'/.exec(text)?.[1] ?? '';
     if (!defaultVersion) throw new Error('no default_version in postgis.control');
-    const slim = filterTar(tar, (name, type) => neededFile(name, type, defaultVersion));
+    const slim = await filterTar(tar, (name, type) => neededFile(name, type, defaultVersion));
     if (!slim.includes('postgis-3.so') || !slim.includes(`postgis--${defaultVersion}.sql`)) throw new Error('PostGIS files not found in the bundle');
     // written under a name of its own, then renamed: a concurrent start sees the whole file or none
     const tmp = `${file}.${process.pid}.tmp`;
@@ -96,6 +97,6 @@ export function postgisBundle(log?: (m: string) => void): string {
 /** The PostGIS extension of @electric-sql/pglite-postgis, reading the reduced bundle instead of the full one. */
 export async function postgisExtension(log?: (m: string) => void): Promise<Extension> {
   const { postgis } = await import('@electric-sql/pglite-postgis');
-  const bundle = pathToFileURL(postgisBundle(log));
+  const bundle = pathToFileURL(await postgisBundle(log));
   return { ...postgis, setup: async (pg, opts) => ({ ...(await postgis.setup(pg, opts)), bundlePath: bundle }) };
 }
