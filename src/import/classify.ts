@@ -52,10 +52,10 @@ export async function reclassifyFirms(tx: Db, ids: SqlFragment, fresh: boolean):
  * their firms, for the report line.
  */
 export async function writeAndReclassify(tx: Db, stage: SqlFragment, values: readonly string[], fresh: boolean,
-  write: () => Promise<void>, n: { firmYears: number; firms: number; changed: boolean }): Promise<string> {
+  write: () => Promise<void>, n: { firmYears: number; firms: number; changed: boolean; allNew: boolean }): Promise<string> {
   const rules = parseRuleSet(DEFAULT_RULE_SET);
   if (!fresh) { await write(); return staleLine(rules.version); }
-  const facts = await stagedFirmYearFacts(tx, stage, values, mayQualifySql(rules));
+  const facts = await stagedFirmYearFacts(tx, stage, values, mayQualifySql(rules), n.allNew);
   if (n.changed) {
     await tx.query(sql`
       DELETE FROM firm_kind k USING ${stage} y, firm_year o

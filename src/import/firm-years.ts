@@ -93,7 +93,7 @@ async function run(tx: Db, input: ImportInput, opts: ImportOptions, progress?: P
     }
   };
   // only new and changed firm-years can change kinds (deleted rows take theirs along by cascade)
-  report.derived.push(await writeAndReclassify(tx, S, VALUES, fresh, write, { firmYears: c.inserted + c.updated, firms: c.firms, changed: c.updated > 0 }));
+  report.derived.push(await writeAndReclassify(tx, S, VALUES, fresh, write, { firmYears: c.inserted + c.updated, firms: c.firms, changed: c.updated > 0, allNew }));
   return report;
 }
 

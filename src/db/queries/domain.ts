@@ -38,12 +38,17 @@ export function stagedRowDiffers(values: readonly string[], o = 'o', s = 'y'): S
 
 /** The firm-years of a stage (firm_year's columns, before they are written) that are new or differ from the stored
  *  row in `values`, as facts (the intended kind is the stored one: imports do not write it), meeting `where` on y
- *  (the staged row) and f. Not ordered. */
-export async function stagedFirmYearFacts(db: Db, stage: SqlFragment, values: readonly string[], where?: SqlFragment): Promise<FirmYearFactsRow[]> {
+ *  (the staged row) and f. `allNew`: no staged row is stored (the caller counted), so no stored row is looked up.
+ *  Not ordered. */
+export async function stagedFirmYearFacts(db: Db, stage: SqlFragment, values: readonly string[], where?: SqlFragment, allNew = false): Promise<FirmYearFactsRow[]> {
+  const and = where ? sql`AND ${where}` : sql``;
+  if (allNew) {
+    return db.query(sql`SELECT ${factsColumns('NULL::text')} FROM ${stage} y JOIN firm f ON f.id = y.firm_id WHERE TRUE ${and}`);
+  }
   return db.query(sql`
     SELECT ${factsColumns('o.intended_kind')}
     FROM ${stage} y JOIN firm f ON f.id = y.firm_id LEFT JOIN firm_year o ON o.firm_id = y.firm_id AND o.year = y.year
-    WHERE ${stagedRowDiffers(values)} ${where ? sql`AND ${where}` : sql``}`);
+    WHERE ${stagedRowDiffers(values)} ${and}`);
 }
 
 export interface FirmKindRow { firmId: number; year: number; kind: string; qualified: string[]; reasons: string[] }
