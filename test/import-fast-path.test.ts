@@ -107,11 +107,12 @@ describe('firm-year fast path', () => {
     expect(r.first.counts).toEqual({ inserted: 4, updated: 0, unchanged: 0, deleted: 0 });
     expect(r.again.counts).toEqual({ inserted: 0, updated: 0, unchanged: 4, deleted: 0 });
     expect(r.again.derived).toEqual([]);
-    // the same bytes (digest known) with nothing written since: answered from the first import's record
+    // the same bytes (digest known) with nothing written since: answered from the latest such import's record (the
+    // streamed one: its digest was taken as it was read)
     expect(r.same.status).toBe('ok');
     expect(r.same.rowsRead).toBe(4);
     expect(r.same.counts).toEqual({ inserted: 0, updated: 0, unchanged: 4, deleted: 0 });
-    expect(r.same.derived).toEqual([expect.stringMatching(new RegExp(`^unchanged: the same file \\(sha256 [0-9a-f]{12}…\\) and options as import ${r.first.id}, and nothing written since`))]);
+    expect(r.same.derived).toEqual([expect.stringMatching(new RegExp(`^unchanged: the same file \\(sha256 [0-9a-f]{12}…\\) and options as import ${r.again.id}, and nothing written since`))]);
     expect(r.v2).toBe(r.v1);
     expect(r.unchanged).toBe(true);
     expect(r.edit.counts).toEqual({ inserted: 0, updated: 1, unchanged: 3, deleted: 0 });

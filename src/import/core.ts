@@ -10,7 +10,7 @@ import {
   type ImportActor, type ImportCounts, type ImporterResult, type ImportInput, type ImportKind, type ImportOptions, type ImportReport, type Progress, type RowProblem,
 } from './types.js';
 import { refreshDerived } from './derived.js';
-import { inputDigest, loggedOptions, sameFileResult } from './same-file.js';
+import { digesting, inputDigest, loggedOptions, sameFileResult } from './same-file.js';
 
 /** Thrown inside the transaction to roll a valid dry run back. */
 class DryRunRollback extends Error {
@@ -46,12 +46,14 @@ export async function runImport(
   let digest: string | null = null;
   try {
     const importer = await importerFor(kind);
-    digest = await inputDigest(input);
+    const probe = importer.sameFileUnchanged ? await inputDigest(input) : null;
     const written = await db.transaction(async (tx) => {
       const before = await currentDataVersion(tx);
-      const same = digest && importer.sameFileUnchanged ? await sameFileResult(tx, kind, digest, opts) : null;
+      const same = probe ? await sameFileResult(tx, kind, probe, opts) : null;
       if (same) progress?.(same.rowsRead);
-      const r = same ?? await importer.run(tx, input, { ...opts, maxProblems }, progress);
+      const read = importer.sameFileUnchanged ? digesting(input) : null;
+      const r = same ?? await importer.run(tx, read?.input ?? input, { ...opts, maxProblems }, progress);
+      digest = same ? probe : read?.digest() ?? null;
       if (opts.dryRun) throw new DryRunRollback(r);
       const changed = r.changed === true || r.counts.inserted + r.counts.updated + r.counts.deleted > 0;
       const derived = [...(r.derived ?? [])];

@@ -5,17 +5,38 @@
 // answered from that import's record instead of reading a million rows into the database to compare them.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import type { Db } from '../db/db.js';
 import { sql } from '../db/sql.js';
 import type { ImporterResult, ImportInput, ImportKind, ImportOptions, RowProblem } from './types.js';
 
-/** SHA-256 (hex) of the input's bytes, when the door gave them whole or as a file on disk; null for a bare stream. */
+/** SHA-256 (hex) of the input's bytes, to look an earlier import up: when the door gave them whole, or a regular file
+ *  on disk (read once more for this; a pipe or FIFO can be read only once, so it has none); null otherwise. */
 export async function inputDigest(input: ImportInput): Promise<string | null> {
   if (Buffer.isBuffer(input.body)) return createHash('sha256').update(input.body).digest('hex');
-  if (!input.path) return null;
+  if (!input.path || !(await stat(input.path).catch(() => null))?.isFile()) return null;
   const h = createHash('sha256');
   for await (const chunk of createReadStream(input.path, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
   return h.digest('hex');
+}
+
+/** The input with its bytes hashed as the importer reads them, and their digest once all were read (null before,
+ *  or when the importer stopped early). This is the digest recorded: that of the bytes imported, even if the file
+ *  changed after inputDigest read it. */
+export function digesting(input: ImportInput): { input: ImportInput; digest: () => string | null } {
+  const body = input.body;
+  if (Buffer.isBuffer(body)) {
+    const d = createHash('sha256').update(body).digest('hex');
+    return { input, digest: () => d };
+  }
+  const h = createHash('sha256');
+  let done = false;
+  const hashed = (async function* () {
+    for await (const chunk of body) { h.update(chunk); yield chunk; }
+    done = true;
+  })();
+  let d: string | null = null;
+  return { input: { ...input, body: hashed }, digest: () => (done ? (d ??= h.digest('hex')) : null) };
 }
 
 /** The options as import_log records them (the problem-list length is how much is shown, not what is done). */
