@@ -60,7 +60,10 @@ export async function openXlsx(body: ImportInput['body'], sheet?: string): Promi
       const id = sheetIdentity(reader as unknown as WorkbookReaderInternals, r.value);
       seen.push(id.name);
       if (typeof wanted === 'number' ? id.index === wanted : id.name === wanted) { ws = r.value; name = id.name; break; }
-      // a sheet not asked for: its rows are skipped unparsed (exceljs drains the entry when the next one is asked for)
+      // a sheet not asked for is read to its end before the next is asked for: when exceljs had to park it in a
+      // temporary file (a sheet stored before the shared strings), asking for the next one deletes that file while
+      // its read stream may still be opening it, an ENOENT thrown outside any caller
+      for await (const _row of r.value) { /* skipped */ }
     }
   } catch (e) {
     throw new XlsxError(`not a readable xlsx workbook: ${(e as Error).message}`);
