@@ -51,7 +51,7 @@ export async function runImport(
       const before = await currentDataVersion(tx);
       const same = probe ? await sameFileResult(tx, kind, probe, opts) : null;
       if (same) progress?.(same.rowsRead);
-      const read = importer.sameFileUnchanged ? digesting(input) : null;
+      const read = importer.sameFileUnchanged ? digesting(input, probe) : null;
       const r = same ?? await importer.run(tx, read?.input ?? input, { ...opts, maxProblems }, progress);
       digest = same ? probe : read?.digest() ?? null;
       if (opts.dryRun) throw new DryRunRollback(r);

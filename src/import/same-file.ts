@@ -22,11 +22,12 @@ export async function inputDigest(input: ImportInput): Promise<string | null> {
 
 /** The input with its bytes hashed as the importer reads them, and their digest once all were read (null before,
  *  or when the importer stopped early). This is the digest recorded: that of the bytes imported, even if the file
- *  changed after inputDigest read it. */
-export function digesting(input: ImportInput): { input: ImportInput; digest: () => string | null } {
+ *  changed after inputDigest read it. `known`: inputDigest's answer, reused for bytes given whole. */
+export function digesting(input: ImportInput, known: string | null): { input: ImportInput; digest: () => string | null } {
   const body = input.body;
   if (Buffer.isBuffer(body)) {
-    const d = createHash('sha256').update(body).digest('hex');
+    // bytes given whole are the bytes read: inputDigest hashed these already
+    const d = known ?? createHash('sha256').update(body).digest('hex');
     return { input, digest: () => d };
   }
   const h = createHash('sha256');
