@@ -33,25 +33,52 @@ async function setAside(tx: Db, table: string, indexes: boolean): Promise<{ cons
   return { constraints, plain };
 }
 
-/** Runs `insert` (of `rows` new rows into `table`) with the table's keys (and indexes) set aside when it pays. */
-export async function bulkInsert<T>(tx: Db, table: string, rows: number, insert: () => Promise<T>, minRows = BULK_INSERT_ROWS): Promise<T> {
+/** Sets aside the foreign keys of `table` (with `indexes`, also its keys and indexes and the foreign keys that lean
+ *  on it); the function returned puts them all back (checking every row against them). `meanwhile`: run once the
+ *  table's own keys hold and before the foreign keys of other tables that lean on it are back (rows written to
+ *  those tables then are checked in one go, not one by one). */
+export async function keysAside(tx: Db, table: string, indexes: boolean): Promise<(meanwhile?: () => Promise<void>) => Promise<void>> {
   if (!/^[a-z_][a-z0-9_]*$/.test(table)) throw new Error(`bad table name ${table}`);
-  const [t] = await tx.query<{ rows: number }>(sql`SELECT greatest(reltuples, 0)::float8 AS rows FROM pg_class WHERE oid = ${table}::regclass`);
-  const stored = t?.rows ?? 0;
-  if (rows < minRows || rows * 10 < stored) return insert();
-  const rebuild = rows >= stored;
-  const { constraints, plain } = await setAside(tx, table, rebuild);
+  const { constraints, plain } = await setAside(tx, table, indexes);
   // dropped dependants first (foreign keys on the key), then what they lean on
   for (const k of [...constraints].reverse()) await tx.query(sql([`ALTER TABLE ${k.owner} DROP CONSTRAINT ${quoted(k.name)}`]));
   for (const i of plain) await tx.query(sql([`DROP INDEX ${quoted(i.name)}`]));
+  return async (meanwhile) => {
+    if (tx.kind === 'postgres' && plain.length + constraints.length > 1) await tx.query(sql`SET LOCAL maintenance_work_mem = '256MB'`);
+    for (const i of plain) await tx.query(sql([i.def]));
+    // adding a key checks every row (a duplicate or a dangling reference fails the statement, and the import with it);
+    // the table's own keys come first (setAside's order)
+    for (const k of constraints) {
+      if (meanwhile && k.owner !== table) { await meanwhile(); meanwhile = undefined; }
+      await tx.query(sql([`ALTER TABLE ${k.owner} ADD CONSTRAINT ${quoted(k.name)} ${k.def}`]));
+    }
+    await meanwhile?.();
+    // the table grew by a tenth or more: later statements are planned on its new size, not on statistics that still
+    // show the old one. After an index rebuild PostgreSQL already knows the size (CREATE INDEX sets it) and its
+    // autovacuum analyses a table that grew this much at its next round; the embedded database has no autovacuum.
+    if (tx.kind !== 'postgres' || !indexes) await tx.query(sql([`ANALYZE ${table}`]));
+  };
+}
+
+/** The rows `table` holds, as the planner last counted them (0 for a table never counted). */
+export async function storedRows(tx: Db, table: string): Promise<number> {
+  const [t] = await tx.query<{ rows: number }>(sql`SELECT greatest(reltuples, 0)::float8 AS rows FROM pg_class WHERE oid = ${table}::regclass`);
+  return t?.rows ?? 0;
+}
+
+/** Sets aside what pays for an insert of `rows` new rows into `table`: nothing below `minRows` rows or a tenth of
+ *  the table's, its foreign keys below the table's rows, all its keys and indexes from there; returns keysAside's
+ *  restore (which does nothing when nothing was set aside). */
+export async function asideFor(tx: Db, table: string, rows: number, minRows = BULK_INSERT_ROWS): Promise<(meanwhile?: () => Promise<void>) => Promise<void>> {
+  const stored = await storedRows(tx, table);
+  if (rows < minRows || rows * 10 < stored) return async (meanwhile) => { await meanwhile?.(); };
+  return keysAside(tx, table, rows >= stored);
+}
+
+/** Runs `insert` (of `rows` new rows into `table`) with the table's keys (and indexes) set aside when it pays. */
+export async function bulkInsert<T>(tx: Db, table: string, rows: number, insert: () => Promise<T>, minRows = BULK_INSERT_ROWS): Promise<T> {
+  const restore = await asideFor(tx, table, rows, minRows);
   const r = await insert();
-  if (tx.kind === 'postgres' && plain.length + constraints.length > 1) await tx.query(sql`SET LOCAL maintenance_work_mem = '256MB'`);
-  for (const i of plain) await tx.query(sql([i.def]));
-  // adding a key checks every row (a duplicate or a dangling reference fails the statement, and the import with it)
-  for (const k of constraints) await tx.query(sql([`ALTER TABLE ${k.owner} ADD CONSTRAINT ${quoted(k.name)} ${k.def}`]));
-  // the table grew by a tenth or more: later statements are planned on its new size, not on statistics that still
-  // show the old one. After an index rebuild PostgreSQL already knows the size (CREATE INDEX sets it) and its
-  // autovacuum analyses a table that grew this much at its next round; the embedded database has no autovacuum.
-  if (tx.kind !== 'postgres' || !rebuild) await tx.query(sql([`ANALYZE ${table}`]));
+  await restore();
   return r;
 }

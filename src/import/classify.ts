@@ -2,13 +2,13 @@
 // the affected firms are recomputed (and the classification marked current again); otherwise the lazy full pass
 // (ensureClassified, at the next query that needs kinds) covers everything anyway.
 import type { Db } from '../db/db.js';
-import { dataVersion, firmYearFacts, insertFirmKinds, ruleVersions, stagedFirmYearFacts, stagedRowDiffers, type FirmKindRow } from '../db/queries/domain.js';
+import { dataVersion, firmYearFacts, insertFirmKinds, ruleVersions, stagedFirmYearFacts, stagedRowDiffers, type FirmKindRow, type FirmYearFactsRow } from '../db/queries/domain.js';
 import { getMeta, setMeta } from '../db/queries/load.js';
 import { sql, type SqlFragment } from '../db/sql.js';
 import { classifyFirmYear, type Classification } from '../domain/classify.js';
 import { classifiedVersionKey } from '../domain/kinds.js';
 import { mayQualifySql } from '../db/queries/kind-filter.js';
-import { DEFAULT_RULE_SET, parseRuleSet } from '../domain/rules.js';
+import { DEFAULT_RULE_SET, parseRuleSet, type RuleSet } from '../domain/rules.js';
 
 /** Whether firm_kind holds the default rule set's classification of the current data (call before writing). */
 export async function classificationFresh(db: Db): Promise<boolean> {
@@ -17,8 +17,15 @@ export async function classificationFresh(db: Db): Promise<boolean> {
   return stored.some((s) => s.ruleVersion === version) && meta[classifiedVersionKey(version)] === String(v);
 }
 
-const kindRow = (c: Classification): FirmKindRow => ({ firmId: c.firmId, year: c.year, kind: c.kind!, qualified: c.qualified, reasons: c.reasons });
-const staleLine = (version: string) => `classification: stale before the import; recomputed in full at the next query that needs firm kinds (${version})`;
+export const kindRow = (c: Classification): FirmKindRow => ({ firmId: c.firmId, year: c.year, kind: c.kind!, qualified: c.qualified, reasons: c.reasons });
+export const staleLine = (version: string) => `classification: stale before the import; recomputed in full at the next query that needs firm kinds (${version})`;
+
+/** Marks the classification of `version` current again (the kinds of every firm-year the import did not touch did
+ *  not depend on it) and says what was recomputed, for the report. */
+export async function classifiedNow(tx: Db, version: string, what: string, classified: number): Promise<string> {
+  await setMeta(tx, { [classifiedVersionKey(version)]: String(await dataVersion(tx)) });
+  return `classification: ${what} (${version}), ${classified} classified`;
+}
 
 /** Recomputes the kinds of the firms `ids` (a query of one column of firm ids); returns a line for the report. */
 export async function reclassifyFirms(tx: Db, ids: SqlFragment, fresh: boolean): Promise<string> {
@@ -38,9 +45,7 @@ export async function reclassifyFirms(tx: Db, ids: SqlFragment, fresh: boolean):
   const rows = facts.map((f) => classifyFirmYear(f, rules)).filter((c) => c.kind);
   await tx.query(sql`DELETE FROM firm_kind WHERE rule_version = ${rules.version} AND firm_id IN (${firms})`);
   await insertFirmKinds(tx, rules.version, rows.map(kindRow));
-  // current again: the kinds of every other firm did not depend on this import
-  await setMeta(tx, { [classifiedVersionKey(rules.version)]: String(await dataVersion(tx)) });
-  return `classification: ${n.firm_years} firm-years of ${n.firms} firms recomputed (${rules.version}), ${rows.length} classified`;
+  return classifiedNow(tx, rules.version, `${n.firm_years} firm-years of ${n.firms} firms recomputed`, rows.length);
 }
 
 /**
@@ -64,6 +69,15 @@ export async function writeAndReclassify(tx: Db, stage: SqlFragment, values: rea
   }
   const writing = write();
   writing.catch(() => undefined); // awaited below, after the classification
+  const rows = await classifyYielding(facts, rules);
+  await writing;
+  await insertFirmKinds(tx, rules.version, rows);
+  return classifiedNow(tx, rules.version, `${n.firmYears} firm-years of ${n.firms} firms recomputed`, rows.length);
+}
+
+/** The kinds of `facts` (those that meet one), classified a chunk at a time so that statements sent meanwhile on the
+ *  same connection (a write running beside the classification) go on. */
+export async function classifyYielding(facts: readonly FirmYearFactsRow[], rules: RuleSet): Promise<FirmKindRow[]> {
   const rows: FirmKindRow[] = [];
   for (let i = 0; i < facts.length; i += CLASSIFY_CHUNK) {
     for (let j = i; j < Math.min(facts.length, i + CLASSIFY_CHUNK); j++) {
@@ -72,11 +86,7 @@ export async function writeAndReclassify(tx: Db, stage: SqlFragment, values: rea
     }
     await new Promise((r) => setImmediate(r));
   }
-  await writing;
-  await insertFirmKinds(tx, rules.version, rows);
-  // current again: the kinds of every other firm-year did not depend on this import
-  await setMeta(tx, { [classifiedVersionKey(rules.version)]: String(await dataVersion(tx)) });
-  return `classification: ${n.firmYears} firm-years of ${n.firms} firms recomputed (${rules.version}), ${rows.length} classified`;
+  return rows;
 }
 
 /** Firm-years classified between two turns of the event loop: the write sends its next statement on those turns

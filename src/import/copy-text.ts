@@ -1,6 +1,7 @@
 // Staging rows as COPY (FORMAT csv) text: a raw file line whose cells already read as the stored values goes in as
-// it stands, behind its line number; any other row goes in as the values the field checks made of it. Batches are
-// written while the next one is read (on PostgreSQL the server parses one batch while this process reads the next).
+// it stands, behind its line number (or without one, straight into a table of the store); any other row goes in as
+// the values the field checks made of it. Batches are written while the next one is read (on PostgreSQL into one
+// COPY statement, whose server parses one batch while this process reads the next).
 import type { Db } from '../db/db.js';
 import { isMissing, type FieldSpec } from './csv.js';
 import type { RawLine } from './csv-scan.js';
@@ -8,13 +9,6 @@ import type { RawLine } from './csv-scan.js';
 // text per COPY batch: big enough that a batch costs one round trip, small enough to bound memory (two in flight)
 const BATCH_CHARS = 8 << 20;
 
-/** One stored value as a COPY csv field: empty (unquoted) is NULL, text is always quoted. */
-export function csvField(v: unknown): string {
-  if (v === null || v === undefined) return '';
-  if (typeof v === 'number') return String(v);
-  if (typeof v === 'boolean') return v ? 't' : 'f';
-  return `"${String(v).replace(/"/g, '""')}"`;
-}
 
 const INT = /^-?\d{1,10}$/;
 // no exponent (1e400 is not finite: the precise check says so), no sign '+' (the precise check drops it)
@@ -110,7 +104,8 @@ export function stageBlock(bytes: Buffer, firstLine: number, checks: CellBytes[]
   return staged;
 }
 
-/** Writes COPY csv text to `table` (`columns` in order) batch by batch; `end()` waits for the last batch. */
+/** Writes COPY csv text to `table` (`columns` in order) batch by batch; `end()` waits for the last batch.
+ *  `numbered`: addLine puts the file line number first (the first column is the line's). */
 export class CopyText {
   private parts: (string | Buffer)[] = [];
   private size = 0;
@@ -119,10 +114,11 @@ export class CopyText {
   /** rows added */
   rows = 0;
   private pending: Promise<void> = Promise.resolve();
-  constructor(private readonly db: Db, private readonly statement: string) {}
+  private channel?: ReturnType<typeof copyChannel>;
+  constructor(private readonly db: Db, private readonly statement: string, private readonly numbered = true) {}
 
-  static for(db: Db, table: string, columns: string[]): CopyText {
-    return new CopyText(db, `COPY ${table} (${columns.join(', ')}) FROM STDIN (FORMAT csv)`);
+  static for(db: Db, table: string, columns: string[], numbered = true): CopyText {
+    return new CopyText(db, `COPY ${table} (${columns.join(', ')}) FROM STDIN (FORMAT csv)`, numbered);
   }
 
   /** Whether a batch is ready: the caller awaits flush() (reading on meanwhile would only grow it). */
@@ -135,17 +131,19 @@ export class CopyText {
     this.rows++;
   }
 
-  /** Adds `line`, a comma and the bytes b[s, e) as one row. */
+  /** Adds `line` and a comma (when numbered), then the bytes b[s, e) as one row. */
   addLine(line: number, b: Buffer, s: number, e: number): void {
     if (this.pos + 12 + e - s > this.buf.length) this.takeBuffer(Math.max(BATCH_CHARS, 12 + e - s));
     const out = this.buf;
     let p = this.pos;
-    // the line number's digits, without a string per row
-    let digits = 1;
-    for (let x = line; x >= 10; x = Math.floor(x / 10)) digits++;
-    for (let k = digits - 1, x = line; k >= 0; k--, x = Math.floor(x / 10)) out[p + k] = 48 + (x % 10);
-    p += digits;
-    out[p++] = 44;
+    if (this.numbered) {
+      // the line number's digits, without a string per row
+      let digits = 1;
+      for (let x = line; x >= 10; x = Math.floor(x / 10)) digits++;
+      for (let k = digits - 1, x = line; k >= 0; k--, x = Math.floor(x / 10)) out[p + k] = 48 + (x % 10);
+      p += digits;
+      out[p++] = 44;
+    }
     b.copy(out, p, s, e);
     p += e - s;
     out[p++] = 10;
@@ -165,6 +163,13 @@ export class CopyText {
     this.parts = [];
     this.size = 0;
     if (!parts.length) return;
+    if (this.db.kind === 'postgres') {
+      // one COPY statement for all batches: no statement (and round trip) per batch, and the server reads on while
+      // the next batch is being made
+      this.channel ??= copyChannel(this.db, this.statement);
+      await this.channel.push(parts);
+      return;
+    }
     await this.pending; // one batch at a time on the connection; its error surfaces here
     const copy = this.db.copyFrom!.bind(this.db);
     this.pending = copy(this.statement, parts);
@@ -175,5 +180,41 @@ export class CopyText {
   async end(): Promise<void> {
     await this.flush();
     await this.pending;
+    if (this.channel) await this.channel.close();
   }
+}
+
+/** One COPY fed batch by batch: push() hands a batch over and returns once at most one is waiting to be sent (or
+ *  throws the COPY's error); close() ends the data and waits for the statement. */
+function copyChannel(db: Db, statement: string): { push(parts: (string | Buffer)[]): Promise<void>; close(): Promise<void> } {
+  const queue: (string | Buffer)[][] = [];
+  let closed = false;
+  let wake: (() => void) | undefined; // the COPY waiting for a batch
+  let room: (() => void) | undefined; // push() waiting for the queue to shrink
+  const source = async function* () {
+    for (;;) {
+      const parts = queue.shift();
+      if (parts) { room?.(); yield* parts; continue; }
+      if (closed) return;
+      await new Promise<void>((r) => { wake = r; });
+    }
+  };
+  let settled = false;
+  const done = db.copyFrom!(statement, source()).finally(() => { settled = true; });
+  done.catch(() => undefined); // thrown from push() or close()
+  const nudge = () => { const w = wake; wake = undefined; w?.(); };
+  return {
+    async push(parts) {
+      queue.push(parts);
+      nudge();
+      while (queue.length > 1 && !settled) await Promise.race([new Promise<void>((r) => { room = r; }), done]);
+      if (settled) await done; // the COPY ended before its data did: its error, or a statement that read no more
+      if (settled) throw new Error('COPY ended before all its rows were sent');
+    },
+    async close() {
+      closed = true;
+      nudge();
+      await done;
+    },
+  };
 }

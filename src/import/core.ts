@@ -10,7 +10,7 @@ import {
   type ImportActor, type ImportCounts, type ImporterResult, type ImportInput, type ImportKind, type ImportOptions, type ImportReport, type Progress, type RowProblem,
 } from './types.js';
 import { refreshDerived } from './derived.js';
-import { digesting, inputDigest, loggedOptions, sameFileResult } from './same-file.js';
+import { digesting, inputDigest, loggedOptions, sameFileCandidate, sameFileResult } from './same-file.js';
 
 /** Thrown inside the transaction to roll a valid dry run back. */
 class DryRunRollback extends Error {
@@ -46,7 +46,7 @@ export async function runImport(
   let digest: string | null = null;
   try {
     const importer = await importerFor(kind);
-    const probe = importer.sameFileUnchanged ? await inputDigest(input) : null;
+    const probe = importer.sameFileUnchanged && await sameFileCandidate(db, kind, opts) ? await inputDigest(input) : null;
     const written = await db.transaction(async (tx) => {
       const before = await currentDataVersion(tx);
       const same = probe ? await sameFileResult(tx, kind, probe, opts) : null;

@@ -1,11 +1,13 @@
 // Firm-year figures from CSV: firm id, year, revenue, employees, assets, leverage, R&D, patents (required), valuation
 // and revenue growth (optional; missing = NULL), validated against the stored firms; upsert on (firm, year). The
 // annual classification of the new and changed firm-years is recomputed. `replace`: the file's firms keep only the file's years.
+// A first load of firms without stored firm-years goes straight in (src/import/firm-years-load.ts).
 import type { Db } from '../db/db.js';
 import { sql } from '../db/sql.js';
 import { bulkInsert } from './bulk.js';
 import { classificationFresh, writeAndReclassify } from './classify.js';
 import type { FieldSpec } from './csv.js';
+import { loadFirmYearsStraight, straightRows } from './firm-years-load.js';
 import { duplicateCheck, hasDuplicates, refusingRepeats, roomForSetQueries, stageCsv } from './wide.js';
 import type { Importer, ImportInput, ImportOptions, Progress } from './types.js';
 
@@ -30,6 +32,16 @@ async function run(tx: Db, input: ImportInput, opts: ImportOptions, progress?: P
   const fresh = await classificationFresh(tx);
   const yearField = opts.yearField ?? 'year';
   const fields = firmYearFields(yearField);
+  // a first load needs no comparison with the store (src/import/firm-years-load.ts); when it gives up, the file is
+  // read again and compared
+  let gaveUp: string | undefined;
+  const rows = await straightRows(tx, input, opts);
+  if (rows !== null) {
+    const r = await loadFirmYearsStraight(tx, input, opts, fields, rows, fresh, progress);
+    if (!('gaveUp' in r)) return r;
+    gaveUp = `a first load straight into firm_year was tried and given up (${r.gaveUp}): the file was read again and compared with the store`;
+    input = input.reread!();
+  }
   await roomForSetQueries(tx);
   const s = await stageCsv(tx, input, opts, 'import_firm_year_stage', fields, progress);
   const S = s.stage.ref;
@@ -69,7 +81,7 @@ async function run(tx: Db, input: ImportInput, opts: ImportOptions, progress?: P
   if (s.problems.count) s.reject();
 
   const counts = { inserted: c.inserted, updated: c.updated, unchanged: s.rowsStaged - c.inserted - c.updated, deleted: c.deleted };
-  const report = { rowsRead: s.rowsRead, counts, problems: [], problemCount: 0, warnings: [] as string[], derived: [] as string[] };
+  const report = { rowsRead: s.rowsRead, counts, problems: [], problemCount: 0, warnings: [] as string[], derived: gaveUp ? [gaveUp] : [] };
   if (opts.dryRun || c.inserted + c.updated + c.deleted === 0) return report;
 
   if (replace && c.deleted) {

@@ -4,7 +4,7 @@
 // was written since, by anyone (triggers move it on every statement that writes those tables). Such an import is
 // answered from that import's record instead of reading a million rows into the database to compare them.
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Db } from '../db/db.js';
 import { sql } from '../db/sql.js';
@@ -22,22 +22,42 @@ export async function inputDigest(input: ImportInput): Promise<string | null> {
 
 /** The input with its bytes hashed as the importer reads them, and their digest once all were read (null before,
  *  or when the importer stopped early). This is the digest recorded: that of the bytes imported, even if the file
- *  changed after inputDigest read it. `known`: inputDigest's answer, reused for bytes given whole. */
+ *  changed after inputDigest read it. `known`: inputDigest's answer, reused for bytes given whole. Where the bytes can
+ *  be read again (given whole, or a regular file), the input has `reread` and `size`, and the digest is that of the
+ *  last read that reached the end. */
 export function digesting(input: ImportInput, known: string | null): { input: ImportInput; digest: () => string | null } {
   const body = input.body;
   if (Buffer.isBuffer(body)) {
     // bytes given whole are the bytes read: inputDigest hashed these already
-    const d = known ?? createHash('sha256').update(body).digest('hex');
-    return { input, digest: () => d };
+    let d = known;
+    const whole: ImportInput = { ...input, size: body.length, reread: () => whole };
+    return { input: whole, digest: () => (d ??= createHash('sha256').update(body).digest('hex')) };
   }
-  const h = createHash('sha256');
-  let done = false;
-  const hashed = (async function* () {
-    for await (const chunk of body) { h.update(chunk); yield chunk; }
-    done = true;
-  })();
-  let d: string | null = null;
-  return { input: { ...input, body: hashed }, digest: () => (done ? (d ??= h.digest('hex')) : null) };
+  const file = input.path ? statSync(input.path, { throwIfNoEntry: false }) : undefined;
+  let last: () => string | null = () => null;
+  const pass = (bytes: AsyncIterable<Buffer>): ImportInput => {
+    const h = createHash('sha256');
+    let done = false;
+    let d: string | null = null;
+    last = () => (done ? (d ??= h.digest('hex')) : null);
+    const hashed = (async function* () {
+      for await (const chunk of bytes) { h.update(chunk); yield chunk; }
+      done = true;
+    })();
+    const again = file?.isFile() ? { reread: () => pass(createReadStream(input.path!, { highWaterMark: 1 << 20 })), size: file.size } : {};
+    return { ...input, body: hashed, ...again };
+  };
+  return { input: pass(body), digest: () => last() };
+}
+
+/** Whether an import of `kind` with these options may find its file unchanged at all: an earlier one succeeded and
+ *  nothing was written since. When not, the input is not read a first time only to take its digest. */
+export async function sameFileCandidate(db: Db, kind: ImportKind, opts: ImportOptions): Promise<boolean> {
+  const [r] = await db.query<{ some: boolean }>(sql`
+    SELECT EXISTS (SELECT 1 FROM import_log l WHERE l.kind = ${kind} AND l.digest IS NOT NULL AND l.status = 'ok'
+      AND l.options = ${JSON.stringify(loggedOptions(opts))}::jsonb
+      AND l.data_version = (SELECT value::bigint FROM dataset_meta WHERE key = 'data_version')) AS some`);
+  return r.some;
 }
 
 /** The options as import_log records them (the problem-list length is how much is shown, not what is done). */

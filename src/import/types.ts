@@ -73,6 +73,11 @@ export interface ImportInput {
   sidecars?: Record<string, Buffer>;
   /** the file on disk that `body` streams from, when there is one: lets the core take its digest first */
   path?: string;
+  /** The same bytes once more from the start (set by the core for an upload given whole or a regular file): an
+   *  importer that tried a shortcut and had to give up reads the input again through this. */
+  reread?: () => ImportInput;
+  /** The size of the input in bytes, when known before reading it (an upload given whole, a regular file). */
+  size?: number;
 }
 
 export interface ImportCounts {

@@ -7,7 +7,8 @@ import { sql, type SqlFragment } from '../db/sql.js';
 import { BATCH_ROWS, CsvSyntaxError, DEFAULT_MAX_PROBLEMS, headerIndex, locateFields, Problems, readFields, type CsvRecord, type FieldSpec } from './csv.js';
 import { blockLines, isBlock } from './csv-bytes.js';
 import { cellsOf, isRaw, scanCsv, type RawLine } from './csv-scan.js';
-import { CopyText, csvField, plainBytes, plainCell, stageBlock } from './copy-text.js';
+import { csvField } from '../db/copy-csv.js';
+import { CopyText, plainBytes, plainCell, stageBlock } from './copy-text.js';
 import { createStageTable, type StageType } from './stage.js';
 import { ImportRejected, type ImportInput, type ImportOptions, type Progress, type RowProblem } from './types.js';
 
@@ -28,8 +29,10 @@ export interface Staged {
   check(q: (max: number) => SqlFragment, problem: (r: { line: number; value: string; extra: string | null }) => RowProblem): Promise<void>;
 }
 
-/** Streams `input` into a temp table `table` (line int + one column per field); header and cell problems collected. */
-export async function stageCsv(tx: Db, input: ImportInput, opts: ImportOptions, table: string, fields: FieldSpec[], progress?: Progress, rowCheck?: (v: unknown[], line: number, problems: Problems) => boolean): Promise<Staged> {
+/** Streams `input` into a temp table `table` (line int + one column per field); header and cell problems collected.
+ *  `straight`: `table` is instead a table of the store, written as it stands (no line column). */
+export async function stageCsv(tx: Db, input: ImportInput, opts: ImportOptions, table: string, fields: FieldSpec[], progress?: Progress,
+  rowCheck?: (v: unknown[], line: number, problems: Problems) => boolean, straight = false): Promise<Staged> {
   const problems = new Problems(opts.maxProblems ?? DEFAULT_MAX_PROBLEMS);
   let rowsRead = 0;
   const reject = (): never => { throw new ImportRejected(problems.sorted(), problems.count, rowsRead); };
@@ -47,8 +50,10 @@ export async function stageCsv(tx: Db, input: ImportInput, opts: ImportOptions, 
       ...header.map((_, i) => at.indexOf(i)).filter((j) => j >= 0),
       ...fields.map((f, j) => j).filter((j) => at[j] === null && fields[j].default !== undefined),
     ];
-    await createStageTable(tx, table, [{ name: 'line', type: 'int' }, ...fields.map((f) => ({ name: f.name, type: STAGE_TYPE[f.type] }))]);
-    copy = CopyText.for(tx, table, ['line', ...order.map((j) => fields[j].name)]);
+    if (!straight) await createStageTable(tx, table, [{ name: 'line', type: 'int' }, ...fields.map((f) => ({ name: f.name, type: STAGE_TYPE[f.type] }))]);
+    const names = order.map((j) => fields[j].name);
+    copy = straight ? CopyText.for(tx, table, names, false) : CopyText.for(tx, table, ['line', ...names]);
+    const numbered = (line: number, row: string) => (straight ? row : `${line},${row}`);
     // a raw line goes in as it stands when each file column is a field in `order` and each cell is plain
     const rawOk = !rowCheck && order.length === header.length;
     // per file column, the check of its field (only used when every column is a field)
@@ -61,7 +66,7 @@ export async function stageCsv(tx: Db, input: ImportInput, opts: ImportOptions, 
         return;
       }
       const v = readFields(rec, header, fields, at, problems);
-      if (v && (!rowCheck || rowCheck(v, rec.line, problems))) copy!.add(`${rec.line},${order.map((j) => csvField(v[j])).join(',')}`);
+      if (v && (!rowCheck || rowCheck(v, rec.line, problems))) copy!.add(numbered(rec.line, order.map((j) => csvField(v[j])).join(',')));
     };
     const bytes = rawOk ? header.map((_, i) => plainBytes(fields[at.indexOf(i)])) : [];
     const raw = async (rec: RawLine) => {
@@ -71,7 +76,7 @@ export async function stageCsv(tx: Db, input: ImportInput, opts: ImportOptions, 
         ok = cells.length === width;
         for (let i = 0; ok && i < width; i++) ok = plain[i](cells[i]);
       }
-      if (ok) { rowsRead++; copy!.add(`${rec.line},${rec.text}`); return; }
+      if (ok) { rowsRead++; copy!.add(numbered(rec.line, rec.text)); return; }
       const r = cellsOf(rec);
       if (!r) return; // a line csv-parse skips (blank once trimmed)
       rowsRead++;

@@ -1,6 +1,7 @@
 // SQL of the domain layer: firm-year facts for classification, the firm_kind table, the data version, city-year
 // counts of the three kinds (one statement), the agglomeration cache, and the raw rows behind the panels.
 import type { Db } from '../db.js';
+import { csvField } from '../copy-csv.js';
 import { sql, type SqlFragment } from '../sql.js';
 
 const CHUNK = 20_000;
@@ -53,19 +54,17 @@ export async function stagedFirmYearFacts(db: Db, stage: SqlFragment, values: re
 
 export interface FirmKindRow { firmId: number; year: number; kind: string; qualified: string[]; reasons: string[] }
 
-/** One value as a field of COPY's csv format: text quoted (quotes doubled), numbers as they are. */
-const csvText = (v: string) => `"${v.replace(/"/g, '""')}"`;
 
 /** Stores classifications of one rule version (rows not yet stored; call inside a transaction): through COPY where the
  *  store has it (no array parameters to build and unpack, no per-row JSON cast in SQL). */
 export async function insertFirmKinds(db: Db, ruleVersion: string, rows: readonly FirmKindRow[]): Promise<void> {
   if (db.copyFrom) {
-    const version = csvText(ruleVersion);
+    const version = csvField(ruleVersion);
     for (let i = 0; i < rows.length; i += CHUNK) {
       let text = '';
       for (const r of rows.slice(i, i + CHUNK)) {
         // qualified as an array literal of kind names (plain words), reasons as JSON text
-        text += `${version},${r.firmId},${r.year},${csvText(r.kind)},${csvText(`{${r.qualified.join(',')}}`)},${csvText(JSON.stringify(r.reasons))}\n`;
+        text += `${version},${r.firmId},${r.year},${csvField(r.kind)},${csvField(`{${r.qualified.join(',')}}`)},${csvField(JSON.stringify(r.reasons))}\n`;
       }
       await db.copyFrom('COPY firm_kind (rule_version, firm_id, year, kind, qualified, reasons) FROM STDIN (FORMAT csv)', [text]);
     }
