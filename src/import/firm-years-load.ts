@@ -50,7 +50,8 @@ export async function loadFirmYearsStraight(tx: Db, input: ImportInput, opts: Im
   fresh: boolean, progress?: Progress): Promise<ImporterResult | { gaveUp: string }> {
   await tx.query(sql`SAVEPOINT import_load`);
   try {
-    const restore = await asideFor(tx, 'firm_year', rows, STRAIGHT_MIN_ROWS);
+    // below bulk.ts's size nothing is set aside: readers of firm_year are not kept waiting for a small load
+    const restore = await asideFor(tx, 'firm_year', rows);
     const xid = await ownXid(tx);
     const s = await stageCsv(tx, input, opts, 'firm_year', fields, progress, undefined, true);
     if (s.problems.count) throw new GiveUp(`${s.problems.count} bad cell${s.problems.count === 1 ? '' : 's'}`);

@@ -1,7 +1,7 @@
 // Firm-year figures from CSV: firm id, year, revenue, employees, assets, leverage, R&D, patents (required), valuation
 // and revenue growth (optional; missing = NULL), validated against the stored firms; upsert on (firm, year). The
 // annual classification of the new and changed firm-years is recomputed. `replace`: the file's firms keep only the file's years.
-// A first load of firms without stored firm-years goes straight in (src/import/firm-years-load.ts).
+// A large first load (no row of the file stored yet) goes straight into firm_year (src/import/firm-years-load.ts).
 import type { Db } from '../db/db.js';
 import { sql } from '../db/sql.js';
 import { bulkInsert } from './bulk.js';
