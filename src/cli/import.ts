@@ -190,6 +190,9 @@ export async function runImportCli(argv: string[], out: (s: string) => void): Pr
   } else {
     // the store and the import core only (not ./replicate.js, whose study runner takes seconds to load)
     const { runImport } = await import('../import/core.js');
+    // the kind's importer module loads while the store opens (the core would load it only then)
+    const { importerFor } = await import('../import/registry.js');
+    importerFor(kind as ImportKind).catch(() => undefined); // a missing one is reported by runImport
     const db = await openCliStore({ log: (m) => cliErr(`${m}\n`) });
     try {
       // CSV streams from disk (in 1 MB chunks: fewer, larger reads for the byte scanner); boundary files are read whole (exact contiguity needs every vertex at once)
