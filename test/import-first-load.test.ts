@@ -3,6 +3,9 @@
 // the file is read again and compared, so the report is the staged path's. Files are sized so the straight path
 // applies: ~13 k rows (a tenth of the demo's firm-years: the primary key stays during the COPY) and ~120 k rows
 // (more than the demo's: keys and indexes are set aside and rebuilt). Everything runs in rolled-back transactions.
+import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Readable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../src/db/db.js';
@@ -125,6 +128,44 @@ describe('first load of firm-years straight into firm_year', () => {
     expect(r.status).toBe('ok');
     expect(r.counts).toEqual({ inserted: N * YEARS, updated: 1, unchanged: 0, deleted: 0 });
     expect(r.derived).toContain('a first load straight into firm_year was tried and given up (a firm-year is stored already or repeated in the file): the file was read again and compared with the store');
+    expect(r.derived!.join('\n')).not.toMatch(/not loaded straight/); // line 6001 is past the head looked at first
+  }, 120_000);
+
+  it('a stored firm-year among the first lines: not tried, compared at once', async () => {
+    await current();
+    const r = await rolledBack(db, async (tx) => {
+      const [d] = await tx.query<{ firm_id: number; year: number }>(sql`SELECT firm_id, year FROM firm_year ORDER BY firm_id, year LIMIT 1`);
+      await importCsv(tx, firmsImporter, firmsCsv(N));
+      const lines = file.trimEnd().split('\n');
+      lines.splice(3, 0, `${d.firm_id},${d.year},1,1,1,0.1,1,1,,`);
+      return runImport(tx, 'firm-years', input(`${lines.join('\n')}\n`));
+    });
+    expect(r.status).toBe('ok');
+    expect(r.counts).toEqual({ inserted: N * YEARS, updated: 1, unchanged: 0, deleted: 0 });
+    expect(r.derived).toContain('not loaded straight into firm_year: the firm-year on line 4 is stored already, so the file is compared with the store');
+  }, 120_000);
+
+  it('a file on disk read twice (an attempt given up) is recorded with its digest: the same file again is known unchanged', async () => {
+    await current();
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'agglomera-first-load-'));
+    try {
+      const r = await rolledBack(db, async (tx) => {
+        const [d] = await tx.query<{ firm_id: number; year: number }>(sql`SELECT firm_id, year FROM firm_year ORDER BY firm_id, year LIMIT 1`);
+        await importCsv(tx, firmsImporter, firmsCsv(N));
+        const lines = file.trimEnd().split('\n');
+        lines.splice(6000, 0, `${d.firm_id},${d.year},1,1,1,0.1,1,1,,`);
+        const f = path.join(dir, 'years.csv');
+        writeFileSync(f, `${lines.join('\n')}\n`);
+        const fromDisk = () => ({ fileName: 'years.csv', body: createReadStream(f, { highWaterMark: 1 << 20 }), path: f });
+        return { first: await runImport(tx, 'firm-years', fromDisk()), again: await runImport(tx, 'firm-years', fromDisk()) };
+      });
+      expect(r.first.counts).toEqual({ inserted: N * YEARS, updated: 1, unchanged: 0, deleted: 0 });
+      expect(r.first.derived![0]).toMatch(/^a first load straight into firm_year was tried and given up/);
+      expect(r.again.counts).toEqual({ inserted: 0, updated: 0, unchanged: N * YEARS + 1, deleted: 0 });
+      expect(r.again.derived).toEqual([expect.stringMatching(new RegExp(`^unchanged: the same file \\(sha256 [0-9a-f]{12}…\\) and options as import ${r.first.id}`))]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 120_000);
 
   it('a repeat, a bad cell or an unknown firm: the report of the staged path, nothing written', async () => {

@@ -39,8 +39,8 @@ async function run(tx: Db, input: ImportInput, opts: ImportOptions, progress?: P
   if (rows !== null) {
     const r = await loadFirmYearsStraight(tx, input, opts, fields, rows, fresh, progress);
     if (!('gaveUp' in r)) return r;
-    gaveUp = `a first load straight into firm_year was tried and given up (${r.gaveUp}): the file was read again and compared with the store`;
-    input = input.reread!();
+    gaveUp = r.gaveUp;
+    if (r.read) input = input.reread!();
   }
   await roomForSetQueries(tx);
   const s = await stageCsv(tx, input, opts, 'import_firm_year_stage', fields, progress);

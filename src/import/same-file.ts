@@ -34,20 +34,17 @@ export function digesting(input: ImportInput, known: string | null): { input: Im
     return { input: whole, digest: () => (d ??= createHash('sha256').update(body).digest('hex')) };
   }
   const file = input.path ? statSync(input.path, { throwIfNoEntry: false }) : undefined;
-  let last: () => string | null = () => null;
+  let last: string | null = null;
   const pass = (bytes: AsyncIterable<Buffer>): ImportInput => {
     const h = createHash('sha256');
-    let done = false;
-    let d: string | null = null;
-    last = () => (done ? (d ??= h.digest('hex')) : null);
     const hashed = (async function* () {
       for await (const chunk of bytes) { h.update(chunk); yield chunk; }
-      done = true;
+      last = h.digest('hex');
     })();
     const again = file?.isFile() ? { reread: () => pass(createReadStream(input.path!, { highWaterMark: 1 << 20 })), size: file.size } : {};
     return { ...input, body: hashed, ...again };
   };
-  return { input: pass(body), digest: () => last() };
+  return { input: pass(body), digest: () => last };
 }
 
 /** Whether an import of `kind` with these options may find its file unchanged at all: an earlier one succeeded and
