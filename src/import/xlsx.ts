@@ -42,6 +42,19 @@ function sheetIdentity(reader: WorkbookReaderInternals, ws: SheetReader): { inde
 
 /** Opens one sheet of a workbook as a CSV-like stream (header + records with their 1-based row numbers). */
 export async function openXlsx(body: ImportInput['body'], sheet?: string): Promise<CsvStream & { sheet: string }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await openSheet(body, sheet);
+    } catch (e) {
+      // exceljs's streaming reader now and then loses the workbook part of a well-formed file under load (its model
+      // stays undefined and the worksheets read after the zip then throw "reading 'sheets'"; seen in CI, not on a
+      // quiet machine): bytes given whole are read again, twice at most
+      if (!(Buffer.isBuffer(body) && attempt < 3 && e instanceof XlsxError && /reading 'sheets'/.test(e.message))) throw e;
+    }
+  }
+}
+
+async function openSheet(body: ImportInput['body'], sheet?: string): Promise<CsvStream & { sheet: string }> {
   const stream = Buffer.isBuffer(body) ? Readable.from([body]) : Readable.from(body);
   // loaded here, not at the top: exceljs takes half a second to load and CSV imports never need it
   const { default: ExcelJS } = await import('exceljs');
