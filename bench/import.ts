@@ -108,9 +108,11 @@ async function child(kase: string, dir: string) {
     throw e;
   }
   const seconds = (performance.now() - t0) / 1000;
-  const report = JSON.parse(text) as { status: string; rowsRead: number; counts: unknown; placed?: unknown; problems: unknown[] };
+  const report = JSON.parse(text) as { status: string; rowsRead: number; counts: unknown; placed?: unknown; problems: unknown[]; derived?: string[] };
   if (code !== 0) throw new Error(`${kase}: import ${report.status}: ${JSON.stringify(report.problems.slice(0, 3))}`);
-  const r: CaseResult = { rows: report.rowsRead, seconds, maxRssMb: process.resourceUsage().maxRSS / 1024, status: report.status, counts: report.counts, placed: report.placed };
+  // how the firm-years went in (straight or compared) and whether their kinds were computed with them
+  const how = kase.startsWith('firm-years') ? report.derived?.filter((d) => /^(firm_year|classification|unchanged|a first load|not loaded)/.test(d)).map((d) => d.slice(0, 110)) : undefined;
+  const r: CaseResult = { rows: report.rowsRead, seconds, maxRssMb: process.resourceUsage().maxRSS / 1024, status: report.status, counts: report.counts, placed: report.placed, note: how?.join(' | ') };
   console.log(JSON.stringify(r));
 }
 
@@ -176,6 +178,7 @@ async function parent() {
       if (r.status === 'skipped') { console.log(`${label.padEnd(9)} ${kase.padEnd(11)} ${r.note}`); continue; }
       results[kase] = r;
       console.log(`${label.padEnd(9)} ${kase.padEnd(11)} rows=${String(r.rows).padStart(8)}  ${r.seconds.toFixed(1).padStart(7)} s  ${Math.round(r.rows / r.seconds).toLocaleString('en').padStart(8)} rows/s  peak RSS ${r.maxRssMb.toFixed(0)} MB  ${JSON.stringify(r.counts)}${r.placed ? ` placed ${JSON.stringify(r.placed)}` : ''}`);
+      if (r.note) console.log(`${' '.repeat(10)}${r.note}`);
     }
     const fy = results['firm-years'], again = results['firm-years again'], compared = results['firm-years compared'];
     const scale = FIRMS * YEARS === 1_000_000 ? '1 M' : `${(FIRMS * YEARS).toLocaleString('en')} (BENCH_FIRM_YEARS)`;
