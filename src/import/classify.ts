@@ -17,7 +17,7 @@ export async function classificationFresh(db: Db): Promise<boolean> {
   return stored.some((s) => s.ruleVersion === version) && meta[classifiedVersionKey(version)] === String(v);
 }
 
-export const kindRow = (c: Classification): FirmKindRow => ({ firmId: c.firmId, year: c.year, kind: c.kind!, qualified: c.qualified, reasons: c.reasons });
+const kindRow = (c: Classification): FirmKindRow => ({ firmId: c.firmId, year: c.year, kind: c.kind!, qualified: c.qualified, reasons: c.reasons });
 export const staleLine = (version: string) => `classification: stale before the import; recomputed in full at the next query that needs firm kinds (${version})`;
 
 /** Marks the classification of `version` current again (the kinds of every firm-year the import did not touch did

@@ -105,7 +105,7 @@ export function stageBlock(bytes: Buffer, firstLine: number, checks: CellBytes[]
 }
 
 /** Writes COPY csv text to `table` (`columns` in order) batch by batch; `end()` waits for the last batch.
- *  `numbered`: addLine puts the file line number first (the first column is the line's). */
+ *  `numbered`: add and addLine put the file line number first (the first column is the line's). */
 export class CopyText {
   private parts: (string | Buffer)[] = [];
   private size = 0;
@@ -124,10 +124,11 @@ export class CopyText {
   /** Whether a batch is ready: the caller awaits flush() (reading on meanwhile would only grow it). */
   get full(): boolean { return this.size + this.pos >= BATCH_CHARS; }
 
-  /** Adds one row (its fields already joined by commas, no line end). */
-  add(row: string): void {
-    this.parts.push(`${row}\n`);
-    this.size += row.length + 1;
+  /** Adds `line` and a comma (when numbered), then one row (its fields already joined by commas, no line end). */
+  add(line: number, row: string): void {
+    const text = this.numbered ? `${line},${row}\n` : `${row}\n`;
+    this.parts.push(text);
+    this.size += text.length;
     this.rows++;
   }
 

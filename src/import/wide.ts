@@ -53,7 +53,6 @@ export async function stageCsv(tx: Db, input: ImportInput, opts: ImportOptions, 
     if (!straight) await createStageTable(tx, table, [{ name: 'line', type: 'int' }, ...fields.map((f) => ({ name: f.name, type: STAGE_TYPE[f.type] }))]);
     const names = order.map((j) => fields[j].name);
     copy = straight ? CopyText.for(tx, table, names, false) : CopyText.for(tx, table, ['line', ...names]);
-    const numbered = (line: number, row: string) => (straight ? row : `${line},${row}`);
     // a raw line goes in as it stands when each file column is a field in `order` and each cell is plain
     const rawOk = !rowCheck && order.length === header.length;
     // per file column, the check of its field (only used when every column is a field)
@@ -66,7 +65,7 @@ export async function stageCsv(tx: Db, input: ImportInput, opts: ImportOptions, 
         return;
       }
       const v = readFields(rec, header, fields, at, problems);
-      if (v && (!rowCheck || rowCheck(v, rec.line, problems))) copy!.add(numbered(rec.line, order.map((j) => csvField(v[j])).join(',')));
+      if (v && (!rowCheck || rowCheck(v, rec.line, problems))) copy!.add(rec.line, order.map((j) => csvField(v[j])).join(','));
     };
     const bytes = rawOk ? header.map((_, i) => plainBytes(fields[at.indexOf(i)])) : [];
     const raw = async (rec: RawLine) => {
@@ -76,7 +75,7 @@ export async function stageCsv(tx: Db, input: ImportInput, opts: ImportOptions, 
         ok = cells.length === width;
         for (let i = 0; ok && i < width; i++) ok = plain[i](cells[i]);
       }
-      if (ok) { rowsRead++; copy!.add(numbered(rec.line, rec.text)); return; }
+      if (ok) { rowsRead++; copy!.add(rec.line, rec.text); return; }
       const r = cellsOf(rec);
       if (!r) return; // a line csv-parse skips (blank once trimmed)
       rowsRead++;
